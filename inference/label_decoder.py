@@ -1,0 +1,84 @@
+"""Sequence-head logits -> probabilities and labels, consistent with each head's parent.
+
+For a multi_class child head (ACLED sub_event_type) with a multi_class parent (event_type), the joint score of a
+child label is p(child) * p(parent of child); the parent's probabilities become the sums of their children's joint
+scores, the parent label is the most probable parent, and the child label is the best child *of that parent*, so
+predictions never contradict the parent map.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from inference.configuration import MULTI_CLASS, MULTI_LABEL, ConflictEventsConfig, HeadSpec
+
+
+@dataclass
+class SequencePrediction:
+    """One example's labels for one head, best first, with every label's probability."""
+
+    labels: list[str]
+    scores: dict[str, float]
+
+
+def head_probabilities(config: ConflictEventsConfig, logits: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
+    """Softmax / sigmoid per sequence head, then the parent-child joint adjustment for multi_class pairs."""
+    specs = {s.name: s for s in config.head_specs if s.kind == "sequence" and s.name in logits}
+    probs: dict[str, np.ndarray] = {}
+    for name, spec in specs.items():
+        x = logits[name].detach().float()
+        p = torch.sigmoid(x) if spec.problem_type == MULTI_LABEL else torch.softmax(x, dim=-1)
+        probs[name] = p.cpu().numpy()
+    for name, spec in specs.items():
+        parent = specs.get(spec.parent) if spec.parent else None
+        if parent is None or spec.problem_type != MULTI_CLASS or parent.problem_type != MULTI_CLASS:
+            continue
+        to_parent = np.array([parent.labels.index(spec.parent_map[c]) for c in spec.labels])
+        joint = probs[name] * probs[parent.name][:, to_parent]
+        joint /= joint.sum(axis=1, keepdims=True).clip(min=1e-12)
+        marginal = np.zeros_like(probs[parent.name])
+        for j, pj in enumerate(to_parent):
+            marginal[:, pj] += joint[:, j]
+        probs[name], probs[parent.name] = joint, marginal
+    return probs
+
+
+def _order(specs: list[HeadSpec]) -> list[HeadSpec]:
+    done: list[HeadSpec] = []
+    names: set[str] = set()
+    pending = list(specs)
+    while pending:
+        for s in list(pending):
+            if not s.parent or s.parent in names or s.parent not in {p.name for p in specs}:
+                done.append(s)
+                names.add(s.name)
+                pending.remove(s)
+    return done
+
+
+def decode_sequence_heads(config: ConflictEventsConfig, logits: dict[str, torch.Tensor]) -> dict[str, list[SequencePrediction]]:
+    """Labels per head per example: argmax for multi_class, per-label thresholds for multi_label."""
+    probs = head_probabilities(config, logits)
+    specs = _order([s for s in config.head_specs if s.name in probs])
+    out: dict[str, list[SequencePrediction]] = {}
+    for spec in specs:
+        preds = []
+        for i, row in enumerate(probs[spec.name]):
+            allowed = np.ones(len(spec.labels), dtype=bool)
+            if spec.parent and spec.parent in out:
+                parent_labels = set(out[spec.parent][i].labels)
+                allowed = np.array([spec.parent_map[c] in parent_labels for c in spec.labels])
+            scores = {label: float(p) for label, p in zip(spec.labels, row)}
+            if spec.problem_type == MULTI_CLASS:
+                masked = np.where(allowed, row, -1.0)
+                labels = [spec.labels[int(masked.argmax())]]
+            else:
+                keep = [j for j in np.argsort(-row, kind="stable")
+                        if allowed[j] and row[j] >= spec.threshold(spec.labels[j])]
+                labels = [spec.labels[j] for j in keep]
+            preds.append(SequencePrediction(labels=labels, scores=scores))
+        out[spec.name] = preds
+    return out

@@ -1,0 +1,169 @@
+"""The multi-head model: save/load, loss masking, parent-consistent decoding, span decoding, config errors."""
+
+import numpy as np
+import pytest
+import torch
+from transformers import AutoModel, AutoTokenizer
+
+from inference import ConflictEventsConfig, ConflictEventsModel
+from inference.label_decoder import decode_sequence_heads, head_probabilities
+from inference.span_decoder import decode_spans, merge_window_probs
+
+HEADS = [
+    {"name": "entities", "kind": "token", "labels": ["Person", "Location"]},
+    {"name": "event_type", "kind": "sequence", "labels": ["none", "Battles", "Protests"],
+     "descriptions": {"Battles": "armed clash between forces", "Protests": "people demonstrate peacefully"}},
+    {"name": "sub_event_type", "kind": "sequence", "labels": ["none", "Armed clash", "Peaceful protest"],
+     "parent": "event_type",
+     "parent_map": {"none": "none", "Armed clash": "Battles", "Peaceful protest": "Protests"}},
+    {"name": "topics", "kind": "sequence", "problem_type": "multi_label", "labels": ["a", "b", "c"]},
+]
+
+
+@pytest.fixture(scope="module")
+def model_and_tok(tiny_encoder):
+    torch.manual_seed(0)
+    return ConflictEventsModel.from_encoder(str(tiny_encoder), HEADS), AutoTokenizer.from_pretrained(tiny_encoder)
+
+
+def _batch(tok):
+    return tok(["rebels attacked the village", "police arrested two men in the city"], padding=True,
+               return_tensors="pt")
+
+
+def test_save_load_gives_identical_logits_and_needs_only_the_folder(model_and_tok, tmp_path):
+    model, tok = model_and_tok
+    model.eval()
+    enc = _batch(tok)
+    before = model(**enc).logits
+    model.save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    assert (tmp_path / "model.safetensors").exists() and not list(tmp_path.glob("*.bin"))
+    loaded = AutoModel.from_pretrained(tmp_path).eval()
+    assert isinstance(loaded, ConflictEventsModel)
+    assert loaded.config.head("sub_event_type").parent_map["Armed clash"] == "Battles"
+    after = loaded(**enc).logits
+    assert set(before) == set(after)
+    for name in before:
+        torch.testing.assert_close(before[name], after[name], rtol=0, atol=0)
+
+
+def test_label_vectors_start_at_description_embeddings(model_and_tok):
+    model, tok = model_and_tok
+    head = model.sequence_heads["event_type"]
+    emb = model.embed_texts(["armed clash between forces"], tok)[0]
+    cos = torch.nn.functional.cosine_similarity(head.label_vectors[1], emb, dim=0)
+    assert cos > 0.999
+    assert head.has_anchor.tolist() == [0.0, 1.0, 1.0]  # 'none' had no description: named, not anchored
+
+
+def _grads(model, labels, enc):
+    model.zero_grad()
+    model.train()
+    out = model(**enc, labels=labels)
+    out.loss.backward()
+    return out, {n: (p.grad is not None and p.grad.abs().sum().item() > 0) for n, p in model.named_parameters()}
+
+
+def test_absent_head_adds_no_loss_but_empty_is_a_negative(model_and_tok):
+    model, tok = model_and_tok
+    enc = _batch(tok)
+    # topics absent for both examples (row of -100 = unknown): no loss, no gradient into its bias
+    unknown = torch.full((2, 3), -100.0)
+    out, grads = _grads(model, {"topics": unknown, "event_type": torch.tensor([1, 2])}, enc)
+    assert out.losses["topics"].item() == 0.0
+    assert not grads["sequence_heads.topics.bias"]
+    assert grads["sequence_heads.event_type.bias"]
+    # known empty (all zeros) is a real negative: loss and gradient
+    out, grads = _grads(model, {"topics": torch.zeros(2, 3)}, enc)
+    assert out.losses["topics"].item() > 0 and grads["sequence_heads.topics.bias"]
+    # a head missing from labels entirely is not in losses and not trained
+    assert "entities" not in out.losses and not grads["token_heads.entities.weight"]
+    # token head: all-ignored windows give zero loss; all-O windows (known no entities) give a loss
+    ignore = torch.full(enc["input_ids"].shape, -100)
+    out, _ = _grads(model, {"entities": ignore}, enc)
+    assert out.losses["entities"].item() == 0.0
+    out, grads = _grads(model, {"entities": torch.where(enc["attention_mask"] > 0, 0, -100)}, enc)
+    assert out.losses["entities"].item() > 0 and grads["token_heads.entities.weight"]
+
+
+def test_windows_of_one_example_pool_together(model_and_tok):
+    model, tok = model_and_tok
+    model.eval()
+    enc = tok(["rebels attacked the village", "police arrested two men"], padding=True, return_tensors="pt")
+    split = model(**enc, window_example=torch.tensor([0, 1])).logits["event_type"]
+    joined = model(**enc, window_example=torch.tensor([0, 0])).logits["event_type"]
+    assert split.shape == (2, 3) and joined.shape == (1, 3)
+    assert not torch.allclose(joined[0], split[0])
+
+
+def test_parent_consistency_when_child_and_parent_disagree():
+    config = ConflictEventsConfig(encoder={"model_type": "bert", "hidden_size": 8, "num_hidden_layers": 1,
+                                           "num_attention_heads": 2, "intermediate_size": 16}, heads=HEADS)
+    # event_type prefers Protests (0.6), sub_event_type prefers Armed clash (0.7): joint decides.
+    ev = torch.log(torch.tensor([[0.1, 0.3, 0.6]]))
+    sub = torch.log(torch.tensor([[0.1, 0.7, 0.2]]))
+    probs = head_probabilities(config, {"event_type": ev, "sub_event_type": sub})
+    # joint: none .01, clash .21, protest .12 -> normalised; parent marginals equal the child sums
+    np.testing.assert_allclose(probs["sub_event_type"][0], np.array([0.01, 0.21, 0.12]) / 0.34, rtol=1e-5)
+    np.testing.assert_allclose(probs["event_type"][0], probs["sub_event_type"][0], rtol=1e-5)
+    preds = decode_sequence_heads(config, {"event_type": ev, "sub_event_type": sub})
+    assert preds["event_type"][0].labels == ["Battles"]
+    assert preds["sub_event_type"][0].labels == ["Armed clash"]
+    parent_map = config.head("sub_event_type").parent_map
+    for _ in range(50):  # random logits: never inconsistent
+        e, s = torch.randn(4, 3), torch.randn(4, 3)
+        out = decode_sequence_heads(config, {"event_type": e, "sub_event_type": s})
+        for pe, ps in zip(out["event_type"], out["sub_event_type"]):
+            assert parent_map[ps.labels[0]] == pe.labels[0]
+
+
+def test_multilabel_thresholds_per_label():
+    heads = [{"name": "t", "kind": "sequence", "problem_type": "multi_label", "labels": ["a", "b"],
+              "thresholds": {"a": 0.9}}]
+    config = ConflictEventsConfig(encoder={"model_type": "bert"}, heads=heads)
+    logits = torch.logit(torch.tensor([[0.8, 0.6], [0.95, 0.4]]))
+    preds = decode_sequence_heads(config, {"t": logits})["t"]
+    assert [p.labels for p in preds] == [["b"], ["a"]]
+
+
+@pytest.mark.parametrize("heads, fragment", [
+    ([{"name": "x", "kind": "sequence", "labels": ["a", "a"]}], "duplicate labels"),
+    ([{"name": "x", "kind": "token", "labels": ["B-PER"]}], "span types"),
+    ([{"name": "x", "kind": "sequence", "labels": ["a", "b"], "parent": "nope", "parent_map": {"a": "z", "b": "z"}}],
+     "not a sequence head"),
+    ([{"name": "p", "kind": "sequence", "labels": ["n", "m"]},
+      {"name": "x", "kind": "sequence", "labels": ["a", "b"], "parent": "p", "parent_map": {"a": "n"}}],
+     "missing ['b']"),
+    ([{"name": "x", "kind": "sequence", "labels": ["a", "b"], "descriptions": {"c": "?"}}], "not in its label list"),
+    ([{"name": "x", "kind": "sequence", "labels": ["a"]}], "at least two labels"),
+])
+def test_config_errors_say_what_is_wrong(heads, fragment):
+    with pytest.raises(ValueError, match=None) as err:
+        ConflictEventsConfig(encoder={"model_type": "bert"}, heads=heads)
+    assert fragment in str(err.value)
+
+
+BIO = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+
+
+def _onehot(tags):
+    return np.array([[0.9 if BIO[j] == t else 0.025 for j in range(len(BIO))] for t in tags])
+
+
+def test_span_decoding_is_word_level_and_lenient():
+    # "Rami Abdel Rahman in Hama": token 'ab' '##del' split; I-LOC after O starts a span.
+    offsets = [(0, 4), (5, 7), (7, 10), (11, 17), (18, 20), (21, 25)]
+    words = [0, 1, 1, 2, 3, 4]
+    tags = ["B-PER", "I-PER", "O", "I-PER", "O", "I-LOC"]  # '##del' tagged O: still inside its word
+    spans = decode_spans(_onehot(tags), offsets, words, BIO)
+    assert [(s.start, s.end, s.label) for s in spans] == [(0, 17, "PER"), (21, 25, "LOC")]
+    assert all(0.85 < s.score <= 0.9 for s in spans)
+
+
+def test_overlapping_windows_average_by_offset():
+    w1 = (_onehot(["B-PER", "O"]), [(0, 4), (5, 9)], [0, 1])
+    w2 = (_onehot(["B-LOC", "B-LOC"]), [(5, 9), (10, 12)], [1, 2])
+    probs, offsets, words = merge_window_probs([w1, w2])
+    assert offsets == [(0, 4), (5, 9), (10, 12)] and words == [0, 1, 2]
+    np.testing.assert_allclose(probs[1], (_onehot(["O"])[0] + _onehot(["B-LOC"])[0]) / 2)
