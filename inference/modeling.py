@@ -17,6 +17,7 @@ from transformers.utils import ModelOutput
 
 from inference.configuration import MULTI_LABEL, TOKEN, ConflictEventsConfig, HeadSpec
 from inference.description_head import DescriptionHead
+from inference.windows import collate_windows, tokenize_windows
 
 logger = logging.getLogger(__name__)
 
@@ -94,17 +95,15 @@ class ConflictEventsModel(PreTrainedModel):
 
     @torch.no_grad()
     def embed_texts(self, texts: list[str], tokenizer, *, batch_size: int = 32) -> torch.Tensor:
-        """Mean-pooled encoder embeddings of short texts ([N, H]), as a sentence encoder would give."""
+        """Mean-pooled embeddings of texts ([N, H]), pooled exactly as sequence heads pool their input."""
         was_training = self.training
         self.eval()
         out = []
         for i in range(0, len(texts), batch_size):
-            enc = tokenizer(texts[i:i + batch_size], padding=True, truncation=True,
-                            max_length=self.config.max_length, return_tensors="pt").to(self.device)
-            kwargs = {k: v for k, v in enc.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
-            hidden = self.encoder(**kwargs).last_hidden_state
-            n = hidden.size(0)
-            out.append(mean_pool(hidden, enc["attention_mask"], torch.arange(n, device=self.device), n))
+            windows = tokenize_windows(tokenizer, texts[i:i + batch_size], max_length=self.config.max_length,
+                                       stride=self.config.stride)
+            batch = {k: v.to(self.device) for k, v in collate_windows(windows, tokenizer.pad_token_id).items()}
+            out.append(self(**batch).pooled)
         self.train(was_training)
         return torch.cat(out).float()
 

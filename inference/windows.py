@@ -1,0 +1,76 @@
+"""Texts -> overlapping token windows the encoder can take, and windows -> padded tensors.
+
+A text longer than ``max_length`` tokens becomes several windows that share ``stride`` tokens, so nothing past the
+encoder's limit is dropped. Every window keeps its tokens' character offsets into the text it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass
+class Window:
+    example: int  # index of the source text in the list given to tokenize_windows
+    input_ids: list[int]
+    offsets: list[tuple[int, int]]  # character offsets into the source text; (0, 0) for special tokens
+    word_ids: list[int | None]  # word index in the source text (None for special tokens)
+    fresh: list[bool]  # pooled: special tokens, and real tokens not already in this text's previous window
+    token_type_ids: list[int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.input_ids)
+
+
+def tokenize_windows(tokenizer, texts: list[str], *, max_length: int, stride: int) -> list[Window]:
+    """Tokenise ``texts`` into windows of at most ``max_length`` tokens overlapping by ``stride`` tokens."""
+    if not texts:
+        return []
+    enc = tokenizer(texts, max_length=max_length, stride=stride, truncation=True, return_overflowing_tokens=True,
+                    return_offsets_mapping=True, add_special_tokens=True)
+    mapping = enc["overflow_to_sample_mapping"]
+    windows: list[Window] = []
+    last_end: dict[int, int] = {}
+    for i, ids in enumerate(enc["input_ids"]):
+        example = int(mapping[i])
+        seq_ids = enc.sequence_ids(i)
+        offsets = [(int(a), int(b)) for a, b in enc["offset_mapping"][i]]
+        word_ids = [w if s is not None else None for w, s in zip(enc.word_ids(i), seq_ids)]
+        seen_until = last_end.get(example, -1)
+        # Special tokens are pooled too, as sentence-transformers' mean pooling does (descriptions are embedded
+        # the same way), so a one-window text pools exactly like a sentence encoder.
+        fresh = [s is None or off[0] >= seen_until for s, off in zip(seq_ids, offsets)]
+        real_ends = [off[1] for s, off in zip(seq_ids, offsets) if s is not None]
+        if real_ends:
+            last_end[example] = max(real_ends)
+        tt = enc["token_type_ids"][i] if "token_type_ids" in enc else None
+        windows.append(Window(example, list(ids), offsets, word_ids, fresh, tt))
+    return windows  # an empty text still yields one window of special tokens only
+
+
+def collate_windows(windows: list[Window], pad_token_id: int) -> dict[str, torch.Tensor]:
+    """Pad windows to the longest one (dynamic padding) and number their examples 0..B-1 in order of appearance."""
+    width = max(len(w) for w in windows)
+    n = len(windows)
+    input_ids = torch.full((n, width), pad_token_id, dtype=torch.long)
+    attention_mask = torch.zeros((n, width), dtype=torch.long)
+    pool_mask = torch.zeros((n, width), dtype=torch.long)
+    has_tt = windows[0].token_type_ids is not None
+    token_type_ids = torch.zeros((n, width), dtype=torch.long) if has_tt else None
+    example_index: dict[int, int] = {}
+    window_example = torch.empty(n, dtype=torch.long)
+    for i, w in enumerate(windows):
+        k = len(w)
+        input_ids[i, :k] = torch.tensor(w.input_ids)
+        attention_mask[i, :k] = 1
+        pool_mask[i, :k] = torch.tensor(w.fresh, dtype=torch.long)
+        if has_tt:
+            token_type_ids[i, :k] = torch.tensor(w.token_type_ids)
+        window_example[i] = example_index.setdefault(w.example, len(example_index))
+    batch = {"input_ids": input_ids, "attention_mask": attention_mask, "pool_mask": pool_mask,
+             "window_example": window_example}
+    if has_tt:
+        batch["token_type_ids"] = token_type_ids
+    return batch
