@@ -30,3 +30,33 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data not found at {SHARED_DATA} (set CONFLICT_EVENTS_DATA to its path)")
     return SHARED_DATA
+
+
+TINY_HEADS = [
+    {"name": "entities", "kind": "token", "labels": ["Organisation", "Person", "Location", "Temporal", "Quantity",
+                                                      "Weapon"]},
+    {"name": "roles", "kind": "token", "labels": ["S", "T", "R"]},
+    {"name": "event_type", "kind": "sequence", "labels": ["none", "Battles", "Protests", "Violence against civilians"],
+     "descriptions": {"Battles": "armed groups fight each other", "Protests": "people demonstrate peacefully",
+                      "Violence against civilians": "armed men attack or kill unarmed civilians"}},
+    {"name": "sub_event_type", "kind": "sequence", "labels": ["none", "Armed clash", "Peaceful protest", "Attack"],
+     "parent": "event_type",
+     "parent_map": {"none": "none", "Armed clash": "Battles", "Peaceful protest": "Protests",
+                    "Attack": "Violence against civilians"}},
+]
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_encoder, tmp_path_factory) -> Path:
+    """A saved, untrained multi-head model folder (random tiny BERT, the four default heads, small label sets)."""
+    import torch
+    from transformers import AutoTokenizer
+
+    from inference import ConflictEventsModel
+
+    torch.manual_seed(0)
+    out = tmp_path_factory.mktemp("tiny-model")
+    model = ConflictEventsModel.from_encoder(str(tiny_encoder), TINY_HEADS, max_length=64, stride=16)
+    model.save_pretrained(out)
+    AutoTokenizer.from_pretrained(tiny_encoder).save_pretrained(out)
+    return out
