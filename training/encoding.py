@@ -50,7 +50,7 @@ def check_example(ex: Example, specs: dict[str, HeadSpec], source: str) -> None:
         if spec is None:
             continue
         known = set(spec.labels)
-        for s, e, label in spans:
+        for _start, _end, label in spans:
             if label not in known:
                 raise DataError(f"example '{ex.id}': span label '{label}' is not a label of head '{head}' "
                                 f"(known: {sorted(known)}); add it to the head's labels in the config",
