@@ -1,0 +1,88 @@
+"""Decision thresholds for multi-label heads, tuned on dev probabilities to maximise F1.
+
+A label is predicted when its probability is >= its threshold. Ties in F1 go to the threshold closest to 0.5
+(then to the larger one), so a flat F1 curve keeps the neutral default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+DEFAULT_THRESHOLD = 0.5
+DEFAULT_GRID: tuple[float, ...] = tuple(round(0.05 * i, 2) for i in range(1, 20))  # 0.05, 0.10, ..., 0.95
+
+
+def _check_inputs(probs: np.ndarray, gold: np.ndarray, grid: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    probs, gold = np.asarray(probs, dtype=float), np.asarray(gold)
+    if probs.ndim != 2 or probs.shape != gold.shape:
+        raise ValueError(f"probs and gold must both be [N, L]; got {probs.shape} and {gold.shape}")
+    if not np.isin(gold, (0, 1)).all():
+        raise ValueError("gold must hold only 0 and 1")
+    if len(grid) == 0:
+        raise ValueError("grid must not be empty")
+    return probs, gold.astype(bool)
+
+
+def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
+    den = 2 * tp + fp + fn
+    return np.divide(2 * tp, den, out=np.zeros(den.shape, dtype=float), where=den > 0)
+
+
+def _counts(probs: np.ndarray, gold: np.ndarray, threshold: float) -> tuple[np.ndarray, ...]:
+    """Per-label (tp, fp, fn) at one threshold."""
+    pred = probs >= threshold
+    return ((pred & gold).sum(0), (pred & ~gold).sum(0), (~pred & gold).sum(0))
+
+
+def _pick(grid: Sequence[float], scores: Sequence[float]) -> float:
+    """Grid value with the best score; ties -> closest to 0.5, then the larger threshold."""
+    best = max(range(len(grid)), key=lambda i: (scores[i], -round(abs(grid[i] - 0.5), 9), grid[i]))
+    return float(grid[best])
+
+
+def tune_thresholds(probs: np.ndarray, gold: np.ndarray, labels: Sequence[str],
+                    grid: Sequence[float] = DEFAULT_GRID) -> dict[str, float]:
+    """Per-label threshold maximising that label's F1 on dev; a label with no dev positives keeps 0.5."""
+    probs, gold = _check_inputs(probs, gold, grid)
+    if len(labels) != probs.shape[1]:
+        raise ValueError(f"{len(labels)} labels for {probs.shape[1]} probability columns")
+    f1 = np.stack([_f1(*_counts(probs, gold, t)) for t in grid])  # [len(grid), L]
+    positives = gold.sum(0)
+    return {label: _pick(grid, f1[:, j].tolist()) if positives[j] else DEFAULT_THRESHOLD
+            for j, label in enumerate(labels)}
+
+
+def tune_global_threshold(probs: np.ndarray, gold: np.ndarray, grid: Sequence[float] = DEFAULT_GRID, *,
+                          average: str = "micro") -> float:
+    """One threshold for all labels maximising micro (or macro) F1 on dev; no dev positives at all -> 0.5."""
+    if average not in ("micro", "macro"):
+        raise ValueError(f"average must be 'micro' or 'macro', got {average!r}")
+    probs, gold = _check_inputs(probs, gold, grid)
+    if not gold.any():
+        return DEFAULT_THRESHOLD
+    scores = []
+    for t in grid:
+        tp, fp, fn = _counts(probs, gold, t)
+        if average == "micro":
+            scores.append(float(_f1(np.array(tp.sum()), np.array(fp.sum()), np.array(fn.sum()))))
+        else:
+            scores.append(float(_f1(tp, fp, fn).mean()))
+    return _pick(grid, scores)
+
+
+def apply_thresholds(probs: np.ndarray, thresholds: dict[str, float] | float,
+                     labels: Sequence[str]) -> np.ndarray:
+    """0/1 predictions [N, L]: probs >= the label's threshold (or one global threshold)."""
+    probs = np.asarray(probs, dtype=float)
+    if probs.ndim != 2 or probs.shape[1] != len(labels):
+        raise ValueError(f"probs must be [N, {len(labels)}], got {probs.shape}")
+    if isinstance(thresholds, dict):
+        missing = [label for label in labels if label not in thresholds]
+        if missing:
+            raise ValueError(f"no threshold for label(s) {missing}")
+        cut = np.array([thresholds[label] for label in labels], dtype=float)
+    else:
+        cut = np.full(len(labels), float(thresholds))
+    return (probs >= cut).astype(np.int64)
