@@ -7,7 +7,7 @@ A head the example does not annotate gets ignore targets (-100): no loss, not a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 
@@ -98,8 +98,9 @@ def encode_examples(examples: list[Example], tokenizer, heads: list[HeadSpec], *
 
 def collate(batch: list[EncodedExample], heads: list[HeadSpec], pad_token_id: int) -> dict:
     """Pad a list of encoded examples into model inputs, with ``labels`` for every head."""
-    windows = [w for ex in batch for w in ex.windows]
-    # make window.example index the batch position (collate_windows numbers examples in order of appearance)
+    # make window.example index the batch position (collate_windows numbers examples in order of appearance);
+    # examples encoded by separate calls may share window.example values
+    windows = [replace(w, example=i) for i, ex in enumerate(batch) for w in ex.windows]
     inputs = collate_windows(windows, pad_token_id)
     width = inputs["input_ids"].size(1)
     labels: dict[str, torch.Tensor] = {}
