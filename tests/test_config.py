@@ -1,0 +1,162 @@
+"""Training configs: base.yaml is complete, shipped configs load, errors name the key, the file and a fix."""
+
+import dataclasses
+import typing
+from pathlib import Path
+
+import pytest
+import yaml
+
+from training.config import (
+    BASE_CONFIG,
+    PROJECT_ROOT,
+    ConfigError,
+    EarlyStopping,
+    HeadConfig,
+    TrainConfig,
+    TrainingConfig,
+    load_config,
+)
+
+SHIPPED = [p for p in sorted((PROJECT_ROOT / "configs").glob("*.yaml")) if p.name != "base.yaml"] + sorted(
+    (PROJECT_ROOT / "configs" / "benchmarks").glob("*.yaml"))
+HEAD = {"kind": "token", "labels": ["Location"], "datasets": [{"path": "examples/sample/train.jsonl"}]}
+
+
+def _write(tmp_path: Path, data: dict, name: str = "run.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def _fields(cls) -> set[str]:
+    return {f.name for f in dataclasses.fields(cls)}
+
+
+def test_base_yaml_states_every_key_with_a_default():
+    base = yaml.safe_load(BASE_CONFIG.read_text(encoding="utf-8"))
+    assert set(base) == _fields(TrainingConfig)
+    assert set(base["head_defaults"]) == _fields(HeadConfig)
+    assert set(base["train"]) == _fields(TrainConfig)
+    assert set(base["train"]["early_stopping"]) == _fields(EarlyStopping)
+    # and the defaults agree with the dataclasses' own
+    for cls, section in ((TrainConfig, base["train"]), (HeadConfig, base["head_defaults"])):
+        for f in dataclasses.fields(cls):
+            if f.default is not dataclasses.MISSING:
+                assert section[f.name] == f.default, f"{cls.__name__}.{f.name}"
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_shipped_configs_load(path):
+    loaded = load_config(path)
+    assert loaded.config.heads and loaded.files[0].endswith("base.yaml")
+    es = loaded.config.train.early_stopping.metric
+    assert es is None or es.split("/")[0] in loaded.config.heads
+
+
+def test_overrides_merge_deeply_and_set_parses_yaml(tmp_path):
+    path = _write(tmp_path, {"heads": {"ent": HEAD}, "train": {"epochs": 5}})
+    loaded = load_config(path, ["train.lr=3e-5", "train.early_stopping.patience=2", "heads.ent.loss_weight=2"])
+    cfg = loaded.config
+    assert cfg.train.lr == pytest.approx(3e-5) and cfg.train.epochs == 5
+    assert cfg.train.batch_size == 16  # from base.yaml
+    assert cfg.train.early_stopping.patience == 2 and cfg.train.early_stopping.mode == "max"
+    assert cfg.heads["ent"].loss_weight == 2.0 and cfg.heads["ent"].kind == "token"
+    assert cfg.heads["ent"].datasets[0].weight == 1.0  # dataclass default
+    saved = loaded.to_saved_dict()
+    assert saved["config_files"][-1].endswith("run.yaml") and saved["overrides"][0] == "train.lr=3e-5"
+    assert saved["heads"]["ent"]["datasets"] == [{"path": "examples/sample/train.jsonl"}]  # as written
+
+
+def test_unknown_key_names_key_file_and_closest_key(tmp_path):
+    path = _write(tmp_path, {"heads": {"ent": HEAD}, "train": {"epoch": 2}})
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    msg = str(err.value)
+    assert "train.epoch" in msg and str(path.name) in msg and "did you mean 'epochs'" in msg
+    nested = _write(tmp_path, {"heads": {"ent": {**HEAD, "datasets": [{"path": "x.jsonl", "wieght": 2}]}}}, "b.yaml")
+    with pytest.raises(ConfigError, match=r"heads\.ent\.datasets\[0\]\.wieght.*did you mean 'weight'") as err:
+        load_config(nested)
+    assert err.value.file.endswith("b.yaml")
+
+
+def test_set_of_unknown_key_is_the_same_error(tmp_path):
+    path = _write(tmp_path, {"heads": {"ent": HEAD}})
+    with pytest.raises(ConfigError, match=r"train\.lrr: unknown key 'lrr' \(did you mean 'lr'\?\)") as err:
+        load_config(path, ["train.lrr=1"])
+    assert err.value.file == "--set"
+    with pytest.raises(ConfigError, match="expected key=value"):
+        load_config(path, ["train.lr"])
+
+
+@pytest.mark.parametrize("override, fragment", [
+    ("train.batch_size=eight", "train.batch_size: expected an integer, got 'eight'"),
+    ("train.class_balanced=3", "expected true or false"),
+    ("heads.ent.labels=Location", "expected a list of strings or null"),
+    ("train.early_stopping.mode=up", "mode must be 'max' or 'min'"),
+    ("train.batch_size=0", "batch_size must be >= 1"),
+    ("heads.ent.kind=span", "kind must be 'token' or 'sequence'"),
+    ("stride=300", "stride must be in [0, max_length - 2)"),
+])
+def test_bad_values_say_what_was_expected(tmp_path, override, fragment):
+    path = _write(tmp_path, {"heads": {"ent": HEAD}})
+    with pytest.raises(ConfigError) as err:
+        load_config(path, [override])
+    assert fragment in str(err.value)
+    assert err.value.file == "--set"
+
+
+def test_type_error_names_the_file_that_set_the_value(tmp_path):
+    _write(tmp_path, {"heads": {"ent": HEAD}, "train": {"lr": "fast"}}, "parent.yaml")
+    child = _write(tmp_path, {"base": "parent.yaml", "seed": 3}, "child.yaml")
+    with pytest.raises(ConfigError) as err:
+        load_config(child)
+    assert err.value.file.endswith("parent.yaml") and err.value.key == "train.lr"
+    loaded = load_config(_write(tmp_path, {"base": "parent.yaml", "train": {"lr": 0.1}}, "fixed.yaml"))
+    assert loaded.config.train.lr == 0.1 and [Path(f).name for f in loaded.files] == [
+        "base.yaml", "parent.yaml", "fixed.yaml"]
+    loop = _write(tmp_path, {"base": "loop.yaml"}, "loop.yaml")
+    with pytest.raises(ConfigError, match="loops"):
+        load_config(loop)
+
+
+@pytest.mark.parametrize("ref, fragment", [
+    ({"name": "news_dev"}, "dev-only"),
+    ({"name": "acled", "split": "dev"}, "never train on dev"),
+    ({"name": "acled", "path": "x.jsonl"}, "exactly one of"),
+])
+def test_training_on_held_out_data_is_refused(tmp_path, ref, fragment):
+    path = _write(tmp_path, {"heads": {"ent": {**HEAD, "datasets": [ref]}}})
+    with pytest.raises(ConfigError, match=fragment) as err:
+        load_config(path)
+    assert err.value.key.startswith("heads.ent.datasets[0]")
+
+
+def test_unknown_dataset_name_lists_the_known_ones(tmp_path):
+    from training.data_mix import build_training_pool
+
+    path = _write(tmp_path, {"heads": {"ent": {**HEAD, "datasets": [{"name": "acledd"}]}}})
+    loaded = load_config(path)
+    with pytest.raises(ConfigError) as err:
+        build_training_pool(loaded)
+    msg = str(err.value)
+    assert "unknown dataset 'acledd'" in msg and "acled" in msg and "heads.ent.datasets[0].name" in msg
+    assert err.value.file.endswith("run.yaml")
+
+
+def test_relative_paths_resolve_from_the_project_root_when_not_in_cwd(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    loaded = load_config(PROJECT_ROOT / "configs" / "tiny.yaml")
+    path = loaded.resolve_path("examples/sample/train.jsonl", "heads.entities.datasets[0].path")
+    assert path == (PROJECT_ROOT / "examples/sample/train.jsonl").resolve()
+    with pytest.raises(ConfigError, match=r"'nowhere\.jsonl' not found \(looked in"):
+        loaded.resolve_path("nowhere.jsonl", "heads.entities.datasets[0].path")
+
+
+def test_every_schema_field_type_is_supported():
+    # every annotated type must be one _coerce understands (a new field of an odd type fails here, not at runtime)
+    from training.config import _describe
+
+    for cls in (TrainingConfig, HeadConfig, TrainConfig, EarlyStopping):
+        for name, tp in typing.get_type_hints(cls).items():
+            assert "typing" not in _describe(tp), f"{cls.__name__}.{name}"

@@ -1,0 +1,194 @@
+"""Score a model on dev sets: decode every head as inference does, then compute each head's metrics.
+
+Token heads: window probabilities are merged by character offsets and decoded at word level into spans
+(strict span P/R/F1, micro and macro, per label). Sequence heads: ``decode_sequence_heads`` (parent-consistent
+labels, per-label thresholds) scored with accuracy and micro/macro/weighted F1 (+ example-based F1 for
+multi-label heads). Each head is scored only on the examples of the set that annotate it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from inference.configuration import MULTI_LABEL, TOKEN, HeadSpec
+from inference.label_decoder import decode_sequence_heads, head_probabilities
+from inference.span_decoder import decode_spans, merge_window_probs
+from training.data.canonical import Example
+from training.data_mix import DevSet
+from training.encoding import EncodedExample, collate, encode_examples
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_METRIC = {"token": "macro_f1", "multi_class": "macro_f1", "multi_label": "example_f1"}
+_LABEL_BASED = {"micro_precision", "micro_recall", "micro_f1", "macro_precision", "macro_recall", "macro_f1",
+                "weighted_f1"}
+METRIC_NAMES = {  # scalar metrics per head kind, for checking a configured metric name before training
+    "token": {"precision", "recall", "f1", "macro_precision", "macro_recall", "macro_f1"},
+    "multi_class": {"accuracy", *_LABEL_BASED},
+    "multi_label": {"subset_accuracy", "example_f1", "example_precision", "example_recall", "example_jaccard",
+                    *_LABEL_BASED},
+}
+
+
+def default_metric(spec: HeadSpec) -> str:
+    return DEFAULT_METRIC[TOKEN if spec.kind == TOKEN else spec.problem_type]
+
+
+@dataclass
+class Predictions:
+    """Per head, one prediction per example: spans [(start, end, label)] or a label list; plus probabilities."""
+
+    spans: dict[str, list[list[tuple[int, int, str]]]] = field(default_factory=dict)
+    labels: dict[str, list[list[str]]] = field(default_factory=dict)
+    probs: dict[str, np.ndarray] = field(default_factory=dict)  # sequence heads: [N, L]
+
+
+@dataclass
+class EvalResult:
+    """``scores[dev_set][head]`` = metrics dict (with ``per_label``); ``probs``/``gold`` for threshold tuning."""
+
+    scores: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    probs: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    gold: dict[tuple[str, str], list[list[str]]] = field(default_factory=dict)
+    predicted: dict[tuple[str, str], list[list[str]]] = field(default_factory=dict)
+
+    def flat(self) -> dict[str, float]:
+        """``{"head/dev_set/metric": value}`` for every scalar metric."""
+        out = {}
+        for set_name, heads in self.scores.items():
+            for head, metrics in heads.items():
+                for key, value in metrics.items():
+                    if isinstance(value, int | float) and not isinstance(value, bool) and key != "n":
+                        out[f"{head}/{set_name}/{key}"] = float(value)
+        return out
+
+    def score(self, metric: str) -> float:
+        flat = self.flat()
+        if metric not in flat:
+            raise KeyError(f"metric '{metric}' was not computed; available: {', '.join(sorted(flat))}")
+        return flat[metric]
+
+
+@torch.no_grad()
+def predict(model, tokenizer, examples: list[Example] | list[EncodedExample], *, batch_size: int = 32,
+            source: str = "<dev>") -> Predictions:
+    """Run ``model`` over examples (canonical or already encoded) and decode every head."""
+    config = model.config
+    specs = config.head_specs
+    if examples and isinstance(examples[0], Example):
+        # gold labels are not needed to predict: encode texts only, so unknown dev labels cannot stop prediction
+        bare = [Example(id=ex.id, text=ex.text) for ex in examples]
+        encoded = encode_examples(bare, tokenizer, specs, max_length=config.max_length, stride=config.stride,
+                                  source=source)
+    else:
+        encoded = list(examples)
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    token_specs = [s for s in specs if s.kind == TOKEN]
+    out = Predictions(spans={s.name: [[] for _ in encoded] for s in token_specs})
+    seq_logits: dict[str, list[torch.Tensor]] = {s.name: [] for s in specs if s.kind != TOKEN}
+    order = sorted(range(len(encoded)), key=lambda i: -encoded[i].num_tokens)  # less padding
+    for start in range(0, len(order), batch_size):
+        idx = order[start:start + batch_size]
+        batch = collate([encoded[i] for i in idx], [], tokenizer.pad_token_id)
+        batch.pop("labels")
+        result = model(**{k: v.to(device) for k, v in batch.items()})
+        for name in seq_logits:
+            seq_logits[name].append(result.logits[name].float().cpu())
+        for spec in token_specs:
+            probs = torch.softmax(result.logits[spec.name].float(), dim=-1).cpu().numpy()
+            row = 0
+            for i in idx:
+                windows = []
+                for w in encoded[i].windows:
+                    keep = [t for t, wid in enumerate(w.word_ids) if wid is not None]
+                    windows.append((probs[row, keep], [w.offsets[t] for t in keep], [w.word_ids[t] for t in keep]))
+                    row += 1
+                merged = merge_window_probs(windows)
+                spans = decode_spans(*merged, spec.bio_labels) if len(merged[1]) else []
+                out.spans[spec.name][i] = [(s.start, s.end, s.label) for s in spans]
+    if seq_logits and encoded:
+        inverse = np.argsort(order)
+        logits = {name: torch.cat(chunks)[torch.as_tensor(inverse)] for name, chunks in seq_logits.items()}
+        decoded = decode_sequence_heads(config, logits)
+        probs = head_probabilities(config, logits)
+        for name in logits:
+            out.labels[name] = [p.labels for p in decoded[name]]
+            out.probs[name] = probs[name]
+    model.train(was_training)
+    return out
+
+
+def score_head(spec: HeadSpec, predicted: list, gold: list) -> dict[str, Any]:
+    """Metrics of one head over aligned predictions and references."""
+    from training.metrics import compute_classification, compute_multilabel, compute_span_f1
+
+    if spec.kind == TOKEN:
+        result = compute_span_f1([[list(s) for s in p] for p in predicted], [[list(s) for s in g] for g in gold])
+    elif spec.problem_type == MULTI_LABEL:
+        result = compute_multilabel(predicted, gold)
+    else:
+        result = compute_classification([p[0] for p in predicted], [g[0] for g in gold])
+    return {"n": len(gold), **result}
+
+
+def evaluate(model, tokenizer, dev_sets: list[DevSet], *, batch_size: int = 32) -> EvalResult:
+    """Predict every dev set once and score each head on the examples that annotate it."""
+    specs = {s.name: s for s in model.config.head_specs}
+    result = EvalResult()
+    for dev in dev_sets:
+        preds = predict(model, tokenizer, dev.examples, batch_size=batch_size, source=dev.origin)
+        result.scores[dev.name] = {}
+        for head in dev.heads:
+            spec = specs.get(head)
+            if spec is None:
+                continue
+            if spec.kind == TOKEN:
+                idx = [i for i, ex in enumerate(dev.examples) if head in ex.spans]
+                gold = [dev.examples[i].spans[head] for i in idx]
+                predicted = [preds.spans[head][i] for i in idx]
+            else:
+                idx = [i for i, ex in enumerate(dev.examples) if head in ex.labels]
+                gold = [dev.examples[i].labels[head] for i in idx]
+                predicted = [preds.labels[head][i] for i in idx]
+                result.probs[(dev.name, head)] = preds.probs[head][idx]
+                result.gold[(dev.name, head)] = gold
+                result.predicted[(dev.name, head)] = predicted
+            if idx:
+                result.scores[dev.name][head] = score_head(spec, predicted, gold)
+    return result
+
+
+def gold_matrix(spec: HeadSpec, gold: list[list[str]]) -> np.ndarray:
+    """Multi-label gold label lists -> [N, L] 0/1 (labels the head does not know are left out)."""
+    index = {label: j for j, label in enumerate(spec.labels)}
+    out = np.zeros((len(gold), len(spec.labels)), dtype=np.int64)
+    for i, labels in enumerate(gold):
+        for label in labels:
+            if label in index:
+                out[i, index[label]] = 1
+    return out
+
+
+def summary_lines(result: EvalResult, specs: list[HeadSpec]) -> list[str]:
+    """One readable line per (dev set, head) for the log."""
+    lines = []
+    for set_name, heads in result.scores.items():
+        for head, m in heads.items():
+            spec = next(s for s in specs if s.name == head)
+            if spec.kind == TOKEN:
+                text = f"span P {m['precision']:.3f} R {m['recall']:.3f} F1 {m['f1']:.3f} macro F1 {m['macro_f1']:.3f}"
+            elif spec.problem_type == MULTI_LABEL:
+                text = (f"example F1 {m['example_f1']:.3f} micro F1 {m['micro_f1']:.3f} "
+                        f"macro F1 {m['macro_f1']:.3f}")
+            else:
+                text = (f"acc {m['accuracy']:.3f} macro F1 {m['macro_f1']:.3f} "
+                        f"weighted F1 {m['weighted_f1']:.3f}")
+            lines.append(f"{head} on {set_name} (n={m['n']}): {text}")
+    return lines

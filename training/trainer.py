@@ -1,0 +1,511 @@
+"""The training loop, top to bottom: data, model, optimizer, steps, evaluation, checkpoints, outputs.
+
+Runs unchanged in one process, under ``accelerate launch`` and under ``torchrun --nproc_per_node N``: every
+process trains on its slice of each global batch (see ``training.batching``); only the main process logs,
+evaluates, checkpoints and saves. Checkpoints (``OUT/checkpoints/step-N``, written to a temporary folder and
+renamed) hold the accelerate state (weights, optimizer, scheduler, RNG) plus ``trainer_state.json`` (step,
+position in the epoch, history, best score), so ``resume=True`` continues exactly where the run stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import os
+import re
+import shutil
+import sys
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from accelerate import Accelerator
+from accelerate.utils import broadcast_object_list, set_seed
+from safetensors.torch import load_model, save_model
+from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
+from transformers import AutoTokenizer, get_scheduler
+
+from inference.configuration import MULTI_LABEL, TOKEN, HeadSpec
+from inference.modeling import ConflictEventsModel
+from training.batching import BatchPlan, shard
+from training.config import PROJECT_ROOT, ConfigError, LoadedConfig
+from training.data.canonical import DataError
+from training.data_mix import (
+    DevSet,
+    TrainingPool,
+    balanced_heads,
+    build_training_pool,
+    dev_texts,
+    load_dev_sets,
+    sampling_weights,
+)
+from training.encoders import resolve_encoder
+from training.encoding import EncodedExample, check_example, collate, encode_examples
+from training.evaluation import METRIC_NAMES, EvalResult, default_metric, evaluate, gold_matrix, summary_lines
+from training.heads import resolve_heads
+from training.reporting import csv_rows, git_commit, plot_outputs, write_json, write_metrics_csv
+
+logger = logging.getLogger(__name__)
+
+CHECKPOINTS = "checkpoints"
+BEST = "best"
+STATE_FILE = "trainer_state.json"
+
+
+class TrainingError(RuntimeError):
+    """Training cannot go on (e.g. a non-finite loss); the message says where and what to look at."""
+
+
+@dataclass
+class TrainerState:
+    """Everything besides the accelerate state that a resumed run needs (saved with every checkpoint)."""
+
+    step: int = 0
+    epoch: int = 0
+    batch_in_epoch: int = 0  # global batches of `epoch` already trained on
+    samples: int = 0
+    train_time: float = 0.0
+    history: list[dict[str, Any]] = field(default_factory=list)
+    best_score: float | None = None
+    best_step: int | None = None
+    evals_without_improvement: int = 0
+    stopped_early: bool = False
+    window_loss: float = 0.0  # training loss summed since the last logged step
+    window_steps: int = 0
+    zero_shot: dict[str, Any] | None = None
+
+
+@dataclass
+class TrainResult:
+    model: ConflictEventsModel
+    tokenizer: Any
+    output_dir: Path
+    metrics: dict[str, Any] | None  # on the main process of a finished run; None elsewhere
+    interrupted: bool = False  # stopped before the end as asked (``stop_after_steps``)
+
+
+# ---- small helpers the loop uses -----------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _log_to_file(path: Path, enabled: bool):
+    """Send the project's log records to ``path`` (and stderr) for the duration of a run."""
+    loggers = [logging.getLogger("training"), logging.getLogger("inference")]
+    handlers: list[logging.Handler] = []
+    old_levels = [lg.level for lg in loggers]
+    if enabled:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+        handlers.append(logging.FileHandler(path, encoding="utf-8"))
+        if not logging.getLogger().handlers:  # the CLI configures the console; a library caller may not
+            handlers.append(logging.StreamHandler(sys.stderr))
+        for h in handlers:
+            h.setFormatter(fmt)
+    for lg in loggers:
+        lg.setLevel(logging.INFO if enabled else logging.WARNING)
+        for h in handlers:
+            lg.addHandler(h)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, old_levels):
+            lg.setLevel(level)
+            for h in handlers:
+                lg.removeHandler(h)
+        for h in handlers:
+            h.close()
+
+
+def _param_groups(model: torch.nn.Module, lr: float, head_lr: float, weight_decay: float) -> list[dict]:
+    """AdamW groups: heads learn at ``head_lr``; no decay on biases, LayerNorm and the description heads."""
+    groups: dict[tuple[float, float], list] = defaultdict(list)
+    for name, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
+        is_head = name.startswith(("token_heads.", "sequence_heads."))
+        no_decay = p.ndim < 2 or "LayerNorm" in name or name.startswith("sequence_heads.")
+        groups[(head_lr if is_head else lr, 0.0 if no_decay else weight_decay)].append(p)
+    return [{"params": ps, "lr": g_lr, "weight_decay": wd} for (g_lr, wd), ps in groups.items()]
+
+
+def _encode_pool(pool: TrainingPool, tokenizer, specs: list[HeadSpec], max_length: int,
+                 stride: int) -> list[EncodedExample]:
+    """Encode the pool one origin at a time, so a bad label names the file it came from."""
+    by_origin: dict[str, list[int]] = defaultdict(list)
+    for i, origin in enumerate(pool.origins):
+        by_origin[origin].append(i)
+    encoded: list[EncodedExample | None] = [None] * len(pool.examples)
+    for origin, idx in by_origin.items():
+        for i, enc in zip(idx, encode_examples([pool.examples[i] for i in idx], tokenizer, specs,
+                                               max_length=max_length, stride=stride, source=origin)):
+            encoded[i] = enc
+    return encoded
+
+
+def _checkpoints(out: Path) -> list[tuple[int, Path]]:
+    root = out / CHECKPOINTS
+    found = []
+    if root.is_dir():
+        for p in root.iterdir():
+            m = re.fullmatch(r"step-(\d+)", p.name)
+            if m and (p / STATE_FILE).is_file():
+                found.append((int(m.group(1)), p))
+    return sorted(found)
+
+
+def _save_checkpoint(accelerator: Accelerator, out: Path, state: TrainerState, keep: int) -> Path:
+    """accelerate state + trainer state into ``checkpoints/step-N``, via a temporary folder and a rename."""
+    root = out / CHECKPOINTS
+    final, tmp = root / f"step-{state.step}", root / f".tmp-step-{state.step}"
+    if accelerator.is_main_process:
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+    accelerator.wait_for_everyone()
+    accelerator.save_state(str(tmp))
+    accelerator.wait_for_everyone()
+    if accelerator.is_main_process:
+        write_json(tmp / STATE_FILE, asdict(state))
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+        if keep > 0:
+            for _, old in _checkpoints(out)[:-keep]:
+                shutil.rmtree(old)
+        logger.info("checkpoint: %s", final)
+    accelerator.wait_for_everyone()
+    return final
+
+
+def _main_metric(loaded: LoadedConfig, specs: list[HeadSpec], dev_sets: list[DevSet]) -> str | None:
+    """The early-stopping metric, checked against the configured heads and dev sets."""
+    metric = loaded.config.train.early_stopping.metric
+    key, file = "train.early_stopping.metric", loaded.origin("train.early_stopping.metric")
+    by_name = {s.name: s for s in specs}
+    if metric is None:
+        for spec in specs:
+            for dev in dev_sets:
+                if spec.name in dev.heads:
+                    return f"{spec.name}/{dev.name}/{default_metric(spec)}"
+        return None
+    head, set_name, name = metric.split("/")
+    if head not in by_name:
+        raise ConfigError(f"'{head}' is not a head (heads: {list(by_name)})", key=key, file=file)
+    sets = [d.name for d in dev_sets if head in d.heads]
+    if set_name not in sets:
+        raise ConfigError(f"no dev set '{set_name}' scores head '{head}' (dev sets that do: {sets})", key=key,
+                          file=file)
+    spec = by_name[head]
+    kind = TOKEN if spec.kind == TOKEN else spec.problem_type
+    if name not in METRIC_NAMES[kind]:
+        raise ConfigError(f"'{name}' is not a {kind} metric (one of {sorted(METRIC_NAMES[kind])})", key=key,
+                          file=file)
+    return metric
+
+
+def _improved(score: float, best: float | None, mode: str) -> bool:
+    return best is None or (score > best if mode == "max" else score < best)
+
+
+def _log_data(pool: TrainingPool, specs: list[HeadSpec], dev_sets: list[DevSet], weights) -> dict[str, Any]:
+    """Log and return the data summary: examples per origin, labels per head, negatives, dev sets."""
+    per_origin: dict[str, int] = defaultdict(int)
+    share: dict[str, float] = defaultdict(float)
+    for origin, w in zip(pool.origins, weights):
+        per_origin[origin] += 1
+        share[origin] += float(w)
+    total = sum(share.values())
+    logger.info("training pool: %d examples", len(pool.examples))
+    for origin in sorted(per_origin):
+        logger.info("  %-40s %7d examples, %5.1f%% of draws", origin, per_origin[origin], 100 * share[origin] / total)
+    counts = pool.label_counts(specs)
+    for spec in specs:
+        items = sorted(counts[spec.name].items(), key=lambda kv: (-kv[1], kv[0]))
+        logger.info("  head %s: %s", spec.name, ", ".join(f"{k} {v}" for k, v in items) or "(no examples)")
+    for what, n in sorted(pool.negatives.items()):
+        logger.info("  negatives %s: %d", what, n)
+    for origin, n in sorted(pool.dropped_for_dev.items()):
+        logger.warning("  dropped %d training examples of %s whose text is also in a dev set", n, origin)
+    for dev in dev_sets:
+        logger.info("dev set %s (%s): %d examples, heads %s", dev.name, dev.origin, len(dev.examples), dev.heads)
+    return {"train_examples": len(pool.examples), "per_origin": dict(sorted(per_origin.items())),
+            "draw_share": {k: share[k] / total for k in sorted(share)},
+            "labels": {h: dict(sorted(c.items())) for h, c in counts.items()},
+            "negatives": dict(sorted(pool.negatives.items())),
+            "dropped_for_dev": dict(sorted(pool.dropped_for_dev.items())),
+            "dev_sets": {d.name: {"examples": len(d.examples), "heads": d.heads, "origin": d.origin}
+                         for d in dev_sets}}
+
+
+def _tune_thresholds(model: ConflictEventsModel, result: EvalResult, main_metric: str | None) -> dict[str, Any]:
+    """Per-label thresholds for every multi-label head, tuned on its (main) dev set; stored in the model config."""
+    from training.metrics.thresholds import tune_thresholds
+
+    tuned: dict[str, Any] = {}
+    main_set = main_metric.split("/")[1] if main_metric else None
+    for spec in model.config.head_specs:
+        if spec.kind == TOKEN or spec.problem_type != MULTI_LABEL:
+            continue
+        sets = [s for (s, h) in result.probs if h == spec.name]
+        if not sets:
+            continue
+        set_name = main_set if main_set in sets else sets[0]
+        thresholds = tune_thresholds(result.probs[(set_name, spec.name)],
+                                     gold_matrix(spec, result.gold[(set_name, spec.name)]), spec.labels)
+        for head in model.config.heads:
+            if head["name"] == spec.name:
+                head["thresholds"] = thresholds
+        tuned[spec.name] = {"tuned_on": set_name, "thresholds": thresholds}
+        logger.info("thresholds for %s (tuned on %s): %s", spec.name, set_name, thresholds)
+    return tuned
+
+
+# ---- the run -------------------------------------------------------------------------------------------------
+
+def train(loaded: LoadedConfig, output_dir: str | os.PathLike, *, resume: bool = False, overwrite: bool = False,
+          stop_after_steps: int | None = None) -> TrainResult:
+    """Train the model a config describes into ``output_dir``; see the module doc."""
+    started = time.perf_counter()
+    tcfg = loaded.config.train
+    out = Path(output_dir)
+    if not resume and _checkpoints(out):
+        if not overwrite:
+            raise ConfigError(f"output folder {out} already holds a run: pass --resume to continue it or "
+                              "--overwrite to start again")
+        shutil.rmtree(out / CHECKPOINTS)
+    # several processes without a GPU (torchrun on CPU): accelerate only sets up gloo when told to use the CPU
+    multi_cpu = int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available()
+    accelerator = Accelerator(mixed_precision=tcfg.mixed_precision, cpu=multi_cpu)
+    main = accelerator.is_main_process
+    with _log_to_file(out / "train.log", main), logging_redirect_tqdm() if main else contextlib.nullcontext():
+        return _run(loaded, out, accelerator, main, resume, stop_after_steps, started)
+
+
+def _run(loaded: LoadedConfig, out: Path, accelerator: Accelerator, main: bool, resume: bool,
+         stop_after_steps: int | None, started: float) -> TrainResult:
+    cfg, tcfg = loaded.config, loaded.config.train
+    logger.info("config %s%s", " <- ".join(reversed(loaded.files)),
+                f" with --set {' '.join(loaded.overrides)}" if loaded.overrides else "")
+    logger.info("processes: %d (%s), mixed precision: %s", accelerator.num_processes, accelerator.device,
+                tcfg.mixed_precision)
+    set_seed(cfg.seed)
+
+    # 1. data: dev sets first, so training texts that are also dev texts can be dropped from the pool
+    encoder_path = resolve_encoder(cfg.encoder, seed=cfg.seed)
+    tokenizer = AutoTokenizer.from_pretrained(encoder_path)
+    head_names = list(cfg.heads)
+    with accelerator.main_process_first():
+        dev_sets = load_dev_sets(loaded, head_names)
+        pool = build_training_pool(loaded, dev_texts(dev_sets))
+    specs = resolve_heads(loaded, pool.examples)
+    by_name = {s.name: s for s in specs}
+    for dev in dev_sets:
+        for ex in dev.examples:
+            check_example(ex, by_name, dev.origin)
+    encoded = _encode_pool(pool, tokenizer, specs, cfg.max_length, cfg.stride)
+    weights = sampling_weights(pool, specs, balanced_heads(loaded, specs), tcfg.balance_power)
+    data_summary = _log_data(pool, specs, dev_sets, weights)
+    main_metric = _main_metric(loaded, specs, dev_sets)
+    logger.info("model selection on %s (%s)", main_metric or "(no dev set: the last step)", tcfg.early_stopping.mode)
+
+    # 2. model: pretrained encoder + heads whose label vectors start at their descriptions' embeddings
+    model = ConflictEventsModel.from_encoder(
+        encoder_path, specs, tokenizer=tokenizer, max_length=cfg.max_length, stride=cfg.stride,
+        classifier_dropout=cfg.classifier_dropout, anchor_weight=cfg.anchor_weight)
+    model.config.encoder_name = cfg.encoder
+    model.config.training_config = loaded.to_saved_dict()
+    model.to(accelerator.device)
+    logger.info("encoder %s (%s): %.1fM parameters; heads: %s", cfg.encoder, encoder_path,
+                sum(p.numel() for p in model.parameters()) / 1e6,
+                ", ".join(f"{s.name} ({s.kind}, {len(s.labels)} labels)" for s in specs))
+
+    # 3. batches, optimizer, schedule
+    plan = BatchPlan([e.num_tokens for e in encoded], weights, batch_size=tcfg.batch_size, seed=cfg.seed,
+                     epoch_size=tcfg.epoch_size, length_grouping=tcfg.length_grouping,
+                     mega_batch_factor=tcfg.mega_batch_factor, min_batch=accelerator.num_processes)
+    steps_per_epoch = plan.steps_per_epoch(tcfg.grad_accum)
+    total_steps = tcfg.max_steps or tcfg.epochs * steps_per_epoch
+    optimizer = torch.optim.AdamW(_param_groups(model, tcfg.lr, tcfg.head_lr, tcfg.weight_decay))
+    scheduler = get_scheduler(tcfg.scheduler, optimizer, num_warmup_steps=math.ceil(tcfg.warmup_ratio * total_steps),
+                              num_training_steps=total_steps)
+    logger.info("%d steps (%d per epoch) of %d examples x %d accumulation, lr %g (heads %g), %s schedule",
+                total_steps, steps_per_epoch, tcfg.batch_size, tcfg.grad_accum, tcfg.lr, tcfg.head_lr, tcfg.scheduler)
+    model, optimizer = accelerator.prepare(model, optimizer)
+    accelerator.register_for_checkpointing(scheduler)
+    raw_model: ConflictEventsModel = accelerator.unwrap_model(model)
+    best_path = out / CHECKPOINTS / BEST / "model.safetensors"
+
+    # 4. state: fresh, or the last checkpoint's
+    state = TrainerState()
+    found = _checkpoints(out) if resume else []
+    if resume and not found:
+        logger.warning("--resume: no checkpoint in %s, starting from the beginning", out / CHECKPOINTS)
+    if found:
+        step, path = found[-1]
+        accelerator.load_state(str(path))
+        state = TrainerState(**json.loads((path / STATE_FILE).read_text(encoding="utf-8")))
+        logger.info("resumed from %s (step %d, epoch %d)", path, state.step, state.epoch)
+
+    def run_eval(tag: str, *, barrier: bool = True) -> EvalResult | None:
+        """Main process evaluates; with ``barrier`` the others wait for it."""
+        result = None
+        if main and dev_sets:
+            result = evaluate(raw_model, tokenizer, dev_sets, batch_size=tcfg.eval_batch_size)
+            for line in summary_lines(result, specs):
+                logger.info("[%s] %s", tag, line)
+        if barrier:
+            accelerator.wait_for_everyone()
+        return result
+
+    if tcfg.zero_shot_baseline and state.step == 0 and state.zero_shot is None:
+        result = run_eval("zero-shot")
+        if result is not None:
+            state.zero_shot = {s: {h: m for h, m in heads.items() if by_name[h].kind != TOKEN}
+                               for s, heads in result.scores.items()}
+
+    # 5. the loop: one iteration = one optimizer step over grad_accum global batches
+    rank, world = accelerator.process_index, accelerator.num_processes
+    save_every = tcfg.eval_every if tcfg.save_every is None else tcfg.save_every
+    with tqdm(total=total_steps, initial=state.step, desc="train", disable=not main, dynamic_ncols=True) as progress:
+        model.train()
+        epoch_batches: dict[int, list[list[int]]] = {}
+        while state.step < total_steps:
+            if state.epoch not in epoch_batches:
+                epoch_batches = {state.epoch: plan.epoch(state.epoch)}
+            batches = epoch_batches[state.epoch]
+            group = batches[state.batch_in_epoch:state.batch_in_epoch + tcfg.grad_accum]
+            t0 = time.perf_counter()
+            step_loss = torch.zeros((), device=accelerator.device)
+            bad_ids: list[str] = []
+            for i, global_batch in enumerate(group):
+                local = shard(global_batch, rank, world)
+                inputs = collate([encoded[j] for j in local], specs, tokenizer.pad_token_id)
+                inputs = {k: ({h: t.to(accelerator.device) for h, t in v.items()} if k == "labels"
+                              else v.to(accelerator.device)) for k, v in inputs.items()}
+                sync = i == len(group) - 1  # gradients are all-reduced once per optimizer step
+                with contextlib.nullcontext() if sync else accelerator.no_sync(model):
+                    loss = model(**inputs).loss / len(group)
+                    accelerator.backward(loss)
+                if not torch.isfinite(loss.detach()):
+                    bad_ids.extend(pool.examples[j].id for j in local)
+                step_loss += loss.detach()
+            grad_norm = accelerator.clip_grad_norm_(model.parameters(), tcfg.max_grad_norm)
+            step_loss = accelerator.reduce(step_loss, reduction="mean")
+            if not torch.isfinite(step_loss) or not torch.isfinite(torch.as_tensor(grad_norm)):
+                ids = bad_ids or [pool.examples[j].id for b in group for j in b]
+                last = _checkpoints(out)
+                raise TrainingError(
+                    f"non-finite loss ({step_loss.item()}) or gradient norm at step {state.step + 1} (epoch "
+                    f"{state.epoch}); batch example ids: {', '.join(ids)}; the last good checkpoint is "
+                    f"{last[-1][1] if last else 'none (no checkpoint yet)'}")
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            state.train_time += time.perf_counter() - t0
+            state.step += 1
+            state.batch_in_epoch += len(group)
+            state.samples += sum(len(b) for b in group)
+            state.window_loss, state.window_steps = state.window_loss + step_loss.item(), state.window_steps + 1
+            progress.update(1)
+            progress.set_postfix(loss=f"{step_loss.item():.4f}", epoch=state.epoch)
+            if state.step % tcfg.log_every == 0 or state.step == total_steps:
+                lr = scheduler.get_last_lr()[0]
+                mean_loss = state.window_loss / state.window_steps
+                state.history.append({"step": state.step, "epoch": state.epoch, "loss": mean_loss, "lr": lr})
+                logger.info("step %d/%d epoch %d loss %.4f lr %.3g (%.1f samples/s)", state.step, total_steps,
+                            state.epoch, mean_loss, lr, state.samples / max(state.train_time, 1e-9))
+                state.window_loss, state.window_steps = 0.0, 0
+
+            epoch_end = state.batch_in_epoch >= len(batches)
+            if epoch_end:
+                state.epoch, state.batch_in_epoch = state.epoch + 1, 0
+            last_step = state.step == total_steps
+            evaluating = (tcfg.eval_every and state.step % tcfg.eval_every == 0) or epoch_end or last_step
+            stop = False
+            if evaluating and dev_sets:
+                result = run_eval(f"step {state.step}")
+                decision = [False]
+                if main:
+                    score = result.score(main_metric)
+                    better = _improved(score, state.best_score, tcfg.early_stopping.mode)
+                    state.history.append({"step": state.step, "epoch": state.epoch, "eval": result.flat(),
+                                          "main": score})
+                    if better:
+                        state.best_score, state.best_step, state.evals_without_improvement = score, state.step, 0
+                        best_path.parent.mkdir(parents=True, exist_ok=True)
+                        tmp = best_path.with_suffix(".tmp")
+                        save_model(raw_model, str(tmp))
+                        os.replace(tmp, best_path)
+                    else:
+                        state.evals_without_improvement += 1
+                    logger.info("step %d: %s = %.4f (best %.4f at step %d)", state.step, main_metric, score,
+                                state.best_score, state.best_step)
+                    patience = tcfg.early_stopping.patience
+                    stop = bool(patience and state.evals_without_improvement >= patience)
+                    decision = [stop]
+                stop = broadcast_object_list(decision)[0]  # every process takes the main process's decision
+                if stop:
+                    state.stopped_early = True
+                    logger.info("early stopping: no improvement of %s in %d evaluations", main_metric,
+                                tcfg.early_stopping.patience)
+            interrupt = stop_after_steps is not None and state.step >= stop_after_steps
+            if (save_every and state.step % save_every == 0) or epoch_end or interrupt or stop or last_step:
+                _save_checkpoint(accelerator, out, state, tcfg.save_total_limit)
+            if interrupt:
+                logger.info("stopped after step %d as asked; continue with --resume", state.step)
+                return TrainResult(raw_model, tokenizer, out, None, interrupted=True)
+            if stop:
+                break
+
+    # 6. the final model: the best evaluated weights, multi-label thresholds tuned on dev, scored once more
+    metrics = None
+    if main:
+        if state.best_step is not None and best_path.is_file():
+            load_model(raw_model, str(best_path))
+            logger.info("final model: the weights of step %d (%s = %.4f)", state.best_step, main_metric,
+                        state.best_score)
+        thresholds: dict[str, Any] = {}
+        final = run_eval("final", barrier=False) if dev_sets else EvalResult()
+        if dev_sets and tcfg.tune_thresholds and any(s.problem_type == MULTI_LABEL for s in specs):
+            thresholds = _tune_thresholds(raw_model, final, main_metric)
+            if thresholds:
+                final = run_eval("final, tuned thresholds", barrier=False)
+        raw_model.eval()
+        raw_model.save_pretrained(out)
+        tokenizer.save_pretrained(out)
+        wall = time.perf_counter() - started
+        zero_shot = EvalResult(scores=state.zero_shot or {})
+        metrics = {
+            "main_metric": main_metric,
+            "main_score": final.score(main_metric) if main_metric else None,
+            "best_step": state.best_step,
+            "dev": final.scores,
+            "zero_shot": zero_shot.scores,
+            "thresholds": thresholds,
+            "data": data_summary,
+            "history": state.history,
+            "run": {
+                "seed": cfg.seed, "steps": state.step, "total_steps": total_steps, "epochs_started": state.epoch,
+                "stopped_early": state.stopped_early, "wall_time_s": round(wall, 2),
+                "train_time_s": round(state.train_time, 2), "train_samples": state.samples,
+                "samples_per_s": round(state.samples / max(state.train_time, 1e-9), 2),
+                "encoder": cfg.encoder, "config_files": loaded.files, "overrides": loaded.overrides,
+                "git_commit": git_commit(PROJECT_ROOT), "num_processes": accelerator.num_processes,
+                "device": str(accelerator.device), "torch": torch.__version__,
+                "max_length": cfg.max_length, "batch_size": tcfg.batch_size, "grad_accum": tcfg.grad_accum,
+            },
+        }
+        write_json(out / "metrics.json", metrics)
+        write_metrics_csv(out / "metrics.csv", {"trained": final, "zero_shot": zero_shot})
+        plot_outputs(out, state.history, final, raw_model.config.head_specs, main_metric)
+        logger.info("wrote %s (%d metric rows); %s = %s", out, len(csv_rows({"trained": final})), main_metric,
+                    metrics["main_score"])
+    accelerator.wait_for_everyone()
+    return TrainResult(raw_model, tokenizer, out, metrics)
+
+
+__all__ = ["ConfigError", "DataError", "TrainResult", "TrainingError", "train"]
