@@ -4,8 +4,11 @@ from transformers import AutoConfig, AutoModel
 
 from inference.configuration import ConflictEventsConfig, HeadSpec
 from inference.modeling import ConflictEventsModel
+from inference.results import Article, ArticleResult, LabelScore, SentenceResult, SpanResult
+from inference.tagger import ModelLoadError, Tagger
 
 AutoConfig.register(ConflictEventsConfig.model_type, ConflictEventsConfig, exist_ok=True)
 AutoModel.register(ConflictEventsConfig, ConflictEventsModel, exist_ok=True)
 
-__all__ = ["ConflictEventsConfig", "ConflictEventsModel", "HeadSpec"]
+__all__ = ["Article", "ArticleResult", "ConflictEventsConfig", "ConflictEventsModel", "HeadSpec", "LabelScore",
+           "ModelLoadError", "SentenceResult", "SpanResult", "Tagger"]

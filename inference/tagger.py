@@ -1,0 +1,395 @@
+"""The importable tagger: a saved model folder in, labelled articles out.
+
+Articles are normalised (date prefix, hard wraps, whitespace), split into sentences, and every sentence becomes
+token windows. All windows of a chunk of articles go through the encoder together, longest first, in batches
+padded to their longest window; one pass feeds every head. Token heads give spans, sequence heads give labels per
+sentence (pooled over the sentence's windows, even when they fall in different batches) and per article (the
+union of its sentences' labels). Offsets always point into the caller's original strings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import AutoTokenizer
+
+from inference.configuration import SEQUENCE, TOKEN, ConflictEventsConfig, HeadSpec
+from inference.label_decoder import SequencePrediction, decode_sequence_heads
+from inference.modeling import ConflictEventsModel
+from inference.results import Article, ArticleResult, LabelScore, SentenceResult, SpanResult
+from inference.sentences import split_sentences
+from inference.span_decoder import decode_spans, merge_window_probs
+from inference.text_normalize import NormalizedText, normalize_text
+from inference.windows import Window, collate_windows, tokenize_windows
+
+logger = logging.getLogger(__name__)
+
+NONE_LABEL = "none"
+_PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
+
+
+class ModelLoadError(RuntimeError):
+    """A model folder that cannot be used; the message names the file and the fix."""
+
+
+# ---- loading ------------------------------------------------------------------------------------------------
+def _weights_files(folder: Path) -> list[Path]:
+    """The safetensors file(s) of a model folder; refuses pickle-only folders."""
+    single, index = folder / "model.safetensors", folder / "model.safetensors.index.json"
+    if single.is_file():
+        return [single]
+    if index.is_file():
+        try:
+            shards = sorted(set(json.loads(index.read_text(encoding="utf-8"))["weight_map"].values()))
+        except (ValueError, KeyError, TypeError) as e:
+            raise ModelLoadError(f"{index} is not a valid safetensors index ({e}); copy the model folder again") from e
+        missing = [s for s in shards if not (folder / s).is_file()]
+        if missing:
+            raise ModelLoadError(f"{index} lists shards that are missing from {folder}: {missing}; copy them too")
+        return [folder / s for s in shards]
+    pickles = sorted(p.name for p in folder.iterdir() if p.suffix in _PICKLE_SUFFIXES)
+    if pickles:
+        raise ModelLoadError(
+            f"{folder} has only pickle weights ({', '.join(pickles)}); pickles can run code when loaded, so they are "
+            "refused. Convert them once, somewhere you trust the file: "
+            f"ConflictEventsModel.from_pretrained('{folder}', use_safetensors=False).save_pretrained('{folder}') "
+            "writes model.safetensors")
+    raise ModelLoadError(f"{single} is missing: point at a folder written by save_pretrained "
+                         "(config.json, model.safetensors and the tokenizer files)")
+
+
+def _sha256(files: list[Path]) -> str:
+    """SHA-256 of the weights (of the concatenated shards, in name order, for a sharded model)."""
+    h = hashlib.sha256()
+    for path in files:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+def _load_config(folder: Path) -> ConflictEventsConfig:
+    path = folder / "config.json"
+    if not path.is_file():
+        raise ModelLoadError(f"{path} is missing: point at a folder written by save_pretrained "
+                             "(config.json, model.safetensors and the tokenizer files)")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ModelLoadError(f"{path} is not valid JSON ({e}): the file is corrupt; copy the model folder again") from e
+    if raw.get("model_type") != ConflictEventsConfig.model_type:
+        raise ModelLoadError(f"{path} describes a '{raw.get('model_type')}' model, not a conflict-events model "
+                             f"(model_type '{ConflictEventsConfig.model_type}'): point at a folder saved by training")
+    try:
+        return ConflictEventsConfig.from_pretrained(folder)
+    except (ValueError, TypeError, KeyError) as e:
+        raise ModelLoadError(f"{path} is not a usable conflict-events config: {e}") from e
+
+
+def _resolve_device(device: str | torch.device) -> torch.device:
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ModelLoadError(f"device '{device}' asked for, but torch sees no CUDA device: use --device cpu")
+    return dev
+
+
+def _resolve_dtype(dtype: torch.dtype | str | None) -> torch.dtype | None:
+    if dtype is None or isinstance(dtype, torch.dtype):
+        return dtype
+    names = {"auto": None, "float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
+             "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}
+    if dtype not in names:
+        raise ValueError(f"dtype {dtype!r} not understood; use one of {sorted(names)}")
+    return names[dtype]
+
+
+def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
+    """A copy of ``model`` with every ``nn.Linear`` as a dynamic int8 layer (CPU).
+
+    Uses ``torch.ao.quantization.quantize_dynamic``: torch deprecates it in favour of torchao, which is not a
+    dependency; its deprecation notices are expected and silenced here, nowhere else.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"torch\.ao\.quantization is deprecated", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", message=r".*quantized tensor creation functions.*deprecated",
+                                category=UserWarning)
+        from torch.ao.quantization import quantize_dynamic
+
+        quantized = quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    logger.info("int8: nn.Linear layers quantised with torch.ao.quantization.quantize_dynamic (deprecated by torch "
+                "in favour of torchao, which is not installed)")
+    return quantized
+
+
+# ---- inputs -------------------------------------------------------------------------------------------------
+def as_article(item: Any, index: int) -> Article:
+    """A string, a dict with ``text`` (and ``id``, ``date``) or an object with those attributes -> Article."""
+    if isinstance(item, Article):
+        return item
+    if isinstance(item, str):
+        return Article(None, item, None)
+    if isinstance(item, dict):
+        text, art_id, date = item.get("text"), item.get("id"), item.get("date")
+    elif hasattr(item, "text"):
+        text, art_id, date = item.text, getattr(item, "id", None), getattr(item, "date", None)
+    else:
+        raise TypeError(f"item {index}: expected a string, a dict with 'text' or an object with .text; "
+                        f"got {type(item).__name__}")
+    if not isinstance(text, str):
+        raise TypeError(f"item {index}: 'text' must be a string, got {type(text).__name__}")
+    if art_id is not None and not isinstance(art_id, str | int):
+        raise TypeError(f"item {index}: 'id' must be a string or an integer, got {type(art_id).__name__}")
+    if date is not None and not isinstance(date, str):
+        raise TypeError(f"item {index}: 'date' must be an ISO date string, got {type(date).__name__}")
+    return Article(None if art_id is None else str(art_id), text, date)
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """One sentence of one article of the current chunk, as a range of the article's normalised text."""
+
+    article: int
+    start: int
+    end: int
+
+
+# ---- the tagger ---------------------------------------------------------------------------------------------
+class Tagger:
+    """Label articles with a trained conflict-events model: ``Tagger.from_pretrained(folder)(texts)``."""
+
+    def __init__(self, model: ConflictEventsModel | torch.nn.Module, tokenizer, *, config: ConflictEventsConfig,
+                 device: torch.device, model_info: dict[str, str], autocast_dtype: torch.dtype | None = None,
+                 max_length: int | None = None):
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.config = config
+        self.device = device
+        self.model_info = dict(model_info)
+        self.autocast_dtype = autocast_dtype
+        self.max_length = int(max_length or config.max_length)
+        # The windows' overlap stays what training used, unless the windows are too short to hold it.
+        self.stride = min(int(config.stride), max(0, (self.max_length - 2) // 2))
+        self.heads: list[HeadSpec] = config.head_specs
+        self.token_heads = [h for h in self.heads if h.kind == TOKEN]
+        self.sequence_heads = [h for h in self.heads if h.kind == SEQUENCE]
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path, device: str | torch.device = "auto",
+                        dtype: torch.dtype | str | None = None, *, quantize: str | None = None,
+                        max_length: int | None = None) -> Tagger:
+        """Load a saved model folder (safetensors only; no remote code).
+
+        ``device``: "auto" (CUDA when present), "cpu", "cuda[:n]". ``dtype``: None keeps float32 weights and, on
+        CUDA, runs the encoder under bfloat16 autocast; a dtype casts the weights instead (no autocast).
+        ``quantize="int8"``: dynamic int8 Linear layers, CPU only. ``max_length``: tokens per window.
+        """
+        folder = Path(path).expanduser()
+        if not folder.is_dir():
+            raise ModelLoadError(f"model folder {folder} does not exist (or is not a folder): point at a folder "
+                                 "written by save_pretrained")
+        config = _load_config(folder)
+        weights = _weights_files(folder)
+        dev = _resolve_device(device)
+        torch_dtype = _resolve_dtype(dtype)
+        if quantize not in (None, "int8"):
+            raise ValueError(f"quantize must be None or 'int8', got {quantize!r}")
+        if quantize and (dev.type != "cpu" or torch_dtype not in (None, torch.float32)):
+            raise ValueError("quantize='int8' is for CPU float32 inference: use device='cpu' and no dtype")
+        try:
+            model, info = ConflictEventsModel.from_pretrained(folder, config=config, use_safetensors=True,
+                                                              output_loading_info=True)
+        except Exception as e:  # safetensors/transformers raise many types for a damaged file
+            names = ", ".join(str(w) for w in weights)
+            raise ModelLoadError(f"{names} could not be loaded ({type(e).__name__}: {e}); the file is corrupt, "
+                                 "truncated or from another model: copy the model folder again or re-save it") from e
+        if info.get("missing_keys") or info.get("mismatched_keys"):
+            raise ModelLoadError(f"{weights[0]} does not fit {folder / 'config.json'}: missing "
+                                 f"{sorted(info.get('missing_keys') or [])[:5]}, mismatched "
+                                 f"{sorted(info.get('mismatched_keys') or [])[:5]}: re-save the model folder")
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
+        except Exception as e:
+            raise ModelLoadError(f"no usable tokenizer in {folder} ({type(e).__name__}: {e}): save it next to the "
+                                 f"model with tokenizer.save_pretrained('{folder}')") from e
+        if not getattr(tokenizer, "is_fast", False):
+            raise ModelLoadError(f"the tokenizer in {folder} is not a fast (tokenizers) tokenizer, which character "
+                                 "offsets need: save a tokenizer.json with it")
+        limit = _max_positions(config, tokenizer)
+        if max_length is not None and not 8 <= max_length <= limit:
+            raise ValueError(f"max_length must be between 8 and {limit} (the encoder's limit), got {max_length}")
+        model.eval()
+        autocast_dtype = None
+        if quantize == "int8":
+            model = quantize_int8(model)
+        elif torch_dtype is not None:
+            model = model.to(torch_dtype)
+        elif dev.type == "cuda":
+            autocast_dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        model = model.to(dev)
+        info = {"name": folder.resolve().name, "sha256": _sha256(weights)}
+        return cls(model, tokenizer, config=config, device=dev, model_info=info, autocast_dtype=autocast_dtype,
+                   max_length=max_length)
+
+    # ---- public calls ------------------------------------------------------------------------------------
+    def __call__(self, texts_or_articles: Iterable[Any] | str, batch_size: int = 32, *, all_scores: bool = False,
+                 chunk_size: int = 256) -> list[ArticleResult]:
+        """One result per article, in input order. ``batch_size``: windows per forward pass."""
+        if isinstance(texts_or_articles, str | dict | Article):
+            raise TypeError("pass a list of articles (a single string or dict is not a list): tagger([text])")
+        return list(self.iter_tag(texts_or_articles, batch_size, all_scores=all_scores, chunk_size=chunk_size))
+
+    def iter_tag(self, items: Iterable[Any], batch_size: int = 32, *, all_scores: bool = False,
+                 chunk_size: int = 256) -> Iterator[ArticleResult]:
+        """Stream results in input order, processing ``chunk_size`` articles at a time."""
+        if batch_size < 1 or chunk_size < 1:
+            raise ValueError("batch_size and chunk_size must be at least 1")
+        chunk: list[Article] = []
+        for i, item in enumerate(items):
+            chunk.append(as_article(item, i))
+            if len(chunk) == chunk_size:
+                yield from self.tag_articles(chunk, batch_size, all_scores=all_scores)
+                chunk = []
+        if chunk:
+            yield from self.tag_articles(chunk, batch_size, all_scores=all_scores)
+
+    def tag_articles(self, articles: list[Article], batch_size: int = 32, *,
+                     all_scores: bool = False) -> list[ArticleResult]:
+        """Tag one chunk of articles: every window of every sentence, sorted by length, batched."""
+        normed = [normalize_text(a.text) for a in articles]
+        units = [_Unit(k, s, e) for k, n in enumerate(normed) for s, e in split_sentences(n.text)]
+        texts = [normed[u.article].text[u.start:u.end] for u in units]
+        windows = tokenize_windows(self.tokenizer, texts, max_length=self.max_length, stride=self.stride)
+        token_probs, pooled = self._run(windows, len(units), batch_size)
+        by_unit: list[list[int]] = [[] for _ in units]
+        for i, w in enumerate(windows):
+            by_unit[w.example].append(i)
+        seq_preds = self._sequence_predictions(pooled)
+
+        per_article: list[list[int]] = [[] for _ in articles]
+        for u, unit in enumerate(units):
+            per_article[unit.article].append(u)
+        results = []
+        for article, norm, mine in zip(articles, normed, per_article):
+            spans: dict[str, list[SpanResult]] = {h.name: [] for h in self.token_heads}
+            for u in mine:
+                for head in self.token_heads:
+                    merged = merge_window_probs([token_probs[head.name][i] for i in by_unit[u]])
+                    spans[head.name].extend(_span_result(article.text, norm, units[u].start, span)
+                                            for span in decode_spans(*merged, head.bio_labels))
+            sentences = [_sentence_result(article.text, norm, units[u], {h: seq_preds[h][u] for h in seq_preds},
+                                          all_scores) for u in mine]
+            labels, maxima = {}, {}
+            for head in self.sequence_heads:
+                labels[head.name], maxima[head.name] = _article_labels(head, [seq_preds[head.name][u] for u in mine])
+            results.append(ArticleResult(id=article.id, date=article.date or norm.date, spans=spans, labels=labels,
+                                         sentences=sentences, model=dict(self.model_info),
+                                         all_scores=maxima if all_scores else None))
+        return results
+
+    # ---- internals ---------------------------------------------------------------------------------------
+    def _autocast(self):
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+
+    def _to_device(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        if self.device.type != "cuda":
+            return batch
+        return {k: v.pin_memory().to(self.device, non_blocking=True) for k, v in batch.items()}
+
+    def _run(self, windows: list[Window], num_units: int, batch_size: int):
+        """Encode all windows (longest first, ``batch_size`` per pass).
+
+        Returns per token head, per window, ``(probs [real tokens, n_tags], offsets, word_ids)``, and per unit the
+        mean of its pooled token vectors (sums and counts gathered over every batch holding one of its windows).
+        """
+        order = sorted(range(len(windows)), key=lambda i: (-len(windows[i]), i))
+        token_probs: dict[str, list] = {h.name: [None] * len(windows) for h in self.token_heads}
+        sums = counts = None
+        with torch.inference_mode(), self._autocast():
+            for b in range(0, len(order), batch_size):
+                idx = order[b:b + batch_size]
+                ws = [windows[i] for i in idx]
+                batch = collate_windows(ws, self.tokenizer.pad_token_id)
+                out = self.model(**self._to_device(batch))
+                local_units = torch.tensor(list(dict.fromkeys(w.example for w in ws)), dtype=torch.long)
+                local_counts = torch.zeros(len(local_units)).index_add_(
+                    0, batch["window_example"], batch["pool_mask"].sum(dim=1).float())
+                pooled = out.pooled.float().cpu()
+                if sums is None:
+                    sums = torch.zeros(num_units, pooled.size(-1))
+                    counts = torch.zeros(num_units)
+                sums.index_add_(0, local_units, pooled * local_counts[:, None])
+                counts.index_add_(0, local_units, local_counts)
+                real = [[t for t, wid in enumerate(w.word_ids) if wid is not None] for w in ws]
+                for head in self.token_heads:
+                    probs = torch.softmax(out.logits[head.name].float(), dim=-1).cpu().numpy()
+                    for row, (i, w, keep) in enumerate(zip(idx, ws, real)):
+                        token_probs[head.name][i] = (probs[row, keep], [w.offsets[t] for t in keep],
+                                                     [w.word_ids[t] for t in keep])
+        pooled_units = None if sums is None else sums / counts.clamp(min=1.0)[:, None]
+        return token_probs, pooled_units
+
+    def _sequence_predictions(self, pooled: torch.Tensor | None) -> dict[str, list[SequencePrediction]]:
+        """Sequence-head labels per unit from the units' pooled vectors (parent-consistent)."""
+        if pooled is None or not self.sequence_heads:
+            return {}
+        logits = {}
+        with torch.inference_mode(), self._autocast():
+            for head in self.sequence_heads:
+                module = self.model.sequence_heads[head.name]
+                param = next(module.parameters())
+                logits[head.name] = torch.cat([module(pooled[i:i + 4096].to(param.device, param.dtype)).float().cpu()
+                                               for i in range(0, len(pooled), 4096)])
+        return decode_sequence_heads(self.config, logits)
+
+
+def _max_positions(config: ConflictEventsConfig, tokenizer) -> int:
+    enc = config.encoder
+    limit = (enc.get("max_position_embeddings") if isinstance(enc, dict)
+             else getattr(enc, "max_position_embeddings", None)) or 512
+    tok_limit = getattr(tokenizer, "model_max_length", None)
+    if isinstance(tok_limit, int) and 0 < tok_limit < 100_000:
+        limit = min(limit, tok_limit)
+    return int(limit)
+
+
+def _span_result(original: str, norm: NormalizedText, offset: int, span) -> SpanResult:
+    start, end = norm.to_original(offset + span.start, offset + span.end)
+    return SpanResult(start, end, span.label, original[start:end], float(span.score))
+
+
+def _sentence_result(original: str, norm: NormalizedText, unit: _Unit, preds: dict[str, SequencePrediction],
+                     all_scores: bool) -> SentenceResult:
+    start, end = norm.to_original(unit.start, unit.end)
+    return SentenceResult(start, end, original[start:end],
+                          labels={h: [LabelScore(x, p.scores[x]) for x in p.labels] for h, p in preds.items()},
+                          all_scores={h: dict(p.scores) for h, p in preds.items()} if all_scores else None)
+
+
+def _article_labels(head: HeadSpec, preds: list[SequencePrediction]) -> tuple[list[LabelScore], dict[str, float]]:
+    """Article labels: the union of its sentences' labels but ``none``, each at its best sentence probability.
+
+    ``none`` (where the head has it) when no sentence has another label. Parent consistency carries over: every
+    child label comes from a sentence whose own parent label is in the union too.
+    """
+    if not preds:
+        return [], {label: 0.0 for label in head.labels}
+    maxima = {label: max(p.scores[label] for p in preds) for label in head.labels}
+    chosen = {x for p in preds for x in p.labels if x != NONE_LABEL}
+    if not chosen and NONE_LABEL in head.labels:
+        chosen = {NONE_LABEL}
+    rank = {label: j for j, label in enumerate(head.labels)}
+    ordered = sorted(chosen, key=lambda x: (-maxima[x], rank[x]))
+    return [LabelScore(x, maxima[x]) for x in ordered], maxima
