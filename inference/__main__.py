@@ -1,0 +1,7 @@
+"""``python -m inference ...``: the same as the ``conflict-tag`` command."""
+
+import sys
+
+from inference.cli import main
+
+sys.exit(main())

@@ -1,0 +1,259 @@
+"""Tagger results -> JSONL, CSV or Parquet, written so that a killed run can resume without loss or duplicates.
+
+JSONL and CSV grow by appends: each batch is encoded in memory and appended with one write + fsync, and a
+progress sidecar (written atomically: temp file, fsync, rename) records the output size that is known good. A
+resumed run first truncates the output to that size, which drops a torn last line or a batch written after the
+last progress record. Parquet cannot be appended to, so each batch becomes a numbered part file (written to a
+temp name, then renamed) and the parts are concatenated into the output when the run ends.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from inference.configuration import TOKEN, HeadSpec
+from inference.results import ArticleResult
+
+SCORE_DIGITS = 4
+RESERVED_KEYS = ("id", "sentences", "date", "model", "all_scores")
+FORMATS = ("jsonl", "csv", "parquet")
+
+
+class ResumeError(RuntimeError):
+    """The output, its progress record and the inputs do not agree; resuming would lose or repeat records."""
+
+
+# ---- records ---------------------------------------------------------------------------------------------------
+def output_columns(heads: list[HeadSpec], all_scores: bool = False) -> list[str]:
+    """Keys of an output record, in order: id, one per head, sentences, date, model (, all_scores)."""
+    clash = [h.name for h in heads if h.name in RESERVED_KEYS]
+    if clash:
+        raise ValueError(f"head name(s) {clash} clash with output keys {list(RESERVED_KEYS)}; rename the head(s)")
+    return ["id", *[h.name for h in heads], "sentences", "date", "model"] + (["all_scores"] if all_scores else [])
+
+
+def output_record(result: ArticleResult, heads: list[HeadSpec], *, ndigits: int = SCORE_DIGITS) -> dict[str, Any]:
+    """The batch labeller's record: token heads -> spans, sequence heads -> labels above threshold, best first."""
+    d = result.to_dict(ndigits)
+    out: dict[str, Any] = {"id": d["id"]}
+    for h in heads:
+        out[h.name] = d["spans"][h.name] if h.kind == TOKEN else d["labels"][h.name]
+    out["sentences"] = d["sentences"]
+    out["date"] = d["date"]
+    out["model"] = d["model"]
+    if "all_scores" in d:
+        out["all_scores"] = d["all_scores"]
+    return out
+
+
+def flat_row(record: dict[str, Any]) -> dict[str, str | None]:
+    """CSV/Parquet row: ``id`` and ``date`` as they are, every other column as a JSON string."""
+    return {k: (v if k in ("id", "date") else json.dumps(v, ensure_ascii=False)) for k, v in record.items()}
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return  # not every platform opens folders
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a reader sees the old file or the new one, never a mix."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+# ---- sinks -----------------------------------------------------------------------------------------------------
+class AppendSink:
+    """A file that grows by whole batches; ``state()`` is its size in bytes after the last append."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._fh = None
+        self._size = 0
+
+    def header(self) -> bytes:
+        return b""
+
+    def encode(self, records: list[dict[str, Any]]) -> bytes:
+        return b"".join(json.dumps(r, ensure_ascii=False).encode("utf-8") + b"\n" for r in records)
+
+    def start(self, committed: int) -> None:
+        """Open for appending at ``committed`` bytes: anything after it (a torn or unrecorded batch) is cut."""
+        size = self.path.stat().st_size if self.path.exists() else 0
+        if size < committed:
+            raise ResumeError(f"{self.path} has {size} bytes but its progress record says {committed} were "
+                              "written: the file was changed; start again with --overwrite")
+        self._fh = open(self.path, "r+b" if self.path.exists() else "w+b", buffering=0)
+        self._fh.truncate(committed)
+        self._fh.seek(committed)
+        self._size = committed
+        if committed == 0:
+            self._write(self.header())
+
+    def append(self, records: list[dict[str, Any]]) -> None:
+        self._write(self.encode(records))
+
+    def _write(self, data: bytes) -> None:
+        if not data:
+            return
+        view = memoryview(data)
+        while view:
+            n = self._fh.write(view)
+            view = view[n:]
+        os.fsync(self._fh.fileno())
+        self._size += len(data)
+
+    def state(self) -> int:
+        return self._size
+
+    def finish(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def remove(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+class JsonlSink(AppendSink):
+    """One JSON object per line."""
+
+
+class CsvSink(AppendSink):
+    """A header row, then one row per record; heads, sentences and model as JSON strings."""
+
+    def __init__(self, path: str | os.PathLike, columns: list[str]):
+        super().__init__(path)
+        self.columns = columns
+
+    def _rows(self, rows: list[list[Any]]) -> bytes:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(rows)
+        return buf.getvalue().encode("utf-8")
+
+    def header(self) -> bytes:
+        return self._rows([self.columns])
+
+    def encode(self, records: list[dict[str, Any]]) -> bytes:
+        return self._rows([[flat_row(r)[c] for c in self.columns] for r in records])
+
+
+class ParquetSink:
+    """Numbered part files, each written atomically; ``finish()`` concatenates them into the output."""
+
+    def __init__(self, path: str | os.PathLike, columns: list[str]):
+        import pyarrow as pa
+
+        self.path = Path(path)
+        self.parts = self.path.with_name(self.path.name + ".parts")
+        self.columns = columns
+        self.schema = pa.schema([(c, pa.string()) for c in columns])
+        self._count = 0
+
+    def _part(self, k: int) -> Path:
+        return self.parts / f"part-{k:06d}.parquet"
+
+    def start(self, committed: int) -> None:
+        """Keep parts 0..committed-1; drop later or half-written ones."""
+        self.parts.mkdir(parents=True, exist_ok=True)
+        keep = {self._part(k).name for k in range(committed)}
+        for p in self.parts.iterdir():
+            if p.name not in keep:
+                p.unlink()
+        missing = [k for k in range(committed) if not self._part(k).is_file()]
+        if missing:
+            raise ResumeError(f"{self.parts} lacks part files {missing[:5]} that its progress record lists: "
+                              "start again with --overwrite")
+        self._count = committed
+
+    def append(self, records: list[dict[str, Any]]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pylist([flat_row(r) for r in records], schema=self.schema)
+        sink = io.BytesIO()
+        pq.write_table(table, sink)
+        write_bytes_atomic(self._part(self._count), sink.getvalue())
+        self._count += 1
+
+    def state(self) -> int:
+        return self._count
+
+    def finish(self) -> None:
+        """Concatenate the parts into the output (atomically) and remove them."""
+        import pyarrow.parquet as pq
+
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        with pq.ParquetWriter(tmp, self.schema) as writer:
+            for k in range(self._count):
+                writer.write_table(pq.read_table(self._part(k), schema=self.schema))
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+        _fsync_dir(self.path.parent)
+        shutil.rmtree(self.parts)
+
+    def close(self) -> None:
+        pass
+
+    def remove(self) -> None:
+        self.path.unlink(missing_ok=True)
+        if self.parts.exists():
+            shutil.rmtree(self.parts)
+
+
+def make_sink(fmt: str, path: str | os.PathLike, columns: list[str]) -> AppendSink | ParquetSink:
+    if fmt == "jsonl":
+        return JsonlSink(path)
+    if fmt == "csv":
+        return CsvSink(path, columns)
+    if fmt == "parquet":
+        return ParquetSink(path, columns)
+    raise ValueError(f"unknown output format {fmt!r}; use one of {FORMATS}")
+
+
+# ---- progress --------------------------------------------------------------------------------------------------
+@dataclass
+class Progress:
+    """What a run has settled so far: input records consumed, and the output and error file states after them."""
+
+    fingerprint: dict[str, Any]
+    consumed: int = 0  # input records read and settled (tagged or rejected), in input order
+    tagged: int = 0
+    failed: int = 0
+    output: int = 0  # the output sink's state (bytes, or Parquet parts)
+    errors: int = 0  # bytes of the errors file
+    complete: bool = False
+
+    def save(self, path: Path) -> None:
+        write_bytes_atomic(path, (json.dumps(asdict(self), indent=1, sort_keys=True) + "\n").encode("utf-8"))
+
+    @classmethod
+    def load(cls, path: Path) -> Progress | None:
+        if not path.exists():
+            return None
+        try:
+            return cls(**json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, TypeError) as e:
+            raise ResumeError(f"{path} is not a readable progress record ({e}); start again with --overwrite") from e
