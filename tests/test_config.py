@@ -160,3 +160,45 @@ def test_every_schema_field_type_is_supported():
     for cls in (TrainingConfig, HeadConfig, TrainConfig, EarlyStopping):
         for name, tp in typing.get_type_hints(cls).items():
             assert "typing" not in _describe(tp), f"{cls.__name__}.{name}"
+
+
+def test_head_labels_come_from_the_schema_an_explicit_list_or_the_data(tmp_path):
+    from training.data.canonical import Example
+    from training.heads import resolve_heads
+
+    schema = tmp_path / "schema.yaml"
+    schema.write_text(yaml.safe_dump({
+        "ev": {"none": "no event", "Battles": "armed groups fight"},
+        "sub": {"none": {"parent": "none"}, "Armed clash": {"parent": "Battles", "description": "firefight"}}},
+        sort_keys=False))
+    data = {"heads": {
+        "ev": {"schema": str(schema), "descriptions": {"none": "nothing happened"}, "datasets": [{"path": "x"}]},
+        "sub": {"schema": str(schema), "parent": "ev", "datasets": [{"path": "x"}]},
+        "topic": {"problem_type": "multi_label", "datasets": [{"path": "x"}]},
+        "ent": {"kind": "token", "labels": ["Location"], "datasets": [{"path": "x"}]}}}
+    loaded = load_config(_write(tmp_path, data))
+    pool = [Example("a", "t", labels={"topic": ["b", "a"]}), Example("b", "t", labels={"topic": []})]
+    specs = {s.name: s for s in resolve_heads(loaded, pool)}
+    assert specs["ev"].labels == ["none", "Battles"]
+    assert specs["ev"].descriptions == {"none": "nothing happened", "Battles": "armed groups fight"}
+    assert specs["sub"].parent == "ev" and specs["sub"].parent_map == {"none": "none", "Armed clash": "Battles"}
+    assert specs["sub"].descriptions == {"Armed clash": "firefight"}
+    assert specs["topic"].labels == ["a", "b"] and specs["topic"].problem_type == "multi_label"
+    assert specs["ent"].labels == ["Location"] and specs["ent"].kind == "token"
+
+
+@pytest.mark.parametrize("head, fragment", [
+    ({"schema": "SCHEMA", "schema_key": "nope"}, "has no section 'nope'"),
+    ({"schema": "SCHEMA", "labels": ["none", "Riots"]}, "labels ['Riots'] are not in schema"),
+    ({"labels": ["none"]}, "at least two labels"),
+])
+def test_head_label_errors_name_the_head(tmp_path, head, fragment):
+    from training.heads import resolve_heads
+
+    schema = tmp_path / "schema.yaml"
+    schema.write_text(yaml.safe_dump({"ev": {"none": "no event", "Battles": "fight"}}))
+    head = {k: (str(schema) if v == "SCHEMA" else v) for k, v in head.items()}
+    loaded = load_config(_write(tmp_path, {"heads": {"ev": {**head, "datasets": [{"path": "x"}]}}}))
+    with pytest.raises(ConfigError) as err:
+        resolve_heads(loaded, [])
+    assert fragment in str(err.value) and err.value.key.startswith("heads.ev")

@@ -312,3 +312,26 @@ def test_two_processes_with_torchrun_match_one_process(tmp_path):
         for metric, value in a["dev"]["dev"][head].items():
             if isinstance(value, float):
                 assert abs(b["dev"]["dev"][head][metric] - value) <= 0.1, (head, metric)
+
+
+def test_empty_label_lists_become_none_for_multi_class_heads():
+    from training.data_mix import fill_none_labels
+
+    specs = [HeadSpec(name="ev", kind="sequence", labels=["none", "Battles"]),
+             HeadSpec(name="topics", kind="sequence", problem_type="multi_label", labels=["a"])]
+    exs = [Example("a", "t", labels={"ev": [], "topics": []}), Example("b", "t", labels={"ev": ["Battles"]})]
+    assert fill_none_labels(exs, specs) == 1
+    assert exs[0].labels == {"ev": ["none"], "topics": []} and exs[1].labels == {"ev": ["Battles"]}
+
+
+@pytest.mark.parametrize("metric, fragment", [
+    ("sub_event_type/nope/weighted_f1", "no dev set 'nope' scores head 'sub_event_type'"),
+    ("sub_event_type/dev/example_f1", "'example_f1' is not a multi_class metric"),
+    ("topics/dev/f1", "'topics' is not a head"),
+])
+def test_bad_selection_metric_fails_before_training(tmp_path, metric, fragment):
+    loaded = load_config(TINY, [f"train.early_stopping.metric={metric}"])
+    with pytest.raises(ConfigError) as err:
+        train(loaded, tmp_path)
+    assert fragment in str(err.value) and err.value.key == "train.early_stopping.metric"
+    assert not (tmp_path / "checkpoints").exists()

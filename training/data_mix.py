@@ -294,6 +294,21 @@ def dev_texts(dev_sets: list[DevSet]) -> set[str]:
     return {normalise_text(ex.text) for d in dev_sets for ex in d.examples}
 
 
+def fill_none_labels(examples: list[Example], specs: list[HeadSpec], none: str = "none") -> int:
+    """Multi-class heads with a ``none`` label: an empty label list (known: no event) becomes ``[none]``.
+
+    Converters write negatives as ``[]``; a multi-class head needs exactly one label. Returns how many changed.
+    """
+    heads = [s.name for s in specs if s.kind != TOKEN and s.problem_type != MULTI_LABEL and none in s.labels]
+    changed = 0
+    for ex in examples:
+        for head in heads:
+            if ex.labels.get(head) == []:
+                ex.labels[head] = [none]
+                changed += 1
+    return changed
+
+
 # ---- sampling weights ----------------------------------------------------------------------------------------
 
 def balanced_heads(loaded: LoadedConfig, specs: list[HeadSpec]) -> list[str]:

@@ -42,6 +42,7 @@ from training.data_mix import (
     balanced_heads,
     build_training_pool,
     dev_texts,
+    fill_none_labels,
     load_dev_sets,
     sampling_weights,
 )
@@ -303,7 +304,9 @@ def _run(loaded: LoadedConfig, out: Path, accelerator: Accelerator, main: bool, 
         pool = build_training_pool(loaded, dev_texts(dev_sets))
     specs = resolve_heads(loaded, pool.examples)
     by_name = {s.name: s for s in specs}
+    fill_none_labels(pool.examples, specs)
     for dev in dev_sets:
+        fill_none_labels(dev.examples, specs)
         for ex in dev.examples:
             check_example(ex, by_name, dev.origin)
     encoded = _encode_pool(pool, tokenizer, specs, cfg.max_length, cfg.stride)
@@ -469,10 +472,12 @@ def _run(loaded: LoadedConfig, out: Path, accelerator: Accelerator, main: bool, 
             logger.info("final model: the weights of step %d (%s = %.4f)", state.best_step, main_metric,
                         state.best_score)
         thresholds: dict[str, Any] = {}
+        untuned = None
         final = run_eval("final", barrier=False) if dev_sets else EvalResult()
         if dev_sets and tcfg.tune_thresholds and any(s.problem_type == MULTI_LABEL for s in specs):
             thresholds = _tune_thresholds(raw_model, final, main_metric)
-            if thresholds:
+            if thresholds:  # tuned and scored on the same dev set: keep the 0.5-threshold scores too
+                untuned = {s: {h: m for h, m in heads.items() if h in thresholds} for s, heads in final.scores.items()}
                 final = run_eval("final, tuned thresholds", barrier=False)
         raw_model.eval()
         raw_model.save_pretrained(out)
@@ -486,6 +491,7 @@ def _run(loaded: LoadedConfig, out: Path, accelerator: Accelerator, main: bool, 
             "dev": final.scores,
             "zero_shot": zero_shot.scores,
             "thresholds": thresholds,
+            "dev_default_thresholds": untuned,
             "data": data_summary,
             "history": state.history,
             "run": {
