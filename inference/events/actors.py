@@ -1,0 +1,265 @@
+"""actor1 (who acted: the attacker, the protesters) and actor2 (the target) of an incident, as an ACLED coder
+orders them.
+
+With ``roles`` spans in the incident's sentences they decide: S -> actor1, T -> actor2, R (reciprocal parties
+of an agreement or meeting) -> the first R actor is actor1 and the others actor2. Without them, Organisation /
+Person / Nationality ``entities`` spans get a side from the words around them in their sentence (first match
+wins):
+
+1. source: "according to X", "citing X", "X said / reported / told ..." (unless "X said it attacked ...", or
+   "X claimed responsibility"): a source is never an actor;
+2. agent of a passive: "were killed by X", "led by X" -> attacker ("brokered / funded by X" are not;
+   "positions held / controlled by X" -> target; "troops backed by X" -> X takes the troops' side); "blamed
+   X", "accused X" -> attacker;
+3. "clashes between X and Y" -> X attacker, Y target;
+4. subject of a passive: "X were attacked / killed / forced ..." -> target;
+5. object of an attack word: "against X", "attack on X", "killing X", "clashed with X" -> target;
+6. subject of an attack verb (up to three words before it, no auxiliary "were"/"was" among them): "X launched
+   / attacked / clashed / seized ..." -> attacker; an attack noun after the name: "X air strikes", "X's
+   offensive" -> attacker;
+7. otherwise unknown.
+For Protests and Riots, the demonstrators ("X protested / marched", "protesters", "rioters") are actor1
+(without such a cue, those the police acted against: "police dispersed X") and the others actor2.
+
+Mentions of one actor merge: same text case-folded (a leading "the" and a possessive "'s" ignored), or one is
+a whole-word part of the other ("Hurras al-Deen" in "Hurras al-Deen fighters"); the longest mention (its first
+occurrence) represents the actor. An actor's side is the majority of its mentions' sides (ties: its first
+sided mention). Unknown actors fill an empty actor1, then an empty actor2, in text order; other unknowns are
+dropped. Known failures: the words-around rules see one clause, so long relative clauses, "X and Y attacked"
+(Y has no verb within reach of cue 6 only if the first is long), and sentences where the source is also the
+actor ("the army said it killed ...": handled only in that exact shape) can be misread.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from inference.events.inputs import Mention
+
+ATTACKER, TARGET, SOURCE, PROTESTER, UNKNOWN = "attacker", "target", "source", "protester", "unknown"
+ALLY = "ally"  # "X backed by Y": Y is on X's side
+RECIPROCAL = "reciprocal"  # a party of an agreement (roles head R)
+ACTOR_LABELS = {"Organisation", "Person", "Nationality"}
+PROTEST_TYPES = {"Protests", "Riots"}
+
+# word lists as regex alternatives; "\s+" inside a phrase
+_ATTACK_VERBS = "|".join(r"""
+    attacked attacks? attacking launched launch(?:es)? led leads clashed clash fought ambushed fired shelled
+    stormed seized captured bombed struck targeted raided killed kills? abducted kidnapped opened\s+fire
+    carried\s+out detonated took overran shot besieged executed beheaded burned burnt looted torched
+    set\s+fire assaulted invaded advanced retook recaptured arrested detained pounded hit
+    claimed\s+responsibility used dispersed fired\s+tear\s+gas overrun massacred""".split())
+_PROTEST_VERBS = "|".join(r"""
+    protested demonstrated marched rallied gathered rioted staged
+    held\s+(?:a\s+)?(?:protest|rally|sit-in)""".split())
+_ATTACK_NOUNS = "|".join(r"""
+    air\s*strikes? strikes? shelling bombardment offensive attacks? assault raids? ambush warplanes jets
+    drones? fire artillery forces troops fighters gunmen militants jihadists""".split())
+_TARGET_BEFORE = "|".join(r"""
+    against targeting targeted attacked attacking attacks?\s+on assaults?\s+on raids?\s+on strikes?\s+on
+    offensive\s+on ambushed ambushing killed killing kidnapped kidnapping abducted abducting shelled shelling
+    bombed bombing struck hit raided stormed besieged clashed\s+with clash(?:es)?\s+with fighting\s+with
+    fought fighting battled fired\s+(?:on|at) opened\s+fire\s+on positions\s+of arrested detained dispersed
+    disperse executed beheaded under""".split())
+_PASSIVE = "|".join(r"""
+    killed attacked targeted ambushed wounded injured abducted kidnapped shot executed arrested detained
+    besieged forced hit struck beheaded seized captured overrun displaced massacred dispersed repelled
+    pushed\s+back driven\s+out routed""".split())
+_SPEECH = "|".join(r"""
+    said says say told tells reported reports announced stated added confirmed quoted explained noted
+    warned""".split())
+_AUXILIARY = r"were|was|had\s+been|have\s+been|has\s+been|are|is|being|got|get"
+_NON_AGENT = {"backed", "brokered", "controlled", "dominated", "founded", "funded", "run", "owned",
+              "mediated", "financed", "trained", "sponsored", "recognised", "recognized", "designated",
+              "listed", "condemned", "reported", "confirmed", "said", "supported", "welcomed", "denied",
+              "praised", "criticised", "criticized", "organised", "organized", "called", "joined", "followed"}
+_ALLY = {"backed", "supported", "aided", "assisted", "helped", "accompanied", "reinforced", "joined",
+         "escorted"}
+_HELD = {"held", "controlled", "manned", "occupied", "guarded"}  # "positions held by X": X is what was hit
+_I = re.IGNORECASE
+_PROTESTER_WORDS = re.compile(
+    r"\b(?:protesters?|protestors?|demonstrators?|rioters?|marchers|strikers|activists)\b", _I)
+
+# contexts: ``before`` ends right before the mention, ``after`` starts right after it
+_SOURCE_BEFORE = re.compile(r"\b(?:according\s+to|citing|quoted\s+by|told)\s+(?:the\s+|a\s+|an\s+)?"
+                            r"(?:\S+\s+){0,2}$", _I)
+_SOURCE_AFTER = re.compile(rf"^(?:['’]s)?(?:\s+[^\s,.;]+){{0,4}}?\s*,?\s+(?:also\s+)?(?:{_SPEECH})\b"
+                           r"(?P<rest>.*)$", _I)
+_CLAIM_REST = re.compile(rf"^\s*(?:that\s+)?(?:it|they|its\s+\w+|their\s+\w+)\s+(?:had\s+|have\s+|has\s+)?"
+                         rf"(?:{_ATTACK_VERBS})\b", _I)
+_BY_BEFORE = re.compile(r"\b(?P<verb>[\w-]+)\s+by\s+"
+                        r"(?:(?:the|a|an|suspected|alleged|presumed|unidentified|unknown|armed)\s+)*"
+                        r"(?:\S+\s+){0,1}$", _I)
+_BLAME_BEFORE = re.compile(r"\b(?:blamed|blaming|accused|accusing|suspected|claimed\s+by)\s+(?:the\s+)?"
+                           r"(?:\S+\s+){0,1}$", _I)
+_BETWEEN_FIRST = re.compile(r"\bbetween\s+(?:the\s+)?(?:\S+\s+){0,1}$", _I)
+_BETWEEN_SECOND = re.compile(r"\bbetween\s+[^,.;]{1,80}?\s+and\s+(?:the\s+)?(?:\S+\s+){0,1}$", _I)
+_PASSIVE_AFTER = re.compile(rf"^(?:['’]s)?(?:\s+[^\s,.;]+){{0,3}}?(?:\s*,[^,.;]{{1,60}},)?"
+                            rf"\s+(?:{_AUXILIARY})\s+(?:\w+ly\s+)?(?:{_PASSIVE})\b", _I)
+_TARGET_BEFORE_RE = re.compile(rf"\b(?:{_TARGET_BEFORE})\s+(?:\S+\s+){{0,2}}$", _I)
+_ATTACK_AFTER = re.compile(rf"^(?:['’]s)?(?P<gap>(?:\s+[^\s,.;]+){{0,3}}?)"
+                           r"\s+(?:has\s+|have\s+|had\s+|reportedly\s+|allegedly\s+|also\s+|then\s+"
+                           r"|later\s+)*"
+                           rf"(?:{_ATTACK_VERBS}|{_PROTEST_VERBS})\b", _I)
+_ATTACK_NOUN_AFTER = re.compile(rf"^(?:['’]s)?\s+(?:[\w-]+\s+)?(?:{_ATTACK_NOUNS})\b", _I)
+_PROTEST_AFTER = re.compile(rf"^(?:['’]s)?(?:\s+[^\s,.;]+){{0,3}}?\s+(?:{_PROTEST_VERBS})\b", _I)
+# words that, between a name and an attack verb, show the name is not the verb's subject
+_NOT_SUBJECT_GAP = {"were", "was", "is", "are", "been", "be", "being", "said", "told", "says"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """One actor of an incident: its representative mention and every mention merged into it."""
+
+    text: str
+    start: int
+    end: int
+    side: str
+    mentions: tuple[Mention, ...]
+
+    def as_dict(self) -> dict:
+        return {"text": self.text, "start": self.start, "end": self.end}
+
+
+def mention_side(text: str, mention: Mention, sentence_start: int, sentence_end: int) -> str:
+    """Side of one entity mention from the words around it inside its sentence (see the module docstring)."""
+    before = text[max(sentence_start, mention.start - 120):mention.start]
+    after = text[mention.end:min(sentence_end, mention.end + 120)]
+    src = _SOURCE_AFTER.match(after)
+    if src and not _CLAIM_REST.match(src["rest"]):
+        return SOURCE
+    if src or re.match(r"^(?:['’]s)?\s+claimed\s+responsibility", after, re.IGNORECASE):
+        return ATTACKER
+    if _SOURCE_BEFORE.search(before):
+        return SOURCE
+    by = _BY_BEFORE.search(before)
+    if by and by["verb"].lower() in _ALLY:
+        return ALLY
+    if by and by["verb"].lower() in _HELD:
+        return TARGET
+    if by and by["verb"].lower() not in _NON_AGENT:
+        return ATTACKER
+    if _BLAME_BEFORE.search(before):
+        return ATTACKER
+    if _BETWEEN_SECOND.search(before):
+        return TARGET
+    if _BETWEEN_FIRST.search(before):
+        return ATTACKER
+    if _PASSIVE_AFTER.match(after):
+        return TARGET
+    if _TARGET_BEFORE_RE.search(before):
+        return TARGET
+    if _PROTEST_AFTER.match(after) or _PROTESTER_WORDS.search(mention.text):
+        return PROTESTER
+    attack = _ATTACK_AFTER.match(after)
+    if attack and not set(attack["gap"].lower().split()) & _NOT_SUBJECT_GAP:
+        return ATTACKER
+    if _ATTACK_NOUN_AFTER.match(after):
+        return ATTACKER
+    return UNKNOWN
+
+
+def actor_key(text: str) -> str:
+    """Case-folded text without a leading "the" or a trailing possessive: what makes two mentions one actor."""
+    t = " ".join(text.casefold().replace("’", "'").split())
+    t = re.sub(r"^the\s+", "", t)
+    return re.sub(r"'s$", "", t)
+
+
+def _contains(longer: str, shorter: str) -> bool:
+    return re.search(rf"(?:^|\s){re.escape(shorter)}(?:\s|$)", longer) is not None
+
+
+def same_actor(a: str, b: str) -> bool:
+    """Same actor by key: equal, or one is a whole-word part of the other ("Hurras al-Deen" in "Hurras al-Deen
+    fighters")."""
+    ka, kb = actor_key(a), actor_key(b)
+    if not ka or not kb:
+        return False
+    return ka == kb or _contains(ka, kb) or _contains(kb, ka)
+
+
+def merge_mentions(mentions: Sequence[Mention]) -> list[list[Mention]]:
+    """Group mentions of one actor (same key, or a whole-word part of a longer mention with the same label;
+    never a Nationality inside a name: "Syrian" is not "Syrian Observatory"); longest first in a group.
+    """
+    groups: list[list[Mention]] = []
+    for m in sorted(mentions, key=lambda m: (-len(actor_key(m.text)), m.start)):
+        k = actor_key(m.text)
+        if not k:
+            continue
+        for g in groups:
+            gk = actor_key(g[0].text)
+            if k == gk or (_contains(gk, k) and m.label == g[0].label and m.label != "Nationality"):
+                g.append(m)
+                break
+        else:
+            groups.append([m])
+    return groups
+
+
+def _decide(sides: list[str]) -> str:
+    sided = [s for s in sides if s not in (UNKNOWN, SOURCE)]
+    if not sided:
+        return SOURCE if SOURCE in sides else UNKNOWN  # once a source, never an unknown actor
+    counts = {s: sided.count(s) for s in sided}
+    top = max(counts.values())
+    return next(s for s in sided if counts[s] == top)
+
+
+def _resolve_allies(sided: list[tuple[Mention, str]], bounds) -> list[tuple[Mention, str]]:
+    """An ally ("backed by Y") takes the side of the nearest actor mention before it in its sentence."""
+    out = []
+    for m, side in sided:
+        if side == ALLY:
+            before = [(o, s) for o, s in out if bounds(o) == bounds(m) and o.end <= m.start]
+            side = before[-1][1] if before else UNKNOWN
+            side = side if side in (ATTACKER, TARGET, PROTESTER) else UNKNOWN
+        out.append((m, side))
+    return out
+
+
+def order_actors(text: str, mentions: Sequence[Mention], sentence_bounds: Sequence[tuple[int, int]],
+                 event_type: str | None = None) -> tuple[list[Actor], list[Actor]]:
+    """(actor1, actor2) of an incident from the mentions inside its sentences (``sentence_bounds``)."""
+    def bounds(m: Mention) -> tuple[int, int]:
+        return next(((s, e) for s, e in sentence_bounds if s <= m.start < e), (m.start, m.end))
+
+    roles = [m for m in mentions if m.head == "roles" and m.label in ("S", "T", "R")]
+    if roles:
+        side_of = {"S": ATTACKER, "T": TARGET, "R": RECIPROCAL}
+        sided = [(m, side_of[m.label]) for m in roles]
+    else:
+        entities = sorted((m for m in mentions if m.head == "entities" and m.label in ACTOR_LABELS),
+                          key=lambda m: (m.start, m.end))
+        sided = [(m, mention_side(text, m, *bounds(m))) for m in entities]
+        sided = _resolve_allies(sided, bounds)
+    side_by_mention = {id(m): s for m, s in sided}
+    actors = []
+    for group in merge_mentions([m for m, _ in sided]):
+        in_order = sorted(group, key=lambda m: m.start)
+        rep = group[0]
+        actors.append(Actor(rep.text, rep.start, rep.end, _decide([side_by_mention[id(m)] for m in in_order]),
+                            tuple(in_order)))
+    actors.sort(key=lambda a: a.mentions[0].start)
+    if event_type in PROTEST_TYPES:
+        # demonstrators first; without a protest cue, whoever the police acted against are the demonstrators
+        first = [a for a in actors if a.side == PROTESTER] or [a for a in actors if a.side == TARGET]
+        actor1 = first
+        actor2 = [a for a in actors if a.side in (ATTACKER, TARGET) and a not in first]
+    else:
+        actor1 = [a for a in actors if a.side in (ATTACKER, PROTESTER)]
+        actor2 = [a for a in actors if a.side == TARGET]
+    for a in actors:
+        if a.side == RECIPROCAL:
+            (actor2 if actor1 else actor1).append(a)
+    for a in actors:
+        if a.side != UNKNOWN:
+            continue
+        if not actor1:
+            actor1.append(a)
+        elif not actor2:
+            actor2.append(a)
+    return actor1, actor2

@@ -1,0 +1,240 @@
+"""Sentences -> incidents: which event sentences report the same incident, and which sentences are background.
+
+A sentence is an **event sentence** when its best event_type label is not ``none`` (and scores at least
+``min_event_score``). It is **background** (never an incident, never evidence) when it has no recent time
+anchor (a date within RECENT_DAYS of the article) and either refers to an older time ("since 2015", "in 2011",
+"a truce reached on March 6", "last year") or reads as context: "after nine years of civil war", "for years",
+"X is a small but powerful armed group", "could cause a humanitarian disaster", "aid groups warned that ...".
+
+Event sentences are read in order; each joins the most recent incident (within ``max_gap`` sentences of that
+incident's last sentence) that it links to without conflict, else it starts a new incident:
+
+- conflicts (never join): a new-incident marker ("in a separate incident", "separately", "elsewhere",
+  "meanwhile"); event dates that differ (for event sentences; dates after "said" / "told reporters" are report
+  dates and after "by" / "until" / "since" deadlines, both ignored); named places of town level that differ
+  and no back-reference ("the attack", "they") to excuse them, or differ with an "also" ("militants also
+  ambushed a convoy near Gao");
+- strong links: a shared actor (Organisation / Person / role span, whole-word match) or a shared place (below
+  country level), a definite reference to an incident ("the clashes", "the attack", "the offensive", "the
+  villages"), a leading pronoun or group noun ("They", "The gunmen");
+- weak links: a shared count (a number of 2 or more in both), or being the very next sentence.
+Same event type: any link joins. Different event type: only a strong link joins ("They briefly seized the
+villages" after a Battles lead). A non-event sentence that reports deaths joins, as evidence only, an incident
+it strongly links to ("Abdel Rahman said the clashes left 19 soldiers dead"). Known failures: a follow-up
+naming a new village without "they"/"the attack" splits off; two incidents by the same group on the same day
+with no place named in the second merge; background cues inside a real event sentence with no date ("fighters
+of the group, active since 2015, attacked ...") drop it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from inference.events.actors import ACTOR_LABELS, same_actor
+from inference.events.dates import DateMention, dateline_end, find_date_mentions, resolve_date, time_relation
+from inference.events.fatalities import Fatalities, sentence_fatalities
+from inference.events.inputs import NONE_LABEL, Mention, SentenceView
+from inference.events.locations import COUNTRY, PLACE, place_level
+from inference.events.numbers import find_quantities
+
+MAX_GAP = 3
+LINK_ACTOR_LABELS = ACTOR_LABELS - {"Nationality"}  # "Syrian" in two sentences links nothing
+
+_I = re.IGNORECASE
+BACKGROUND_CUES = [
+    ("history", re.compile(
+        r"\b(?:\w+|\d+)[-\s]years?[-\s](?:of|long)\b|\bdecades?\s+of\b|\bfor\s+(?:years|decades)\b"
+        r"|\bin\s+recent\s+(?:years|months)\b|\b(?:years|decades)\s+ago\b"
+        r"|\bover\s+the\s+(?:past|last)\s+(?:\w+\s+)?(?:years?|decades?|months)\b"
+        r"|\bsince\s+(?:the\s+)?(?:start|beginning|outbreak|collapse|end)\s+of\b"
+        r"|\b(?:has|have)\s+(?:long|largely|repeatedly|often)\b", _I)),
+    ("description", re.compile(
+        r"\b(?:is|are)\s+(?:also\s+)?(?:a|an|the)\s+(?:[\w-]+\s+){0,5}?(?:group|alliance|faction"
+        r"|organi[sz]ation|movement|coalition|militia|rival|affiliate|offshoot|bastion|stronghold|network"
+        r"|branch|umbrella|party)\b", _I)),
+    ("hypothetical", re.compile(
+        r"\b(?:could|would|might|may)\s+(?:\w+\s+){0,2}?(?:cause|lead|trigger|spark|result|become|worsen"
+        r"|escalate)\b|\b(?:warned|warn|warns|fears?|feared)\s+(?:that|of)\b", _I)),
+]
+DEFINITE_REF = re.compile(
+    r"\b(?:the|this|these|those|such)\s+(?:[\w-]+\s+)?(?:attacks?|clash(?:es)?|fighting|offensive|assaults?"
+    r"|raids?|ambush|strikes?|air\s*strikes?|bombing|blast|explosion|incident|violence|protests?"
+    r"|demonstrations?|rally|riots?|operation|battle|shelling|killings?|massacre|abduction|kidnapping|unrest"
+    r"|march|villages?|town|base|camp|convoy|checkpoint|market)\b", _I)
+LEADING_PRONOUN = re.compile(
+    r"^\W*(?:but\s+|and\s+|however,?\s+|then\s+|later,?\s+)?(?:they|it|he|she|the\s+(?:group|attackers"
+    r"|assailants|gunmen|militants|fighters|jihadists|insurgents|rebels|soldiers|troops|protesters"
+    r"|demonstrators|rioters|police))\b", _I)
+NEW_INCIDENT = re.compile(
+    r"\b(?:in\s+a\s+separate|separately|in\s+(?:another|an\s+unrelated)\s+(?:incident|attack|development"
+    r"|raid)|elsewhere|meanwhile|in\s+other\s+(?:violence|news|incidents?))\b", _I)
+ALSO = re.compile(r"\balso\b", _I)
+# a date right after these is the report's or a deadline: "said on Monday", "buried by Sunday"
+REPORT_DATE_BEFORE = re.compile(r"\b(?:said|says|told\s+(?:\w+\s+){0,2}|announced|reported|added|confirmed"
+                                r"|stated|quoted|by|until|till|since)\s*$", _I)
+
+@dataclass
+class SentenceFeatures:
+    """What the grouping reads from one sentence."""
+
+    index: int
+    event_type: str
+    event_score: float
+    is_event: bool
+    background: str | None
+    dates: list[DateMention]            # absolute offsets; report dates excluded
+    resolved: list[str]                 # ISO days of ``dates``, in order, unresolved ones left out
+    actors: list[str]
+    places: dict[str, int]              # key -> specificity level
+    numbers: set[int]
+    fatalities: Fatalities | None
+    back_ref: bool
+    new_marker: bool
+    also: bool
+
+    @property
+    def specific_places(self) -> set[str]:
+        return {k for k, lvl in self.places.items() if lvl >= PLACE}
+
+
+@dataclass
+class Incident:
+    """Sentence indices of one incident: ``sentence_ids`` all its evidence, ``event_ids`` those that vote."""
+
+    sentence_ids: list[int] = field(default_factory=list)
+    event_ids: list[int] = field(default_factory=list)
+    event_types: set[str] = field(default_factory=set)
+    actors: list[str] = field(default_factory=list)
+    places: dict[str, int] = field(default_factory=dict)
+    numbers: set[int] = field(default_factory=set)
+    dates: set[str] = field(default_factory=set)
+
+    def add(self, f: SentenceFeatures, as_event: bool) -> None:
+        self.sentence_ids.append(f.index)
+        if as_event:
+            self.event_ids.append(f.index)
+            self.event_types.add(f.event_type)
+        self.actors += [a for a in f.actors if a not in self.actors]
+        for k, lvl in f.places.items():
+            self.places[k] = max(lvl, self.places.get(k, 0))
+        self.numbers |= f.numbers
+        self.dates |= set(f.resolved)
+
+    @property
+    def last(self) -> int:
+        return self.sentence_ids[-1]
+
+
+def _place_key(text: str) -> str:
+    return re.sub(r"^the\s+", "", " ".join(text.casefold().split()))
+
+
+def sentence_dates(text: str, sentence: SentenceView, mentions: Sequence[Mention], body_start: int
+                   ) -> list[DateMention]:
+    """Time expressions of a sentence: its Temporal spans plus those the date finder sees and no span covers,
+    in text order; none inside the dateline, none that dates the report ("said on Monday").
+    """
+    found = [DateMention(m.start, m.end, m.text) for m in mentions
+             if m.head == "entities" and m.label == "Temporal" and m.start >= body_start]
+    for d in find_date_mentions(sentence.text):
+        s, e = sentence.start + d.start, sentence.start + d.end
+        if s >= body_start and not any(s < f.end and f.start < e for f in found):
+            found.append(DateMention(s, e, d.text))
+    return sorted((d for d in found if not REPORT_DATE_BEFORE.search(text[max(0, d.start - 40):d.start])),
+                  key=lambda d: d.start)
+
+
+def background_reason(sentence: str, date_mentions: Sequence[DateMention], article_date: dt.date | None
+                      ) -> str | None:
+    """Why a sentence is background (see the module docstring), or None when it may report the news."""
+    relations = [time_relation(d.text, article_date) for d in date_mentions]
+    relations += [time_relation(d.text, article_date) for d in find_date_mentions(sentence)]
+    if "recent" in relations:
+        return None
+    if "past" in relations:
+        return "past time"
+    for name, pattern in BACKGROUND_CUES:
+        if pattern.search(sentence):
+            return name
+    return None
+
+
+def sentence_features(text: str, sentences: Sequence[SentenceView], mentions: Sequence[Mention],
+                      article_date: dt.date | None, min_event_score: float = 0.0) -> list[SentenceFeatures]:
+    """Features of every sentence; mentions are assigned to the sentence that contains their start."""
+    body_start = dateline_end(text)
+    out = []
+    for i, s in enumerate(sentences):
+        inside = [m for m in mentions if s.start <= m.start < s.end and m.start >= body_start]
+        label, score = s.top_event_type
+        dates = sentence_dates(text, s, inside, body_start)
+        resolved = [r.iso for r in (resolve_date(d.text, article_date) for d in dates) if r.iso]
+        actors = [m.text for m in inside
+                  if m.head == "roles" or (m.head == "entities" and m.label in LINK_ACTOR_LABELS)]
+        places: dict[str, int] = {}
+        for m in inside:
+            if m.head == "entities" and m.label == "Location":
+                level = place_level(text, m)
+                if level > COUNTRY:
+                    k = _place_key(m.text)
+                    places[k] = max(level, places.get(k, 0))
+        numbers = {q.value for q in find_quantities(s.text) if q.value is not None and q.value >= 2}
+        out.append(SentenceFeatures(
+            index=i, event_type=label, event_score=score,
+            is_event=label != NONE_LABEL and score >= min_event_score,
+            background=background_reason(s.text, dates, article_date),
+            dates=dates, resolved=resolved, actors=actors, places=places, numbers=numbers,
+            fatalities=sentence_fatalities(s.text),
+            back_ref=bool(DEFINITE_REF.search(s.text) or LEADING_PRONOUN.match(s.text)),
+            new_marker=bool(NEW_INCIDENT.search(s.text)), also=bool(ALSO.search(s.text)),
+        ))
+    return out
+
+
+def _link(f: SentenceFeatures, inc: Incident) -> str | None:
+    """"strong", "weak" or None; None also when the sentence conflicts with the incident. A date conflicts
+    only for an event sentence: evidence sentences report later facts ("28 bodies were buried on Sunday").
+    """
+    if f.new_marker:
+        return None
+    if f.is_event and f.resolved and inc.dates and not set(f.resolved) & inc.dates:
+        return None
+    inc_specific = {k for k, lvl in inc.places.items() if lvl >= PLACE}
+    if f.specific_places and inc_specific and not f.specific_places & set(inc.places):
+        if not f.back_ref or f.also:
+            return None
+    shared_actor = any(same_actor(a, b) for a in f.actors for b in inc.actors)
+    shared_place = bool(set(f.places) & set(inc.places))
+    if shared_actor or shared_place or f.back_ref:
+        return "strong"
+    if f.numbers & inc.numbers or f.index - inc.last == 1:
+        return "weak"
+    return None
+
+
+def group_incidents(features: Sequence[SentenceFeatures], max_gap: int = MAX_GAP) -> list[Incident]:
+    """Incidents in order of their first sentence (see the module docstring for the rules)."""
+    incidents: list[Incident] = []
+    for f in features:
+        if f.background:
+            continue
+        if not f.is_event and f.fatalities is None:
+            continue
+        target = None
+        for inc in reversed(incidents):
+            if f.index - inc.last > max_gap:
+                continue
+            link = _link(f, inc)
+            if link == "strong" or (link == "weak" and f.is_event and f.event_type in inc.event_types):
+                target = inc
+                break
+        if target is not None:
+            target.add(f, as_event=f.is_event)
+        elif f.is_event:
+            inc = Incident()
+            inc.add(f, as_event=True)
+            incidents.append(inc)
+    return incidents

@@ -1,0 +1,307 @@
+"""Counts written in news English -> numbers or ranges: "19", "1,200", "twenty-two", "at least 12", "dozens".
+
+A :class:`Quantity` keeps the number the writer stated (``value``) and the range it implies
+(``low``..``high``, ``high=None`` when open-ended). Vague amounts have no ``value``, only a range. The ranges
+of plural unit words follow one rule: at least two of the unit and fewer than the next named unit.
+
+============================  =========  ================  ============
+phrase                        value      low..high         qualifier
+============================  =========  ================  ============
+"19", "nineteen", "a total    19         19..19            exact
+of 19"
+"at least 12", "no fewer      12         12..None          at_least
+than 12"
+"more than 20", "over 20"     20         21..None          more_than
+"some 30", "about 40",        30, 40     30..30            approx
+"nearly 60", "a dozen" (12)
+"up to 10", "as many as 10"   10         0..10             at_most
+"fewer than 10"               None       0..9              at_most
+"a couple of"                 2          2..2              approx
+"a few", "a handful of"       None       2..9              vague
+"several"                     None       3..9              vague
+"many", "a number of"         None       2..None           vague
+"dozens"                      None       24..99            vague
+"scores"                      None       40..99            vague
+"hundreds"                    None       200..999          vague
+"thousands"                   None       2000..9999        vague
+"tens of thousands"           None       20000..99999      vague
+"several dozen" (etc.)        None       3*12..9*12        vague
+============================  =========  ================  ============
+
+Not counts: years (a bare 1800-2100 with no qualifier before it), day numbers beside a month name, times
+("10:30"), ordinals ("8th"), ages and measures written with a hyphen ("19-year-old") and percentages. "a" /
+"an" / "another" / "a single" count as one only when asked (``articles=True``): the caller decides whether the
+noun after them is a person who was killed ("a soldier was killed").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+EXACT, AT_LEAST, MORE_THAN, APPROX = "exact", "at_least", "more_than", "approx"
+AT_MOST, VAGUE = "at_most", "vague"
+
+UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+         "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+         "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
+TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+        "ninety": 90}
+SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+
+# phrase (lower-case words) -> qualifier; the longest phrase wins.
+QUALIFIERS = {("at", "least"): AT_LEAST, ("no", "fewer", "than"): AT_LEAST, ("no", "less", "than"): AT_LEAST,
+              ("not", "less", "than"): AT_LEAST, ("a", "minimum", "of"): AT_LEAST,
+              ("more", "than"): MORE_THAN, ("over",): MORE_THAN, ("upwards", "of"): MORE_THAN,
+              ("in", "excess", "of"): MORE_THAN, ("some",): APPROX, ("about",): APPROX, ("around",): APPROX,
+              ("approximately",): APPROX, ("roughly",): APPROX, ("nearly",): APPROX, ("almost",): APPROX,
+              ("close", "to"): APPROX, ("an", "estimated"): APPROX, ("estimated",): APPROX,
+              ("as", "many", "as"): AT_MOST, ("up", "to"): AT_MOST, ("fewer", "than"): AT_MOST,
+              ("less", "than"): AT_MOST, ("a", "total", "of"): EXACT}
+MAX_QUALIFIER_WORDS = max(len(k) for k in QUALIFIERS)
+
+# vague words -> (low, high); high None = open-ended
+VAGUE_AMOUNTS = {
+    ("dozens",): (24, 99), ("scores",): (40, 99), ("hundreds",): (200, 999), ("thousands",): (2000, 9999),
+    ("tens", "of", "thousands"): (20_000, 99_999), ("hundreds", "of", "thousands"): (200_000, 999_999),
+    ("millions",): (2_000_000, None), ("several",): (3, 9), ("a", "few"): (2, 9), ("a", "handful"): (2, 9),
+    ("many",): (2, None), ("a", "number"): (2, None),
+}
+# a vague multiplier before a unit: "several dozen", "a few hundred"
+VAGUE_MULTIPLIERS = {("several",): (3, 9), ("a", "few"): (2, 9)}
+UNIT_WORDS = {"dozen": 12, "hundred": 100, "thousand": 1000}
+ARTICLES = {("a", "single"), ("a",), ("an",), ("another",)}
+# nouns after "a"/"an" that make it part of a larger amount, never a count of one
+NOT_ONE_AFTER_ARTICLE = {"dozen", "few", "handful", "number", "total", "couple", "hundred", "thousand",
+                         "million", "minimum", "score", "lot", "series", "group", "spate", "wave"}
+
+MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+          "nov", "dec"}
+
+_TOKEN = re.compile(r"\d[\d,.]*\d|\d|[^\W\d_]+(?:[-'’][^\W\d_]+)*|\S")
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    lower: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A count found in text: the stated number (``value``, None when vague) and the range it implies."""
+
+    value: int | None
+    low: int
+    high: int | None
+    qualifier: str
+    text: str
+    start: int = 0
+    end: int = 0
+    article: bool = False  # "a"/"an"/"another": one, by the grammar rather than a written number
+
+    @property
+    def at_least(self) -> bool:
+        """True when the writer gave a floor ("at least 12", "more than 20")."""
+        return self.qualifier in (AT_LEAST, MORE_THAN)
+
+    @property
+    def is_range(self) -> bool:
+        return self.value is None
+
+
+def tokenize(text: str) -> list[Token]:
+    """Words (hyphenated and apostrophe words kept whole), digit groups ("1,200", "1.5"), single symbols."""
+    return [Token(m.group(), m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def _digits_value(tok: str) -> int | Decimal | None:
+    """'1,200' -> 1200, '12' -> 12, '1.5' -> Decimal('1.5'); None for malformed groups like '1,20'."""
+    if re.fullmatch(r"\d{1,3}(,\d{3})+", tok):
+        return int(tok.replace(",", ""))
+    if re.fullmatch(r"\d+", tok):
+        return int(tok)
+    if re.fullmatch(r"\d+\.\d+", tok):
+        return Decimal(tok)
+    return None
+
+
+def _word_parts(lower: str) -> list[str] | None:
+    parts = lower.split("-")
+    if all(p in UNITS or p in TENS or p in SCALES for p in parts):
+        return parts
+    return None
+
+
+def _number_words(tokens: list[Token], i: int) -> tuple[int, int] | None:
+    """Number words from tokens[i] ("twenty-two", "one hundred and five", "a hundred") -> (value, next i)."""
+    words: list[str] = []
+    j = i
+    if j < len(tokens) and tokens[j].lower == "a" and j + 1 < len(tokens) and tokens[j + 1].lower in SCALES:
+        words.append("one")
+        j += 1
+    while j < len(tokens):
+        parts = _word_parts(tokens[j].lower)
+        if parts is not None:
+            words.extend(parts)
+            j += 1
+            continue
+        # "and" inside a number: "one hundred and five"
+        after_and = _word_parts(tokens[j + 1].lower) if j + 1 < len(tokens) else None
+        if (tokens[j].lower == "and" and words and words[-1] in SCALES and after_and
+                and not set(after_and) & set(SCALES)):
+            j += 1
+            continue
+        break
+    if not words:
+        return None
+    total, current = 0, 0
+    for w in words:
+        if w in UNITS:
+            current += UNITS[w]
+        elif w in TENS:
+            current += TENS[w]
+        elif w == "hundred":
+            current = max(current, 1) * 100
+        else:  # thousand, million
+            total += max(current, 1) * SCALES[w]
+            current = 0
+    return total + current, j
+
+
+def _match_phrase(tokens: list[Token], i: int, phrases) -> tuple[tuple[str, ...], int] | None:
+    """Longest phrase (tuple of lower-case words) starting at tokens[i]."""
+    best = None
+    for phrase in phrases:
+        n = len(phrase)
+        if tuple(t.lower for t in tokens[i:i + n]) == phrase and (best is None or n > len(best)):
+            best = phrase
+    return (best, i + len(best)) if best else None
+
+
+def _is_not_a_count(text: str, tokens: list[Token], i: int, qualified: bool) -> bool:
+    """Digits that are a year, a day of a month, a time, an ordinal, an age or a percentage."""
+    tok = tokens[i]
+    after = text[tok.end:tok.end + 8].lower()
+    if re.match(r"(st|nd|rd|th)\b|:\d|-|%|\s*(percent|per cent)\b|\s*(am|pm|a\.m|p\.m|gmt|hrs|h\b)", after):
+        return True
+    if i > 0 and tokens[i - 1].text == ":":
+        return True
+    neighbours = [tokens[k].lower.rstrip(".") for k in (i - 1, i + 1) if 0 <= k < len(tokens)]
+    if any(n in MONTHS for n in neighbours):
+        return True
+    return not qualified and re.fullmatch(r"1[89]\d\d|20\d\d|2100", tok.text) is not None
+
+
+def _core_at(text: str, tokens: list[Token], i: int, qualified: bool, articles: bool):
+    """The count starting exactly at tokens[i]: (value, low, high, qualifier or None, next i, is_article)."""
+    if i >= len(tokens):
+        return None
+    low_tok = tokens[i].lower
+    # "half a dozen", "two dozen", "a dozen"
+    if tuple(t.lower for t in tokens[i:i + 3]) == ("half", "a", "dozen"):
+        return 6, 6, 6, APPROX, i + 3, False
+    # "several dozen", "a few hundred"
+    mult = _match_phrase(tokens, i, VAGUE_MULTIPLIERS)
+    if mult and mult[1] < len(tokens) and tokens[mult[1]].lower in UNIT_WORDS:
+        unit = UNIT_WORDS[tokens[mult[1]].lower]
+        lo, hi = VAGUE_MULTIPLIERS[mult[0]]
+        return None, lo * unit, hi * unit, VAGUE, mult[1] + 1, False
+    vague = _match_phrase(tokens, i, VAGUE_AMOUNTS)
+    if vague:
+        lo, hi = VAGUE_AMOUNTS[vague[0]]
+        end = vague[1]
+        if vague[0] == ("a", "handful") or vague[0] == ("a", "number"):
+            if end >= len(tokens) or tokens[end].lower != "of":
+                return None
+        return None, lo, hi, VAGUE, end, False
+    if tuple(t.lower for t in tokens[i:i + 3]) == ("a", "couple", "of"):
+        return 2, 2, 2, APPROX, i + 3, False
+    if tuple(t.lower for t in tokens[i:i + 2]) == ("a", "dozen"):
+        return 12, 12, 12, APPROX, i + 2, False
+    value: int | Decimal | None = None
+    nxt = i
+    if low_tok[0].isdigit():
+        if _is_not_a_count(text, tokens, i, qualified):
+            return None
+        value = _digits_value(low_tok)
+        nxt = i + 1
+        if value is not None and nxt < len(tokens) and tokens[nxt].lower in SCALES:
+            value = value * SCALES[tokens[nxt].lower]
+            nxt += 1
+        if value is None or value != int(value):
+            return None
+        value = int(value)
+    else:
+        words = _number_words(tokens, i)
+        if words:
+            value, nxt = words
+    if value is not None:
+        if nxt < len(tokens) and tokens[nxt].lower == "dozen":
+            value, nxt = value * 12, nxt + 1
+        return value, value, value, None, nxt, False
+    if articles:
+        art = _match_phrase(tokens, i, ARTICLES)
+        if art and art[1] < len(tokens) and tokens[art[1]].lower not in NOT_ONE_AFTER_ARTICLE \
+                and tokens[art[1]].lower[0].isalpha():
+            return 1, 1, 1, EXACT, art[1], True
+    return None
+
+
+def _qualified(value: int, qualifier: str) -> tuple[int | None, int, int | None]:
+    if qualifier == AT_LEAST:
+        return value, value, None
+    if qualifier == MORE_THAN:
+        return value, value + 1, None
+    if qualifier == AT_MOST:
+        return value, 0, value
+    return value, value, value
+
+
+def _quantity_at(text: str, tokens: list[Token], i: int, articles: bool) -> tuple[Quantity, int] | None:
+    qual = _match_phrase(tokens, i, QUALIFIERS)
+    if qual:
+        core = _core_at(text, tokens, qual[1], True, False)
+        if core is not None:
+            value, low, high, _, nxt, _ = core
+            qualifier = QUALIFIERS[qual[0]]
+            if value is not None:
+                if qualifier == AT_MOST and qual[0] in (("fewer", "than"), ("less", "than")):
+                    value, low, high = None, 0, value - 1
+                else:
+                    value, low, high = _qualified(value, qualifier)
+            else:
+                qualifier = VAGUE
+            start, end = tokens[i].start, tokens[nxt - 1].end
+            return Quantity(value, low, high, qualifier, text[start:end], start, end), nxt
+    core = _core_at(text, tokens, i, False, articles)
+    if core is None:
+        return None
+    value, low, high, qualifier, nxt, is_article = core
+    start, end = tokens[i].start, tokens[nxt - 1].end
+    return Quantity(value, low, high, qualifier or EXACT, text[start:end], start, end, is_article), nxt
+
+
+def find_quantities(text: str, articles: bool = False) -> list[Quantity]:
+    """Every count in ``text``, left to right, with character offsets; ``articles`` adds "a"/"an" as one."""
+    tokens = tokenize(text)
+    found: list[Quantity] = []
+    i = 0
+    while i < len(tokens):
+        hit = _quantity_at(text, tokens, i, articles)
+        if hit is None:
+            i += 1
+            continue
+        found.append(hit[0])
+        i = hit[1]
+    return found
+
+
+def parse_quantity(text: str, articles: bool = True) -> Quantity | None:
+    """The count a whole phrase states ("at least 12", "dozens", "a"), or None when it states none."""
+    found = find_quantities(text.strip(), articles=articles)
+    return found[0] if found else None

@@ -1,0 +1,145 @@
+"""ACLED-style event records from a labelled article: one record per incident.
+
+``build_events`` reads the article text, its sentences with their event_type / sub_event_type labels and the
+span mentions (entities and roles) and returns one :class:`EventRecord` per incident (see ``incidents``):
+
+- event_type: a score-weighted vote over the incident's event sentences (each votes its best label with its
+  score; ties go to the higher single score, then to the earlier sentence); ``event_type_score`` is the best
+  single sentence score of the winner. sub_event_type: the same vote among the sentences whose best event_type
+  is the winner (so it is always a child of it, given a parent-consistent tagger).
+- date: the first time expression of the incident's sentences (in text order, dateline and "said on Monday"
+  report dates left out) that names a day; ``date_mention`` is its text. None when none names a day (the first
+  unresolved mention is still given), unless ``date_fallback_to_article`` asks for the article date.
+- actor1 / actor2 (``actors``), location (``locations``), fatalities (``fatalities``), evidence: the
+  sentences.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from inference.events.actors import order_actors
+from inference.events.dates import dateline_end, parse_article_date, resolve_date
+from inference.events.fatalities import incident_fatalities
+from inference.events.incidents import MAX_GAP, Incident, SentenceFeatures, group_incidents, sentence_features
+from inference.events.inputs import NONE_LABEL, Mention, SentenceView
+from inference.events.locations import rank_places
+
+
+@dataclass
+class EventRecord:
+    """One incident as an ACLED-style row; lists of mentions are ``{"text", "start", "end"}`` dicts."""
+
+    event_type: str
+    event_type_score: float
+    sub_event_type: str | None
+    sub_event_type_score: float | None
+    date: str | None
+    date_mention: str | None
+    actor1: list[dict] = field(default_factory=list)
+    actor2: list[dict] = field(default_factory=list)
+    location: list[dict] = field(default_factory=list)
+    fatalities: int | None = None
+    fatalities_range: list[int | None] | None = None
+    evidence: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict, keys in a fixed order."""
+        return {
+            "event_type": self.event_type, "event_type_score": self.event_type_score,
+            "sub_event_type": self.sub_event_type, "sub_event_type_score": self.sub_event_type_score,
+            "date": self.date, "date_mention": self.date_mention,
+            "actor1": [dict(a) for a in self.actor1], "actor2": [dict(a) for a in self.actor2],
+            "location": [dict(p) for p in self.location],
+            "fatalities": self.fatalities,
+            "fatalities_range": list(self.fatalities_range) if self.fatalities_range is not None else None,
+            "evidence": [dict(e) for e in self.evidence],
+        }
+
+
+def vote(labels: Sequence[tuple[str, float, int]]) -> tuple[str, float] | None:
+    """Score-weighted vote over ``(label, score, position)``: highest summed score, then highest single score,
+    then earliest position. Returns (label, best single score) or None when there is nothing to vote on.
+    """
+    totals: dict[str, list] = {}
+    for label, score, pos in labels:
+        if label == NONE_LABEL:
+            continue
+        t = totals.setdefault(label, [0.0, 0.0, pos])
+        t[0] += score
+        t[1] = max(t[1], score)
+        t[2] = min(t[2], pos)
+    if not totals:
+        return None
+    label = max(totals, key=lambda k: (round(totals[k][0], 9), totals[k][1], -totals[k][2]))
+    return label, totals[label][1]
+
+
+def _check_inputs(text: str, sentences: Sequence[SentenceView], mentions: Sequence[Mention]) -> None:
+    for i, s in enumerate(sentences):
+        if not 0 <= s.start <= s.end <= len(text) or text[s.start:s.end] != s.text:
+            raise ValueError(f"sentence {i}: text {s.text[:40]!r} is not article[{s.start}:{s.end}]")
+    for i, m in enumerate(mentions):
+        if not 0 <= m.start <= m.end <= len(text) or text[m.start:m.end] != m.text:
+            raise ValueError(f"mention {i} ({m.head}/{m.label}): text {m.text[:40]!r} is not "
+                             f"article[{m.start}:{m.end}]")
+
+
+def _record(text: str, inc: Incident, sentences: Sequence[SentenceView], feats: Sequence[SentenceFeatures],
+            mentions: Sequence[Mention], article: dt.date | None, body_start: int, date_fallback: bool
+            ) -> EventRecord | None:
+    chosen = vote([(feats[i].event_type, feats[i].event_score, i) for i in inc.event_ids])
+    if chosen is None:
+        return None
+    event_type, event_score = chosen
+    subs = [(sentences[i].top_sub_event_type, i) for i in inc.event_ids if feats[i].event_type == event_type]
+    sub = vote([(label, score, i) for (label, score), i in (s for s in subs if s[0] is not None)])
+    date, date_mention = None, None
+    for i in inc.sentence_ids:
+        for d in feats[i].dates:
+            r = resolve_date(d.text, article)
+            if r.iso is not None:
+                date, date_mention = r.iso, d.text
+                break
+            if date_mention is None:
+                date_mention = d.text
+        if date is not None:
+            break
+    if date is None and date_fallback and article is not None:
+        date = article.isoformat()
+    bounds = [(sentences[i].start, sentences[i].end) for i in inc.sentence_ids]
+    inside = [m for m in mentions if m.start >= body_start and any(s <= m.start < e for s, e in bounds)]
+    actor1, actor2 = order_actors(text, inside, bounds, event_type)
+    fatal = incident_fatalities(feats[i].fatalities for i in inc.sentence_ids)
+    return EventRecord(
+        event_type=event_type, event_type_score=event_score,
+        sub_event_type=sub[0] if sub else None, sub_event_type_score=sub[1] if sub else None,
+        date=date, date_mention=date_mention,
+        actor1=[a.as_dict() for a in actor1], actor2=[a.as_dict() for a in actor2],
+        location=[p.as_dict() for p in rank_places(text, inside)],
+        fatalities=fatal.value if fatal is not None else None,
+        fatalities_range=list(fatal.range) if fatal is not None and fatal.range is not None else None,
+        evidence=[{"start": sentences[i].start, "end": sentences[i].end, "text": sentences[i].text}
+                  for i in inc.sentence_ids],
+    )
+
+
+def build_events(text: str, sentences: Sequence[SentenceView], mentions: Sequence[Mention],
+                 article_date: dt.date | str | None, *, min_event_score: float = 0.0, max_gap: int = MAX_GAP,
+                 date_fallback_to_article: bool = False) -> list[EventRecord]:
+    """One record per incident of a labelled article, in text order. Raises ValueError when a sentence or
+    mention does not match the text at its offsets.
+    """
+    _check_inputs(text, sentences, mentions)
+    article = parse_article_date(article_date)
+    ordered = sorted(sentences, key=lambda s: (s.start, s.end))
+    feats = sentence_features(text, ordered, mentions, article, min_event_score)
+    body_start = dateline_end(text)
+    records = []
+    for inc in group_incidents(feats, max_gap=max_gap):
+        rec = _record(text, inc, ordered, feats, mentions, article, body_start, date_fallback_to_article)
+        if rec is not None:
+            records.append(rec)
+    return records

@@ -1,0 +1,234 @@
+"""Event records end to end on a wire-style article, and the actor, location and label-vote rules they use."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from inference.events import EventRecord, Mention, SentenceView, build_events
+from inference.events.actors import mention_side, order_actors
+from inference.events.locations import COUNTRY, PLACE, REGION, SITE, place_level, rank_places
+from inference.events.records import vote
+
+# A fictional incident in the style of a wire report (invented names and figures). 12 March 2021 is a Friday.
+SENTENCES = [
+    ("date 2021-03-12 BEIRUT, March 12, 2021 (AFP) - Islamic State group fighters attacked army positions in "
+     "the Syrian desert late on Wednesday, triggering clashes that left 11 soldiers and 16 jihadists dead, a "
+     "war monitor said.", ("Battles", 0.93), ("Armed clash", 0.88)),
+    ("The jihadists overran two checkpoints near the town of Al-Kawm in Homs province before dawn, the "
+     "Syrian Observatory for Human Rights said.",
+     ("Battles", 0.81), ("Non-state actor overtakes territory", 0.6)),
+    ("Government troops backed by Russian warplanes pushed them back hours later, the monitor said.",
+     ("Battles", 0.7), ("Government regains territory", 0.66)),
+    ("Observatory head Samir Haddad said the fighting killed 11 soldiers and 16 IS members.",
+     ("none", 0.55), ("none", 0.55)),
+    ("The Islamic State group lost the last of its territory in Syria in 2019, but its fighters still hide "
+     "in the vast desert.", ("Strategic developments", 0.52), ("Non-violent transfer of territory", 0.4)),
+    ("Doctors in the region warned that a new wave of coronavirus infections could overwhelm field "
+     "hospitals.", ("Strategic developments", 0.41), ("Other", 0.3)),
+]
+TEXT = " ".join(s for s, _, _ in SENTENCES)
+
+
+def at(text: str, words: str, label: str, nth: int = 0, head: str = "entities") -> Mention:
+    m = list(re.finditer(rf"(?<!\w){re.escape(words)}(?!\w)", text))[nth]
+    return Mention(m.start(), m.end(), label, words, 0.9, head)
+
+
+def sentence_views(text: str, parts) -> list[SentenceView]:
+    views = []
+    for sentence, event, sub in parts:
+        start = text.index(sentence)
+        views.append(SentenceView(start, start + len(sentence), sentence, [event], [sub]))
+    return views
+
+
+MENTIONS = [
+    at(TEXT, "BEIRUT", "Location"), at(TEXT, "March 12, 2021", "Temporal"),
+    at(TEXT, "Islamic State group", "Organisation"), at(TEXT, "army", "Organisation"),
+    at(TEXT, "Syrian", "Nationality"), at(TEXT, "late on Wednesday", "Temporal"), at(TEXT, "11", "Quantity"),
+    at(TEXT, "16", "Quantity"), at(TEXT, "Al-Kawm", "Location"), at(TEXT, "Homs", "Location"),
+    at(TEXT, "Syrian Observatory for Human Rights", "Organisation"),
+    at(TEXT, "Government troops", "Organisation"),
+    at(TEXT, "Russian", "Nationality"), at(TEXT, "Samir Haddad", "Person"), at(TEXT, "IS", "Organisation"),
+    at(TEXT, "Islamic State group", "Organisation", 1), at(TEXT, "Syria", "Location"),
+    at(TEXT, "2019", "Temporal"),
+]
+
+
+def build(**kw) -> list[EventRecord]:
+    return build_events(TEXT, sentence_views(TEXT, SENTENCES), MENTIONS, "2021-03-12", **kw)
+
+
+def test_the_article_gives_one_armed_clash_with_date_fatalities_actors_and_place():
+    [record] = build()
+    assert (record.event_type, record.sub_event_type) == ("Battles", "Armed clash")
+    assert record.event_type_score == 0.93 and record.sub_event_type_score == 0.88
+    assert (record.date, record.date_mention) == ("2021-03-10", "late on Wednesday")
+    assert record.fatalities == 27  # 11 + 16: reported in two sentences, counted once
+    assert record.fatalities_range is None
+    assert [a["text"] for a in record.actor1] == ["Islamic State group"]
+    assert [a["text"] for a in record.actor2] == ["army"]
+    assert [p["text"] for p in record.location] == ["Al-Kawm", "Homs"]
+    assert [e["text"] for e in record.evidence] == [s for s, _, _ in SENTENCES[:4]]
+
+
+def test_records_point_into_the_article_and_serialise_to_json():
+    [record] = build()
+    d = record.to_dict()
+    assert list(d) == ["event_type", "event_type_score", "sub_event_type", "sub_event_type_score", "date",
+                       "date_mention", "actor1", "actor2", "location", "fatalities", "fatalities_range",
+                       "evidence"]
+    for item in d["actor1"] + d["actor2"] + d["location"] + d["evidence"]:
+        assert TEXT[item["start"]:item["end"]] == item["text"]
+    assert json.loads(json.dumps(d)) == d
+
+
+def test_background_and_covid_sentences_give_no_record_and_no_evidence():
+    [record] = build()
+    evidence = " ".join(e["text"] for e in record.evidence)
+    assert "coronavirus" not in evidence and "2019" not in evidence
+
+
+def test_the_same_input_gives_the_same_records():
+    assert [r.to_dict() for r in build()] == [r.to_dict() for r in build()]
+
+
+def test_dozens_killed_gives_a_range_and_no_number():
+    text = "Dozens of villagers were killed when gunmen raided Tamo on Sunday, residents said."
+    views = [SentenceView(0, len(text), text, [("Violence against civilians", 0.9)], [("Attack", 0.8)])]
+    [record] = build_events(text, views, [at(text, "Tamo", "Location")], "2021-06-10")
+    assert record.fatalities is None and record.fatalities_range == [24, 99]
+    assert record.date == "2021-06-06"
+
+
+def test_an_undated_incident_keeps_its_vague_mention_and_may_fall_back_to_the_article_date():
+    text = "Gunmen killed two herders near Tamo last week, residents said."
+    views = [SentenceView(0, len(text), text, [("Violence against civilians", 0.9)], [("Attack", 0.8)])]
+    [record] = build_events(text, views, [], "2021-06-10")
+    assert (record.date, record.date_mention, record.fatalities) == (None, "last week", 2)
+    [fallback] = build_events(text, views, [], "2021-06-10", date_fallback_to_article=True)
+    assert fallback.date == "2021-06-10"
+
+
+def test_two_incidents_in_one_article_give_two_records_in_text_order():
+    parts = [
+        ("A car bomb exploded at a cattle market in Baidoa on Thursday, killing seven people.",
+         ("Explosions/Remote violence", 0.9), ("Remote explosive/landmine/IED", 0.8)),
+        ("In a separate incident in Kismayo on Friday, gunmen abducted two aid workers.",
+         ("Violence against civilians", 0.85), ("Abduction/forced disappearance", 0.8)),
+    ]
+    text = " ".join(p for p, _, _ in parts)
+    mentions = [at(text, "Baidoa", "Location"), at(text, "Kismayo", "Location")]
+    records = build_events(text, sentence_views(text, parts), mentions, "2021-06-12")
+    assert [(r.event_type, r.date, r.fatalities, r.location[0]["text"]) for r in records] == [
+        ("Explosions/Remote violence", "2021-06-10", 7, "Baidoa"),
+        ("Violence against civilians", "2021-06-11", None, "Kismayo"),
+    ]
+
+
+def test_mismatched_offsets_are_rejected_naming_the_mention():
+    views = sentence_views(TEXT, SENTENCES)
+    bad = Mention(0, 6, "Location", "BAGHDAD")
+    with pytest.raises(ValueError, match=r"mention 0 \(entities/Location\)"):
+        build_events(TEXT, views, [bad], "2021-03-12")
+    with pytest.raises(ValueError, match="sentence 0"):
+        build_events(TEXT, [SentenceView(1, 10, "nope", [], [])], [], "2021-03-12")
+
+
+def test_vote_weights_labels_by_score():
+    assert vote([("Battles", 0.6, 0), ("Riots", 0.9, 1), ("Battles", 0.5, 2)]) == ("Battles", 0.6)
+    assert vote([("Riots", 0.7, 3), ("Battles", 0.7, 1)]) == ("Battles", 0.7)  # tie: earlier sentence
+    assert vote([("none", 0.9, 0)]) is None
+
+
+# actors
+
+
+def sides(text: str, *mentions: Mention) -> list[str]:
+    return [mention_side(text, m, 0, len(text)) for m in mentions]
+
+
+def test_the_agent_of_a_passive_killing_is_actor1():
+    text = "Three soldiers were killed by Ansar Dine fighters near the border."
+    soldiers, ansar = at(text, "soldiers", "Organisation"), at(text, "Ansar Dine", "Organisation")
+    assert sides(text, soldiers, ansar) == ["target", "attacker"]
+    actor1, actor2 = order_actors(text, [soldiers, ansar], [(0, len(text))], "Battles")
+    assert [a.text for a in actor1] == ["Ansar Dine"] and [a.text for a in actor2] == ["soldiers"]
+
+
+@pytest.mark.parametrize("text, attacker, target", [
+    ("An Ansar Dine unit launched an offensive against army positions on Monday.", "Ansar Dine", "army"),
+    ("Clashes between the army and Fulani militiamen left five dead.", "army", "Fulani militiamen"),
+    ("Jihadist factions led by Katiba Macina attacked the Mali army base.", "Katiba Macina", "Mali army"),
+    ("Officials blamed al-Shabaab for the attack on the AMISOM convoy.", "al-Shabaab", "AMISOM"),
+])
+def test_attacker_before_target(text, attacker, target):
+    a, t = at(text, attacker, "Organisation"), at(text, target, "Organisation")
+    actor1, actor2 = order_actors(text, [t, a], [(0, len(text))], "Battles")
+    assert [x.text for x in actor1] == [attacker] and [x.text for x in actor2] == [target]
+
+
+def test_sources_are_not_actors():
+    text = "Ansar fighters attacked the town, the Observatory for Human Rights said, according to Reuters."
+    ansar = at(text, "Ansar", "Organisation")
+    obs = at(text, "Observatory for Human Rights", "Organisation")
+    reuters = at(text, "Reuters", "Organisation")
+    assert sides(text, ansar, obs, reuters) == ["attacker", "source", "source"]
+    actor1, actor2 = order_actors(text, [ansar, obs, reuters], [(0, len(text))], "Battles")
+    assert [a.text for a in actor1] == ["Ansar"] and actor2 == []
+
+
+def test_duplicate_mentions_merge_into_the_longest():
+    text = ("Hurras al-Deen attacked a post. Hurras al-Deen fighters later withdrew, and the hurras al-deen "
+            "commander fled.")
+    ms = [at(text, "Hurras al-Deen", "Organisation"), at(text, "Hurras al-Deen fighters", "Organisation"),
+          at(text, "hurras al-deen", "Organisation")]
+    actor1, _ = order_actors(text, ms, [(0, 31), (32, len(text))], "Battles")
+    assert len(actor1) == 1 and actor1[0].text == "Hurras al-Deen fighters" and len(actor1[0].mentions) == 3
+    assert text[actor1[0].start:actor1[0].end] == "Hurras al-Deen fighters"
+
+
+def test_role_spans_decide_when_present():
+    text = "Police arrested two men after the raid in Kano."
+    police, men = at(text, "Police", "S", head="roles"), at(text, "two men", "T", head="roles")
+    entity = at(text, "Kano", "Location")
+    actor1, actor2 = order_actors(text, [men, police, entity], [(0, len(text))], "Strategic developments")
+    assert [a.text for a in actor1] == ["Police"] and [a.text for a in actor2] == ["two men"]
+    text = "The government and the rebels signed a ceasefire in Juba."
+    gov, rebels = at(text, "government", "R", head="roles"), at(text, "rebels", "R", head="roles")
+    actor1, actor2 = order_actors(text, [rebels, gov], [(0, len(text))], "Strategic developments")
+    assert [a.text for a in actor1] == ["government"] and [a.text for a in actor2] == ["rebels"]
+
+
+def test_protesters_come_first_in_a_protest_with_intervention():
+    text = "Police fired tear gas to disperse opposition supporters who marched in Dakar."
+    police, supporters = at(text, "Police", "Organisation"), at(text, "opposition supporters", "Organisation")
+    actor1, actor2 = order_actors(text, [police, supporters], [(0, len(text))], "Protests")
+    assert [a.text for a in actor1] == ["opposition supporters"] and [a.text for a in actor2] == ["Police"]
+
+
+# locations
+
+
+@pytest.mark.parametrize("text, place, level", [
+    ("Fighters seized the villages of Tall Nasr and Jubb Ramla.", "Jubb Ramla", SITE),
+    ("Gunmen attacked the town of Konduga at dawn.", "Konduga", SITE),
+    ("Fighting spread to Sahl al-Ghab, a region of the central province.", "Sahl al-Ghab", REGION),
+    ("Shelling hit the countryside of the province of Hama.", "Hama", REGION),
+    ("Troops were deployed in Borno State.", "Borno State", REGION),
+    ("Clashes continued in northwest Syria.", "northwest Syria", COUNTRY),
+    ("Clashes continued near Kafr Zita.", "Kafr Zita", PLACE),
+])
+def test_place_levels_from_cue_words(text, place, level):
+    assert place_level(text, at(text, place, "Location")) == level
+
+
+def test_villages_rank_before_provinces_and_countries():
+    text = ("Jihadists attacked the villages of Tall Nasr and Jubb Ramla in the province of Hama in "
+            "northwest Syria, and shelled Tall Nasr again at night.")
+    ms = [at(text, w, "Location") for w in ("Tall Nasr", "Jubb Ramla", "Hama", "northwest Syria")]
+    ms.append(at(text, "Tall Nasr", "Location", 1))
+    assert [p.text for p in rank_places(text, ms)] == ["Tall Nasr", "Jubb Ramla", "Hama", "northwest Syria"]
