@@ -12,7 +12,12 @@ from training.data.canonical import DataError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="conflict-train", description=__doc__.split(":", 1)[1].strip())
+    p = argparse.ArgumentParser(
+        prog="conflict-train", description="Train a conflict-events model from a YAML config.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="several processes: torchrun --nproc_per_node 2 -m training CONFIG ...\n"
+               "                  accelerate launch --multi_gpu --num_processes 2 -m training CONFIG ...\n"
+               "                  (on CPU too: gloo; `accelerate launch --cpu` starts one process without MPI)")
     p.add_argument("config", help="YAML config, e.g. configs/default.yaml (merged over configs/base.yaml)")
     p.add_argument("--output-dir", "-o", help="where the model, checkpoints and metrics go "
                                               "(default: runs/<config name>)")

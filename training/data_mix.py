@@ -94,7 +94,11 @@ def converted_split(name: str, split: str, loaded: LoadedConfig) -> tuple[list[E
     manifest_path = folder / "manifest.json"
     if not manifest_path.is_file():
         logger.info("converting dataset '%s' from %s (cached in %s)", name, root, folder)
-        conversion = converter(root, skip_bad=True)
+        try:
+            conversion = converter(root, skip_bad=True)
+        except FileNotFoundError as e:
+            raise ConfigError(f"{e} (data_root '{loaded.config.data_root}' is {root}; change it with "
+                              "--set data_root=PATH)", key="data_root", file=loaded.origin("data_root")) from None
         if conversion.rejects:
             logger.warning("dataset '%s': %d records rejected, e.g. %s", name, len(conversion.rejects),
                            conversion.rejects[0])
@@ -129,6 +133,8 @@ def load_ref(ref: DatasetRef | NegativeRef | DevRef, key: str, loaded: LoadedCon
     try:
         found = converted_split(ref.name, ref.split, loaded)
     except ConfigError as e:
+        if e.key:
+            raise
         raise ConfigError(e.reason, key=f"{key}.name", file=loaded.origin(key)) from None
     if found is None:
         raise ConfigError(f"dataset '{ref.name}' has no split '{ref.split}'", key=f"{key}.split",

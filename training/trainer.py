@@ -348,7 +348,7 @@ def _run(loaded: LoadedConfig, out: Path, accelerator: Accelerator, main: bool, 
     if resume and not found:
         logger.warning("--resume: no checkpoint in %s, starting from the beginning", out / CHECKPOINTS)
     if found:
-        step, path = found[-1]
+        _, path = found[-1]
         accelerator.load_state(str(path))
         state = TrainerState(**json.loads((path / STATE_FILE).read_text(encoding="utf-8")))
         logger.info("resumed from %s (step %d, epoch %d)", path, state.step, state.epoch)
@@ -398,7 +398,9 @@ def _run(loaded: LoadedConfig, out: Path, accelerator: Accelerator, main: bool, 
                 step_loss += loss.detach()
             grad_norm = accelerator.clip_grad_norm_(model.parameters(), tcfg.max_grad_norm)
             step_loss = accelerator.reduce(step_loss, reduction="mean")
-            if not torch.isfinite(step_loss) or not torch.isfinite(torch.as_tensor(grad_norm)):
+            # an fp16 gradient overflow is routine (the grad scaler skips that step); a non-finite loss never is
+            bad_grad = accelerator.scaler is None and not torch.isfinite(torch.as_tensor(grad_norm))
+            if not torch.isfinite(step_loss) or bad_grad:
                 ids = bad_ids or [pool.examples[j].id for b in group for j in b]
                 last = _checkpoints(out)
                 raise TrainingError(
@@ -448,7 +450,7 @@ def _run(loaded: LoadedConfig, out: Path, accelerator: Accelerator, main: bool, 
                     logger.info("step %d: %s = %.4f (best %.4f at step %d)", state.step, main_metric, score,
                                 state.best_score, state.best_step)
                     patience = tcfg.early_stopping.patience
-                    stop = bool(patience and state.evals_without_improvement >= patience)
+                    stop = bool(patience and state.evals_without_improvement >= patience) and not last_step
                     decision = [stop]
                 stop = broadcast_object_list(decision)[0]  # every process takes the main process's decision
                 if stop:
