@@ -17,11 +17,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from inference.event_adapter import events_columns, with_events
 from inference.readers import Fields, InputError, InputRecord, check_fields, discover_inputs, iter_records
 from inference.results import Article
 from inference.tagger import ModelLoadError, Tagger
 from inference.writers import (
     FORMATS,
+    SCORE_DIGITS,
     JsonlSink,
     Progress,
     ResumeError,
@@ -148,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     tagger = _load_tagger(args)
     heads = tagger.heads
     try:
-        columns = output_columns(heads, args.all_scores)
+        columns = events_columns(output_columns(heads, args.all_scores))
     except ValueError as e:
         raise UsageError(str(e)) from e
     sink = make_sink(fmt, out, columns)
@@ -229,7 +231,7 @@ def _tag_stream(args, tagger, heads, files, fields, sink, errors, progress, prog
                     todo.append(rec)
             results, failed = _tag(tagger, todo, args) if todo else ([], [])
             rejected.extend(failed)
-            sink.append([output_record(r, heads) for r in results])
+            sink.append([with_events(output_record(r, heads), r, SCORE_DIGITS) for r in results])
             errors.append([{"location": rec.location, "id": rec.id, "reason": reason} for rec, reason in rejected])
             progress.consumed += len(chunk)
             progress.tagged += len(results)

@@ -6,6 +6,7 @@ curly quotes included), so ``original[start:end] == text`` for every span and se
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,15 @@ def _num(x: float, ndigits: int | None) -> float:
 
 def _scores_dict(scores: dict[str, dict[str, float]] | None, ndigits: int | None) -> dict[str, dict[str, float]]:
     return {h: {label: _num(s, ndigits) for label, s in by_label.items()} for h, by_label in (scores or {}).items()}
+
+
+def rounded_event(event: dict[str, Any], ndigits: int | None) -> dict[str, Any]:
+    """A copy of an event record dict with its scores rounded like every other score."""
+    out = copy.deepcopy(event)
+    for key in ("event_type_score", "sub_event_type_score"):
+        if out.get(key) is not None:
+            out[key] = _num(out[key], ndigits)
+    return out
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,8 @@ class ArticleResult:
     ``spans[head]``: token-head spans in text order. ``labels[head]``: the article's labels, best first: the
     union of its sentences' labels other than ``none`` (``none`` when no sentence has one), each scored by its
     highest sentence probability. ``model``: ``{"name", "sha256"}`` of the weights that produced this.
+    ``events``: ACLED-style event records (``EventRecord.to_dict()``, see ``inference.events``) built from the
+    labels and spans; empty for a model without an ``event_type`` head.
     """
 
     id: str | None
@@ -87,6 +99,7 @@ class ArticleResult:
     sentences: list[SentenceResult]
     model: dict[str, str]
     all_scores: dict[str, dict[str, float]] | None = field(default=None)  # per head: label -> max sentence prob
+    events: list[dict[str, Any]] = field(default_factory=list)
 
     def spans_in(self, start: int, end: int) -> dict[str, list[SpanResult]]:
         """Spans per token head that lie inside ``[start, end)`` (e.g. one sentence's entities)."""
@@ -99,6 +112,7 @@ class ArticleResult:
             "spans": {h: [s.to_dict(ndigits) for s in v] for h, v in self.spans.items()},
             "labels": {h: [x.to_dict(ndigits) for x in v] for h, v in self.labels.items()},
             "sentences": [s.to_dict(ndigits) for s in self.sentences],
+            "events": [rounded_event(e, ndigits) for e in self.events],
             "model": dict(self.model),
         }
         if self.all_scores is not None:

@@ -23,6 +23,7 @@ import torch
 from transformers import AutoTokenizer
 
 from inference.configuration import SEQUENCE, TOKEN, ConflictEventsConfig, HeadSpec
+from inference.event_adapter import attach_events
 from inference.label_decoder import SequencePrediction, decode_sequence_heads
 from inference.modeling import ConflictEventsModel
 from inference.results import Article, ArticleResult, LabelScore, SentenceResult, SpanResult
@@ -295,6 +296,7 @@ class Tagger:
             results.append(ArticleResult(id=article.id, date=article.date or norm.date, spans=spans, labels=labels,
                                          sentences=sentences, model=dict(self.model_info),
                                          all_scores=maxima if all_scores else None))
+        attach_events(results, articles)  # event records read the original texts (inference/event_adapter.py)
         return results
 
     # ---- internals ---------------------------------------------------------------------------------------

@@ -61,8 +61,8 @@ def test_bad_records_are_reported_with_locations_and_the_run_goes_on(tiny_model,
     assert _sha(src) == before  # inputs are only read
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["id"] for r in records] == ["a0", "a1", "a2", "x.txt"]
-    assert list(records[0]) == ["id", "entities", "roles", "event_type", "sub_event_type", "sentences", "date",
-                                "model"]
+    assert list(records[0]) == ["id", "entities", "roles", "event_type", "sub_event_type", "sentences", "events",
+                                "date", "model"]
     assert records[3]["date"] == "2020-06-08" and records[0]["date"] == good[0]["date"]
     text = (folder / "x.txt").read_text()
     for span in records[3]["entities"] + records[3]["roles"]:
@@ -206,4 +206,4 @@ def test_python_dash_m_runs_the_cli(tiny_model, tmp_path):
                           capture_output=True, text=True, timeout=120, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     assert "1 articles tagged, 0 failed" in proc.stdout
-    assert out.read_text().splitlines()[0] == "id,entities,roles,event_type,sub_event_type,sentences,date,model"
+    assert out.read_text().splitlines()[0] == "id,entities,roles,event_type,sub_event_type,sentences,events,date,model"

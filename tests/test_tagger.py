@@ -117,7 +117,7 @@ def test_inputs_in_order_unchanged_and_every_kind_accepted(tagger):
     assert results[0].date == "2020-01-01"  # the record's date wins over the text's prefix
     assert results[1].sentences[0].text == "Rebels attacked."
     d = results[0].to_dict(ndigits=3)
-    assert set(d) == {"id", "date", "spans", "labels", "sentences", "model"}
+    assert set(d) == {"id", "date", "spans", "labels", "sentences", "events", "model"}
     assert d["model"]["name"] == tagger.model_info["name"] and len(d["model"]["sha256"]) == 64
 
 

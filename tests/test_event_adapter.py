@@ -1,0 +1,204 @@
+"""Event records in the tagger's results and in conflict-tag's output: the adapter from ArticleResult to the
+events layer, run on the tiny model with forced labels and spans so that the records are known in advance."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+import torch
+from torch import nn
+
+from inference import Tagger
+from inference.cli import main as tag_main
+from inference.event_adapter import clean_mention, events_columns, mentions, with_events
+from inference.results import ArticleResult, LabelScore, SentenceResult, SpanResult
+
+# A date prefix, hard wraps and curly quotes: offsets must survive all three. 2021-03-04 is a Thursday.
+ORIGINAL = (
+    "date 2021-03-04\n"
+    "Rebels attacked the\ncapital on Monday and killed five soldiers, \u201cpolice\u201d said.\n"
+    "Three rebels were also killed in the capital during the fighting.\n"
+    "The president will visit the city next week.\n"
+)
+ENTITIES = {"rebels": "B-Organisation", "capital": "B-Location", "soldiers": "B-Organisation",
+            "police": "B-Organisation", "city": "B-Location", "monday": "B-Temporal"}
+ROLES = {"rebels": "B-S", "soldiers": "B-T"}
+TRIGGERS = ("attacked", "killed")  # a sentence with one of these is Battles / Armed clash, any other is none
+
+
+class ForcedHead(nn.Module):
+    """A sequence head that gives ``label`` where the pooled vector's first value is positive, else ``none``."""
+
+    def __init__(self, labels: list[str], label: str):
+        super().__init__()
+        self.anchor = nn.Parameter(torch.zeros(1))  # the tagger reads device and dtype from a parameter
+        self.on = torch.full((len(labels),), -10.0)
+        self.on[labels.index(label)] = 10.0
+        self.off = torch.full((len(labels),), -10.0)
+        self.off[labels.index("none")] = 10.0
+
+    def forward(self, pooled: torch.Tensor) -> torch.Tensor:
+        return torch.where(pooled[:, :1] > 0, self.on, self.off)
+
+
+def force(tagger: Tagger, monkeypatch, entities: dict[str, str], roles: dict[str, str],
+          triggers: tuple[str, ...] = TRIGGERS) -> None:
+    """Token heads tag the given words and nothing else; sentences holding a trigger word are Battles."""
+    tok = tagger.tokenizer
+    token_tags = {}
+    for head, tags in (("entities", entities), ("roles", roles)):
+        if head in {h.name for h in tagger.token_heads}:
+            bio = tagger.config.head(head).bio_labels
+            token_tags[head] = {tok.convert_tokens_to_ids(w): bio.index(t) for w, t in tags.items()}
+    trigger_ids = torch.tensor([tok.convert_tokens_to_ids(w) for w in triggers])
+    heads = {h.name: ForcedHead(h.labels, {"event_type": "Battles", "sub_event_type": "Armed clash"}[h.name])
+             for h in tagger.sequence_heads}
+    original = tagger.model.forward
+
+    def forward(*args, **kwargs):
+        out = original(*args, **kwargs)
+        ids = kwargs["input_ids"]
+        for head, forced in token_tags.items():
+            logits = torch.full_like(out.logits[head], -10.0)
+            logits[..., 0] = 10.0
+            for token_id, j in forced.items():
+                hit = ids == token_id
+                logits[hit] = -10.0
+                logits[..., j][hit] = 10.0
+            out.logits[head] = logits
+        window_example = kwargs.get("window_example")
+        if window_example is None:
+            window_example = torch.arange(ids.size(0))
+        pooled = torch.zeros_like(out.pooled)
+        pooled[:, 0].index_add_(0, window_example, torch.isin(ids, trigger_ids).sum(dim=1).float())
+        out.pooled = pooled
+        for name, head in heads.items():
+            out.logits[name] = head(pooled)
+        return out
+
+    monkeypatch.setattr(tagger.model, "forward", forward)
+    for name, head in heads.items():
+        tagger.model.sequence_heads[name] = head  # each test loads its own tagger: nothing to restore
+
+
+@pytest.fixture
+def tagger(tiny_model, monkeypatch) -> Tagger:
+    t = Tagger.from_pretrained(tiny_model, device="cpu")
+    force(t, monkeypatch, ENTITIES, ROLES)
+    return t
+
+
+def check_offsets(text: str, record: dict) -> None:
+    for key in ("actor1", "actor2", "location", "evidence"):
+        for item in record[key]:
+            assert text[item["start"]:item["end"]] == item["text"], (key, item)
+
+
+def test_two_battle_sentences_in_one_place_make_one_record(tagger):
+    [res] = tagger([{"id": "a1", "text": ORIGINAL}])
+    assert [s.labels["event_type"][0].label for s in res.sentences] == ["Battles", "Battles", "none"]
+    [record] = res.events
+    assert (record["event_type"], record["sub_event_type"]) == ("Battles", "Armed clash")
+    assert record["event_type_score"] > 0.99
+    assert (record["date"], record["date_mention"]) == ("2021-03-01", "Monday")  # the Monday before the prefix date
+    assert record["fatalities"] == 8  # five soldiers + three rebels "also" killed
+    assert [a["text"] for a in record["actor1"]] == ["Rebels"]
+    assert [a["text"] for a in record["actor2"]] == ["soldiers"]
+    assert [p["text"] for p in record["location"]] == ["capital"]
+    assert [e["text"] for e in record["evidence"]] == [
+        "Rebels attacked the\ncapital on Monday and killed five soldiers, \u201cpolice\u201d said.",
+        "Three rebels were also killed in the capital during the fighting."]
+    check_offsets(ORIGINAL, record)
+    assert res.to_dict(4)["events"][0]["fatalities"] == 8
+
+
+def test_without_a_date_relative_days_stay_unresolved(tagger):
+    body = ORIGINAL.split("\n", 1)[1]
+    [res] = tagger([{"id": "a1", "text": body}])
+    [record] = res.events
+    assert (record["date"], record["date_mention"]) == (None, "Monday")
+    [res] = tagger([{"id": "a1", "text": body, "date": "2021-03-10"}])  # a Wednesday: Monday is the 8th
+    assert res.events[0]["date"] == "2021-03-08"
+    [res] = tagger([{"id": "a1", "text": body, "date": "10 March 2021"}])  # not ISO: ignored, not an error
+    assert res.events[0]["date"] is None and res.events[0]["fatalities"] == 8
+
+
+def test_sentences_without_event_labels_make_no_record(tiny_model, monkeypatch):
+    t = Tagger.from_pretrained(tiny_model, device="cpu")
+    force(t, monkeypatch, ENTITIES, ROLES, triggers=("zzz",))
+    [res] = t([ORIGINAL])
+    assert res.events == [] and res.to_dict()["events"] == []
+
+
+def test_separate_places_make_separate_records_in_text_order(tagger):
+    text = ("date 2021-03-04\nRebels attacked the capital on Monday and killed five soldiers.\n"
+            "In a separate incident, police killed two rebels in the city on Tuesday.\n")
+    [res] = tagger([text])
+    assert [(r["date"], [p["text"] for p in r["location"]], r["fatalities"]) for r in res.events] == [
+        ("2021-03-01", ["capital"], 5), ("2021-03-02", ["city"], 2)]
+    for record in res.events:
+        check_offsets(text, record)
+
+
+def test_a_model_without_event_heads_gives_no_records(tiny_encoder, tmp_path, monkeypatch):
+    from transformers import AutoTokenizer
+
+    from inference import ConflictEventsModel
+
+    heads = [{"name": "entities", "kind": "token", "labels": ["Organisation", "Location", "Temporal"]}]
+    ConflictEventsModel.from_encoder(str(tiny_encoder), heads, max_length=64, stride=16).save_pretrained(tmp_path)
+    AutoTokenizer.from_pretrained(tiny_encoder).save_pretrained(tmp_path)
+    t = Tagger.from_pretrained(tmp_path, device="cpu")
+    force(t, monkeypatch, {"rebels": "B-Organisation", "capital": "B-Location"}, {})
+    [res] = t([ORIGINAL])
+    assert [s.text for s in res.spans["entities"]] == ["Rebels", "capital", "rebels", "capital"]
+    assert res.events == [] and res.to_dict()["events"] == []
+
+
+def test_mentions_are_trimmed_and_function_word_spans_dropped():
+    text = "the \u201cpro-government\u201d forces and It"
+    assert clean_mention(text, 0, 3) is None
+    assert clean_mention(text, 4, 20) == (5, 19)  # the quotes go
+    assert clean_mention(text, 8, 19) == (9, 19)  # "-government" -> "government"
+    assert clean_mention(text, len(text) - 2, len(text)) is None
+    res = ArticleResult(id="x", date=None, labels={}, sentences=[], model={}, spans={
+        "entities": [SpanResult(0, 3, "Location", "the", 0.9), SpanResult(8, 19, "Organisation", "-government", 0.8)],
+        "roles": [SpanResult(4, 27, "S", text[4:27], 0.7)], "other": [SpanResult(0, 3, "X", "the", 0.9)]})
+    got = [(m.head, m.label, m.text, m.start) for m in mentions(res, text)]
+    assert got == [("entities", "Organisation", "government", 9), ("roles", "S", "pro-government\u201d forces", 5)]
+
+
+def test_output_records_put_events_after_sentences_with_rounded_scores():
+    event = {"event_type": "Battles", "event_type_score": 0.123456, "sub_event_type": None,
+             "sub_event_type_score": None, "actor1": [{"text": "a", "start": 0, "end": 1}]}
+    res = ArticleResult(id="x", date=None, spans={}, labels={"event_type": [LabelScore("Battles", 0.9)]},
+                        sentences=[SentenceResult(0, 1, "a", {})], model={}, events=[event])
+    record = with_events({"id": "x", "event_type": [], "sentences": [], "date": None, "model": {}}, res, 4)
+    assert list(record) == ["id", "event_type", "sentences", "events", "date", "model"]
+    assert record["events"][0]["event_type_score"] == 0.1235
+    record["events"][0]["actor1"].append("changed")
+    assert res.events[0]["actor1"] == [{"text": "a", "start": 0, "end": 1}]  # a copy, not the result's own
+    assert events_columns(["id", "sentences", "date"]) == ["id", "sentences", "events", "date"]
+    with pytest.raises(ValueError, match="clashes with the output key 'events'"):
+        events_columns(["id", "events", "sentences"])
+
+
+def test_conflict_tag_writes_events_in_every_format(tagger, tiny_model, tmp_path, monkeypatch):
+    monkeypatch.setattr(Tagger, "from_pretrained", classmethod(lambda cls, *a, **k: tagger))
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a1", "text": ORIGINAL}) + "\n"
+                   + json.dumps({"id": "a2", "text": "The president visited the city."}) + "\n")
+    for fmt in ("jsonl", "csv"):
+        out = tmp_path / f"out.{fmt}"
+        assert tag_main([str(src), "--model", str(tiny_model), "-o", str(out), "-q"]) == 0
+        if fmt == "jsonl":
+            rows = [json.loads(line) for line in out.read_text().splitlines()]
+        else:
+            with open(out, newline="") as f:
+                rows = [{**r, "events": json.loads(r["events"])} for r in csv.DictReader(f)]
+        assert [list(r).index("events") for r in rows] == [list(rows[0]).index("sentences") + 1] * 2
+        assert [len(r["events"]) for r in rows] == [1, 0]
+        assert rows[0]["events"][0]["fatalities"] == 8 and rows[0]["events"][0]["date"] == "2021-03-01"
+        check_offsets(ORIGINAL, rows[0]["events"][0])
