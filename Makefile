@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup test test-slow lint
+.PHONY: setup test test-slow lint demo
 
 setup: $(STAMP)
 
@@ -29,3 +29,8 @@ test-slow: setup
 lint: setup
 	$(BIN)/ruff check training inference tests bench
 	$(BIN)/ruff format --check training inference tests bench
+
+# Train the demo model once (configs/demo.yaml; tiny.yaml without ../shared/data), label the example articles
+# into runs/demo/labels.jsonl and print their events and entities.
+demo: setup
+	$(BIN)/python -m training.demo
