@@ -1,0 +1,276 @@
+"""``conflict-eval records``: score the event records a model builds against ACLED's own rows.
+
+    conflict-eval records --model DIR --root ../shared/data [--limit N] [--out metrics.json]
+    conflict-eval records --model DIR --data notes.jsonl      # canonical ACLED-like JSONL instead
+
+Each ACLED coder note (dev split of the ``acled`` converter, bad source rows skipped) is tagged as one article
+dated ``meta.event_date``; its event records are built and the best one (highest event_type score; the first on
+a tie) is compared with the row:
+
+- ``event_type_accuracy`` / ``sub_event_type_accuracy``: over ALL notes (a note with no record counts as wrong);
+  ``*_given_record``: over the notes with a record;
+- over the notes with a record (and the gold field present):
+  ``fatalities_exact`` / ``fatalities_within_1`` (a record without a count says 0, ACLED's code for none
+  reported), ``date_match`` (record date == event_date), ``location_match`` (a record location and the row's
+  location, admin2 or admin1 contain one another as whole words, case-insensitive, hyphens as spaces, a leading
+  "the" ignored, the contained name at least 3 characters), ``actor1_match`` (a record
+  actor1 and the row's actor1, parenthesised parts like "(Kenya)" removed, share a content word);
+- ``no_record_rate``: the share of notes with no record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from training.data.canonical import DataError, Example, load_examples
+
+logger = logging.getLogger("conflict-eval")
+
+STOPWORDS = frozenset("""
+a an the of in on at to by for from with and or as unidentified unknown armed group groups forces force
+""".split())
+METRICS = (  # name, denominator
+    ("event_type_accuracy", "notes"), ("sub_event_type_accuracy", "notes"), ("no_record_rate", "notes"),
+    ("event_type_accuracy_given_record", "with_record"), ("sub_event_type_accuracy_given_record", "with_record"),
+    ("fatalities_exact", "with_record"), ("fatalities_within_1", "with_record"), ("date_match", "with_record"),
+    ("location_match", "with_location"), ("actor1_match", "with_actor1"),
+)
+
+
+# ---- comparisons ---------------------------------------------------------------------------------------------
+def _norm(text: str) -> str:
+    """Case-folded words joined by single spaces, punctuation and hyphens as spaces, a leading "the" dropped."""
+    return re.sub(r"^the ", "", " ".join(re.sub(r"[^\w\s']|_", " ", text.casefold()).split()))
+
+
+def _contains_words(outer: str, inner: str) -> bool:
+    return len(inner) >= 3 and re.search(rf"(?<!\w){re.escape(inner)}(?!\w)", outer) is not None
+
+
+def location_matches(predicted: Iterable[str], gold: Iterable[str | None]) -> bool:
+    """Does a predicted place contain, or lie within, a gold place name (whole words, case-insensitive)?"""
+    golds = [_norm(g) for g in gold if g]
+    for p in (_norm(x) for x in predicted):
+        if p and any(_contains_words(g, p) or _contains_words(p, g) for g in golds):
+            return True
+    return False
+
+
+def actor_words(name: str) -> set[str]:
+    """Content words of an actor name, parenthesised parts ("(Kenya)", "(2016-)") removed."""
+    stripped = re.sub(r"\([^()]*\)", " ", name)
+    return {w for w in re.findall(r"[^\W\d_]+", stripped.casefold()) if len(w) > 2 and w not in STOPWORDS}
+
+
+def actor_matches(predicted: Iterable[str], gold: str | None) -> bool:
+    """Does a predicted actor share a content word with the gold actor name?"""
+    target = actor_words(gold or "")
+    return bool(target) and any(actor_words(p) & target for p in predicted)
+
+
+def best_record(events: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The record with the highest event_type score (the first on a tie); None when there is none."""
+    best = None
+    for event in events:
+        if best is None or event["event_type_score"] > best["event_type_score"]:
+            best = event
+    return best
+
+
+# ---- scoring -------------------------------------------------------------------------------------------------
+@dataclass
+class NoteScore:
+    """One note compared with its row; ``None`` fields were not scored (no record, or no gold value)."""
+
+    id: str
+    has_record: bool
+    event_type: bool
+    sub_event_type: bool
+    fatalities_exact: bool | None = None
+    fatalities_within_1: bool | None = None
+    date_match: bool | None = None
+    location_match: bool | None = None
+    actor1_match: bool | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def _first(labels: dict[str, list[str]], head: str) -> str | None:
+    values = labels.get(head) or []
+    return values[0] if values else None
+
+
+def score_note(example: Example, events: list[dict[str, Any]]) -> NoteScore:
+    """Compare the best record of one note with its ACLED row (labels and meta)."""
+    meta = example.meta or {}
+    gold_type, gold_sub = _first(example.labels, "event_type"), _first(example.labels, "sub_event_type")
+    record = best_record(events)
+    detail: dict[str, Any] = {"id": example.id, "gold": {
+        "event_type": gold_type, "sub_event_type": gold_sub, "date": meta.get("event_date"),
+        "fatalities": meta.get("fatalities"), "location": [meta.get(k) for k in ("location", "admin2", "admin1")],
+        "actor1": meta.get("actor1")}, "records": len(events)}
+    if record is None:
+        return NoteScore(example.id, False, False, False, detail=detail)
+    detail["predicted"] = {k: record.get(k) for k in ("event_type", "sub_event_type", "date", "fatalities")}
+    detail["predicted"]["location"] = [p["text"] for p in record.get("location", [])]
+    detail["predicted"]["actor1"] = [a["text"] for a in record.get("actor1", [])]
+    out = NoteScore(example.id, True, record["event_type"] == gold_type,
+                    gold_sub is not None and record.get("sub_event_type") == gold_sub, detail=detail)
+    gold_dead = meta.get("fatalities")
+    if isinstance(gold_dead, int) and not isinstance(gold_dead, bool):
+        predicted = record.get("fatalities") or 0
+        out.fatalities_exact = predicted == gold_dead
+        out.fatalities_within_1 = abs(predicted - gold_dead) <= 1
+    if meta.get("event_date"):
+        out.date_match = record.get("date") == meta["event_date"]
+    places = [meta.get(k) for k in ("location", "admin2", "admin1") if meta.get(k)]
+    if places:
+        out.location_match = location_matches(detail["predicted"]["location"], places)
+    if actor_words(meta.get("actor1") or ""):
+        out.actor1_match = actor_matches(detail["predicted"]["actor1"], meta.get("actor1"))
+    return out
+
+
+def summarize(scores: list[NoteScore]) -> dict[str, Any]:
+    """Rates and their denominators (see the module docstring)."""
+    with_record = [s for s in scores if s.has_record]
+
+    def rate(values: list[bool]) -> float | None:
+        return round(sum(values) / len(values), 4) if values else None
+
+    def scored(name: str) -> list[bool]:
+        return [getattr(s, name) for s in with_record if getattr(s, name) is not None]
+
+    counts = {"notes": len(scores), "with_record": len(with_record),
+              "with_location": len(scored("location_match")), "with_actor1": len(scored("actor1_match")),
+              "with_fatalities": len(scored("fatalities_exact")), "with_date": len(scored("date_match"))}
+    metrics = {
+        "event_type_accuracy": rate([s.event_type for s in scores]),
+        "sub_event_type_accuracy": rate([s.sub_event_type for s in scores]),
+        "no_record_rate": rate([not s.has_record for s in scores]),
+        "event_type_accuracy_given_record": rate([s.event_type for s in with_record]),
+        "sub_event_type_accuracy_given_record": rate([s.sub_event_type for s in with_record]),
+        "fatalities_exact": rate(scored("fatalities_exact")),
+        "fatalities_within_1": rate(scored("fatalities_within_1")),
+        "date_match": rate(scored("date_match")),
+        "location_match": rate(scored("location_match")),
+        "actor1_match": rate(scored("actor1_match")),
+    }
+    return {"metrics": metrics, "counts": counts}
+
+
+def evaluate_records(tagger, examples: list[Example], *, batch_size: int = 32) -> tuple[dict[str, Any], list[NoteScore]]:
+    """Tag every note (dated by ``meta.event_date``), score its best record; returns (summary, per-note scores)."""
+    articles = [{"id": e.id, "text": e.text, "date": (e.meta or {}).get("event_date")} for e in examples]
+    scores = [score_note(example, result.events)
+              for example, result in zip(examples, tagger.iter_tag(articles, batch_size))]
+    return summarize(scores), scores
+
+
+# ---- data and CLI --------------------------------------------------------------------------------------------
+def acled_notes(root: str | Path, split: str = "dev") -> tuple[list[Example], int]:
+    """The ``acled`` converter's ``split`` from the raw exports under ``root`` (bad rows skipped), and how many
+    rows were rejected."""
+    from training.data.registry import get_converter
+
+    conversion = get_converter("acled")(root, skip_bad=True)
+    if split not in conversion.splits:
+        raise DataError(f"the acled converter has no '{split}' split (it has {sorted(conversion.splits)})",
+                        file=str(root))
+    return conversion.splits[split], len(conversion.rejects)
+
+
+def format_table(summary: dict[str, Any]) -> str:
+    """The metrics as an aligned text table with each rate's denominator."""
+    counts = summary["counts"]
+    rows = [(name, "-" if summary["metrics"][name] is None else f"{summary['metrics'][name]:.3f}",
+             str(counts[denominator])) for name, denominator in METRICS]
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{'metric'.ljust(width)}  value  n", f"{'-' * width}  -----  -----"]
+    lines += [f"{name.ljust(width)}  {value.rjust(5)}  {n}" for name, value, n in rows]
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="conflict-eval", description="Evaluate a trained conflict-events model.")
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("records", help="event records vs ACLED rows (coder notes as articles)",
+                       description=__doc__.split("\n\n")[0] + ". See the module docstring for the metrics.")
+    r.add_argument("--model", required=True, help="model folder written by training")
+    src = r.add_mutually_exclusive_group(required=True)
+    src.add_argument("--root", help="raw datasets folder (e.g. ../shared/data): the acled converter's split")
+    src.add_argument("--data", help="canonical JSONL of ACLED-like notes (labels event_type/sub_event_type, "
+                                    "meta event_date, fatalities, location, admin1, admin2, actor1)")
+    r.add_argument("--split", default="dev", help="acled split with --root (default: dev)")
+    r.add_argument("--limit", type=int, help="score only the first N notes")
+    r.add_argument("--out", help="write the metrics (and counts) as JSON here")
+    r.add_argument("--details", help="write one JSON line per note (gold, predicted, matches) here")
+    r.add_argument("--batch-size", type=int, default=32, help="token windows per forward pass (default: 32)")
+    r.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    return p
+
+
+def _load_notes(args) -> tuple[list[Example], str]:
+    if args.data:
+        return load_examples(args.data), str(args.data)
+    notes, rejected = acled_notes(args.root, args.split)
+    logger.info("acled %s: %d notes (%d bad source rows skipped)", args.split, len(notes), rejected)
+    return notes, f"acled:{args.split} ({args.root})"
+
+
+def _iter_detail_lines(scores: list[NoteScore]) -> Iterator[str]:
+    for s in scores:
+        matches = {k: getattr(s, k) for k in ("event_type", "sub_event_type", "fatalities_exact",
+                                              "fatalities_within_1", "date_match", "location_match",
+                                              "actor1_match")}
+        yield json.dumps({**s.detail, "matches": matches}, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def run_records(args) -> int:
+    from inference.tagger import ModelLoadError, Tagger
+
+    if args.limit is not None and args.limit < 1:
+        print("conflict-eval: error: --limit must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        notes, source = _load_notes(args)
+        tagger = Tagger.from_pretrained(args.model, device=args.device)
+    except (DataError, FileNotFoundError, ModelLoadError, ValueError) as e:
+        print(f"conflict-eval: error: {e}", file=sys.stderr)
+        return 2
+    notes = notes[:args.limit] if args.limit else notes
+    t0 = time.perf_counter()
+    summary, scores = evaluate_records(tagger, notes, batch_size=args.batch_size)
+    elapsed = time.perf_counter() - t0
+    summary = {"data": source, "model": tagger.model_info, **summary}
+    print(f"{len(notes)} notes from {source}, model {args.model} ({elapsed:.1f} s)")
+    print(format_table(summary))
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    if args.details:
+        Path(args.details).parent.mkdir(parents=True, exist_ok=True)
+        with open(args.details, "w", encoding="utf-8") as f:
+            f.writelines(_iter_detail_lines(scores))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    return run_records(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
