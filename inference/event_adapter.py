@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from inference.events import Mention, SentenceView, build_events
-from inference.events.dates import parse_article_date
+from inference.events.dates import find_date_mentions, parse_article_date
 from inference.results import Article, ArticleResult, rounded_event
 
 logger = logging.getLogger(__name__)
@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 EVENT_HEAD = "event_type"
 SUB_EVENT_HEAD = "sub_event_type"
 MENTION_HEADS = ("entities", "roles")
+TEMPORAL = "Temporal"
 EVENTS_KEY = "events"
 # Edge characters trimmed from a span, and words that alone never name an actor, place or date.
 _EDGE_PUNCT = frozenset("-\u2010\u2011\u2013\u2014'\"\u2018\u2019\u201c\u201d,;:")
@@ -55,16 +56,29 @@ def clean_mention(text: str, start: int, end: int) -> tuple[int, int] | None:
     return start, end
 
 
+def _date_ranges(result: ArticleResult) -> list[tuple[int, int]]:
+    """Where the date finder sees a time expression, sentence by sentence (offsets into the article)."""
+    return [(s.start + d.start, s.start + d.end) for s in result.sentences for d in find_date_mentions(s.text)]
+
+
 def mentions(result: ArticleResult, text: str) -> list[Mention]:
     """The spans of the ``entities`` and ``roles`` heads (those the model has) as mentions of ``text``, trimmed
-    by ``clean_mention`` (spans of nothing but function words or punctuation left out).
+    by ``clean_mention`` (spans of nothing but function words or punctuation left out). A Temporal span that is
+    only part of a date the date finder reads ("9" and "2020" in "9 May 2020") is left out too, so the events
+    layer reads the whole date instead of the fragments.
     """
+    dates = _date_ranges(result)
     out = []
     for head in MENTION_HEADS:
         for s in result.spans.get(head, []):
             kept = clean_mention(text, s.start, s.end)
-            if kept is not None:
-                out.append(Mention(kept[0], kept[1], s.label, text[kept[0]:kept[1]], float(s.score), head))
+            if kept is None:
+                continue
+            start, end = kept
+            if head == "entities" and s.label == TEMPORAL and any(
+                    start < e and b < end and not (start <= b and e <= end) for b, e in dates):
+                continue
+            out.append(Mention(start, end, s.label, text[start:end], float(s.score), head))
     return out
 
 

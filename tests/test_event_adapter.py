@@ -11,7 +11,7 @@ from forcing import force
 
 from inference import Tagger
 from inference.cli import main as tag_main
-from inference.event_adapter import clean_mention, events_columns, mentions, with_events
+from inference.event_adapter import article_events, clean_mention, events_columns, mentions, with_events
 from inference.results import ArticleResult, LabelScore, SentenceResult, SpanResult
 
 # A date prefix, hard wraps and curly quotes: offsets must survive all three. 2021-03-04 is a Thursday.
@@ -45,7 +45,7 @@ def test_two_battle_sentences_in_one_place_make_one_record(tagger):
     [record] = res.events
     assert (record["event_type"], record["sub_event_type"]) == ("Battles", "Armed clash")
     assert record["event_type_score"] > 0.99
-    assert (record["date"], record["date_mention"]) == ("2021-03-01", "Monday")  # the Monday before the prefix date
+    assert (record["date"], record["date_mention"]) == ("2021-03-01", "on Monday")  # before the prefix date
     assert record["fatalities"] == 8  # five soldiers + three rebels "also" killed
     assert [a["text"] for a in record["actor1"]] == ["Rebels"]
     assert [a["text"] for a in record["actor2"]] == ["soldiers"]
@@ -61,7 +61,7 @@ def test_without_a_date_relative_days_stay_unresolved(tagger):
     body = ORIGINAL.split("\n", 1)[1]
     [res] = tagger([{"id": "a1", "text": body}])
     [record] = res.events
-    assert (record["date"], record["date_mention"]) == (None, "Monday")
+    assert (record["date"], record["date_mention"]) == (None, "on Monday")
     [res] = tagger([{"id": "a1", "text": body, "date": "2021-03-10"}])  # a Wednesday: Monday is the 8th
     assert res.events[0]["date"] == "2021-03-08"
     [res] = tagger([{"id": "a1", "text": body, "date": "10 March 2021"}])  # not ISO: ignored, not an error
@@ -145,3 +145,15 @@ def test_conflict_tag_writes_events_in_every_format(tagger, tiny_model, tmp_path
         assert [len(r["events"]) for r in rows] == [1, 0]
         assert rows[0]["events"][0]["fatalities"] == 8 and rows[0]["events"][0]["date"] == "2021-03-01"
         check_offsets(ORIGINAL, rows[0]["events"][0])
+
+
+def test_temporal_fragments_of_a_date_give_way_to_the_whole_date():
+    text = "On 9 May 2020, rebels clashed with troops on Monday in the capital."
+    spans = [SpanResult(3, 4, "Temporal", "9", 0.9), SpanResult(9, 13, "Temporal", "2020", 0.9),
+             SpanResult(42, 51, "Temporal", "on Monday", 0.9), SpanResult(15, 21, "Organisation", "rebels", 0.9)]
+    sentence = SentenceResult(0, len(text), text, {"event_type": [LabelScore("Battles", 0.9)]})
+    res = ArticleResult(id="x", date="2020-05-12", spans={"entities": spans}, labels={"event_type": []},
+                        sentences=[sentence], model={})
+    assert [m.text for m in mentions(res, text)] == ["on Monday", "rebels"]  # covers the finder's "Monday"
+    [record] = article_events(text, res)
+    assert (record["date"], record["date_mention"]) == ("2020-05-09", "9 May 2020")
