@@ -19,7 +19,8 @@ from training.config import (
 )
 
 SHIPPED = [p for p in sorted((PROJECT_ROOT / "configs").glob("*.yaml")) if p.name != "base.yaml"] + sorted(
-    (PROJECT_ROOT / "configs" / "benchmarks").glob("*.yaml"))
+    (PROJECT_ROOT / "configs" / "benchmarks").glob("*.yaml")
+)
 HEAD = {"kind": "token", "labels": ["Location"], "datasets": [{"path": "examples/sample/train.jsonl"}]}
 
 
@@ -56,7 +57,9 @@ def test_shipped_configs_load(path):
 
 def test_overrides_merge_deeply_and_set_parses_yaml(tmp_path):
     path = _write(tmp_path, {"heads": {"ent": HEAD}, "train": {"epochs": 5}})
-    loaded = load_config(path, ["train.lr=3e-5", "train.early_stopping.patience=2", "heads.ent.loss_weight=2"])
+    loaded = load_config(
+        path, ["train.lr=3e-5", "train.early_stopping.patience=2", "heads.ent.loss_weight=2"]
+    )
     cfg = loaded.config
     assert cfg.train.lr == pytest.approx(3e-5) and cfg.train.epochs == 5
     assert cfg.train.batch_size == 16  # from base.yaml
@@ -74,7 +77,9 @@ def test_unknown_key_names_key_file_and_closest_key(tmp_path):
         load_config(path)
     msg = str(err.value)
     assert "train.epoch" in msg and str(path.name) in msg and "did you mean 'epochs'" in msg
-    nested = _write(tmp_path, {"heads": {"ent": {**HEAD, "datasets": [{"path": "x.jsonl", "wieght": 2}]}}}, "b.yaml")
+    nested = _write(
+        tmp_path, {"heads": {"ent": {**HEAD, "datasets": [{"path": "x.jsonl", "wieght": 2}]}}}, "b.yaml"
+    )
     with pytest.raises(ConfigError, match=r"heads\.ent\.datasets\[0\]\.wieght.*did you mean 'weight'") as err:
         load_config(nested)
     assert err.value.file.endswith("b.yaml")
@@ -89,15 +94,18 @@ def test_set_of_unknown_key_is_the_same_error(tmp_path):
         load_config(path, ["train.lr"])
 
 
-@pytest.mark.parametrize("override, fragment", [
-    ("train.batch_size=eight", "train.batch_size: expected an integer, got 'eight'"),
-    ("train.class_balanced=3", "expected true or false"),
-    ("heads.ent.labels=Location", "expected a list of strings or null"),
-    ("train.early_stopping.mode=up", "mode must be 'max' or 'min'"),
-    ("train.batch_size=0", "batch_size must be >= 1"),
-    ("heads.ent.kind=span", "kind must be 'token' or 'sequence'"),
-    ("stride=300", "stride must be in [0, max_length - 2)"),
-])
+@pytest.mark.parametrize(
+    "override, fragment",
+    [
+        ("train.batch_size=eight", "train.batch_size: expected an integer, got 'eight'"),
+        ("train.class_balanced=3", "expected true or false"),
+        ("heads.ent.labels=Location", "expected a list of strings or null"),
+        ("train.early_stopping.mode=up", "mode must be 'max' or 'min'"),
+        ("train.batch_size=0", "batch_size must be >= 1"),
+        ("heads.ent.kind=span", "kind must be 'token' or 'sequence'"),
+        ("stride=300", "stride must be in [0, max_length - 2)"),
+    ],
+)
 def test_bad_values_say_what_was_expected(tmp_path, override, fragment):
     path = _write(tmp_path, {"heads": {"ent": HEAD}})
     with pytest.raises(ConfigError) as err:
@@ -114,17 +122,23 @@ def test_type_error_names_the_file_that_set_the_value(tmp_path):
     assert err.value.file.endswith("parent.yaml") and err.value.key == "train.lr"
     loaded = load_config(_write(tmp_path, {"base": "parent.yaml", "train": {"lr": 0.1}}, "fixed.yaml"))
     assert loaded.config.train.lr == 0.1 and [Path(f).name for f in loaded.files] == [
-        "base.yaml", "parent.yaml", "fixed.yaml"]
+        "base.yaml",
+        "parent.yaml",
+        "fixed.yaml",
+    ]
     loop = _write(tmp_path, {"base": "loop.yaml"}, "loop.yaml")
     with pytest.raises(ConfigError, match="loops"):
         load_config(loop)
 
 
-@pytest.mark.parametrize("ref, fragment", [
-    ({"name": "news_dev"}, "dev-only"),
-    ({"name": "acled", "split": "dev"}, "never train on dev"),
-    ({"name": "acled", "path": "x.jsonl"}, "exactly one of"),
-])
+@pytest.mark.parametrize(
+    "ref, fragment",
+    [
+        ({"name": "news_dev"}, "dev-only"),
+        ({"name": "acled", "split": "dev"}, "never train on dev"),
+        ({"name": "acled", "path": "x.jsonl"}, "exactly one of"),
+    ],
+)
 def test_training_on_held_out_data_is_refused(tmp_path, ref, fragment):
     path = _write(tmp_path, {"heads": {"ent": {**HEAD, "datasets": [ref]}}})
     with pytest.raises(ConfigError, match=fragment) as err:
@@ -167,31 +181,52 @@ def test_head_labels_come_from_the_schema_an_explicit_list_or_the_data(tmp_path)
     from training.heads import resolve_heads
 
     schema = tmp_path / "schema.yaml"
-    schema.write_text(yaml.safe_dump({
-        "ev": {"none": "no event", "Battles": "armed groups fight"},
-        "sub": {"none": {"parent": "none"}, "Armed clash": {"parent": "Battles", "description": "firefight"}}},
-        sort_keys=False))
-    data = {"heads": {
-        "ev": {"schema": str(schema), "descriptions": {"none": "nothing happened"}, "datasets": [{"path": "x"}]},
-        "sub": {"schema": str(schema), "parent": "ev", "datasets": [{"path": "x"}]},
-        "topic": {"problem_type": "multi_label", "datasets": [{"path": "x"}]},
-        "ent": {"kind": "token", "labels": ["Location"], "datasets": [{"path": "x"}]}}}
+    schema.write_text(
+        yaml.safe_dump(
+            {
+                "ev": {"none": "no event", "Battles": "armed groups fight"},
+                "sub": {
+                    "none": {"parent": "none"},
+                    "Armed clash": {"parent": "Battles", "description": "firefight"},
+                },
+            },
+            sort_keys=False,
+        )
+    )
+    data = {
+        "heads": {
+            "ev": {
+                "schema": str(schema),
+                "descriptions": {"none": "nothing happened"},
+                "datasets": [{"path": "x"}],
+            },
+            "sub": {"schema": str(schema), "parent": "ev", "datasets": [{"path": "x"}]},
+            "topic": {"problem_type": "multi_label", "datasets": [{"path": "x"}]},
+            "ent": {"kind": "token", "labels": ["Location"], "datasets": [{"path": "x"}]},
+        }
+    }
     loaded = load_config(_write(tmp_path, data))
     pool = [Example("a", "t", labels={"topic": ["b", "a"]}), Example("b", "t", labels={"topic": []})]
     specs = {s.name: s for s in resolve_heads(loaded, pool)}
     assert specs["ev"].labels == ["none", "Battles"]
     assert specs["ev"].descriptions == {"none": "nothing happened", "Battles": "armed groups fight"}
-    assert specs["sub"].parent == "ev" and specs["sub"].parent_map == {"none": "none", "Armed clash": "Battles"}
+    assert specs["sub"].parent == "ev" and specs["sub"].parent_map == {
+        "none": "none",
+        "Armed clash": "Battles",
+    }
     assert specs["sub"].descriptions == {"Armed clash": "firefight"}
     assert specs["topic"].labels == ["a", "b"] and specs["topic"].problem_type == "multi_label"
     assert specs["ent"].labels == ["Location"] and specs["ent"].kind == "token"
 
 
-@pytest.mark.parametrize("head, fragment", [
-    ({"schema": "SCHEMA", "schema_key": "nope"}, "has no section 'nope'"),
-    ({"schema": "SCHEMA", "labels": ["none", "Riots"]}, "labels ['Riots'] are not in schema"),
-    ({"labels": ["none"]}, "at least two labels"),
-])
+@pytest.mark.parametrize(
+    "head, fragment",
+    [
+        ({"schema": "SCHEMA", "schema_key": "nope"}, "has no section 'nope'"),
+        ({"schema": "SCHEMA", "labels": ["none", "Riots"]}, "labels ['Riots'] are not in schema"),
+        ({"labels": ["none"]}, "at least two labels"),
+    ],
+)
 def test_head_label_errors_name_the_head(tmp_path, head, fragment):
     from training.heads import resolve_heads
 

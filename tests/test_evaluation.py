@@ -15,9 +15,13 @@ from training.trainer import _tune_thresholds
 HEADS = [
     {"name": "entities", "kind": "token", "labels": ["Organisation", "Location"]},
     {"name": "event_type", "kind": "sequence", "labels": ["none", "Battles", "Protests"]},
-    {"name": "sub_event_type", "kind": "sequence", "labels": ["none", "Armed clash", "Peaceful protest"],
-     "parent": "event_type",
-     "parent_map": {"none": "none", "Armed clash": "Battles", "Peaceful protest": "Protests"}},
+    {
+        "name": "sub_event_type",
+        "kind": "sequence",
+        "labels": ["none", "Armed clash", "Peaceful protest"],
+        "parent": "event_type",
+        "parent_map": {"none": "none", "Armed clash": "Battles", "Peaceful protest": "Protests"},
+    },
     {"name": "topics", "kind": "sequence", "problem_type": "multi_label", "labels": ["violence", "politics"]},
 ]
 
@@ -28,13 +32,18 @@ class RuleModel(torch.nn.Module):
 
     def __init__(self, tokenizer, max_length=64, stride=16):
         super().__init__()
-        self.config = ConflictEventsConfig(encoder={"model_type": "bert"}, heads=HEADS, max_length=max_length,
-                                           stride=stride)
+        self.config = ConflictEventsConfig(
+            encoder={"model_type": "bert"}, heads=HEADS, max_length=max_length, stride=stride
+        )
         self.dummy = torch.nn.Parameter(torch.zeros(1))
         ids = lambda w: tokenizer.convert_tokens_to_ids(w)  # noqa: E731
         bio = self.config.head("entities").bio_labels
-        self.tag_of = {ids("rebels"): bio.index("B-Organisation"), ids("police"): bio.index("B-Organisation"),
-                       ids("village"): bio.index("B-Location"), ids("capital"): bio.index("B-Location")}
+        self.tag_of = {
+            ids("rebels"): bio.index("B-Organisation"),
+            ids("police"): bio.index("B-Organisation"),
+            ids("village"): bio.index("B-Location"),
+            ids("capital"): bio.index("B-Location"),
+        }
         self.n_bio = len(bio)
         self.protest = ids("protest")
 
@@ -49,8 +58,14 @@ class RuleModel(torch.nn.Module):
         protest.index_put_((window_example,), (input_ids == self.protest).any(dim=1), accumulate=True)
         ev = torch.where(protest[:, None], torch.tensor([0.0, 0.0, 5.0]), torch.tensor([0.0, 5.0, 0.0]))
         topics = torch.where(protest[:, None], torch.tensor([0.2, 0.7]), torch.tensor([0.7, 0.35])).logit()
-        return ConflictEventsOutput(logits={"entities": token_logits, "event_type": ev, "sub_event_type": ev.clone(),
-                                            "topics": topics})
+        return ConflictEventsOutput(
+            logits={
+                "entities": token_logits,
+                "event_type": ev,
+                "sub_event_type": ev.clone(),
+                "topics": topics,
+            }
+        )
 
 
 @pytest.fixture(scope="module")
@@ -65,24 +80,51 @@ def _span(text, word, label):
 
 LONG = "rebels attacked the village " + "and the army said the fighting went on " * 6 + "near the capital"
 DEV = [
-    Example("a", "rebels attacked the village",
-            spans={"entities": [_span("rebels attacked the village", "rebels", "Organisation"),
-                                _span("rebels attacked the village", "village", "Location")]},
-            labels={"event_type": ["Battles"], "sub_event_type": ["Armed clash"], "topics": ["violence"]}),
-    Example("b", "students protest in the capital",
-            spans={"entities": [_span("students protest in the capital", "students", "Organisation"),
-                                _span("students protest in the capital", "capital", "Location")]},
-            labels={"event_type": ["Protests"], "topics": ["politics"]}),
-    Example("c", "police attacked rioters", labels={"event_type": ["none"], "topics": ["violence", "politics"]}),
-    Example("d", LONG, spans={"entities": [_span(LONG, "rebels", "Organisation"), _span(LONG, "village", "Location"),
-                                           _span(LONG, "capital", "Location")]}),
+    Example(
+        "a",
+        "rebels attacked the village",
+        spans={
+            "entities": [
+                _span("rebels attacked the village", "rebels", "Organisation"),
+                _span("rebels attacked the village", "village", "Location"),
+            ]
+        },
+        labels={"event_type": ["Battles"], "sub_event_type": ["Armed clash"], "topics": ["violence"]},
+    ),
+    Example(
+        "b",
+        "students protest in the capital",
+        spans={
+            "entities": [
+                _span("students protest in the capital", "students", "Organisation"),
+                _span("students protest in the capital", "capital", "Location"),
+            ]
+        },
+        labels={"event_type": ["Protests"], "topics": ["politics"]},
+    ),
+    Example(
+        "c", "police attacked rioters", labels={"event_type": ["none"], "topics": ["violence", "politics"]}
+    ),
+    Example(
+        "d",
+        LONG,
+        spans={
+            "entities": [
+                _span(LONG, "rebels", "Organisation"),
+                _span(LONG, "village", "Location"),
+                _span(LONG, "capital", "Location"),
+            ]
+        },
+    ),
 ]
 
 
 def test_predict_decodes_spans_across_windows_and_keeps_parents_consistent(tok):
     model = RuleModel(tok, max_length=16, stride=4)
     preds = predict(model, tok, DEV, batch_size=3)
-    assert [(s, e, lab) for s, e, lab in preds.spans["entities"][3]] == [tuple(x) for x in DEV[3].spans["entities"]]
+    assert [(s, e, lab) for s, e, lab in preds.spans["entities"][3]] == [
+        tuple(x) for x in DEV[3].spans["entities"]
+    ]
     assert [p[0] for p in preds.labels["event_type"]] == ["Battles", "Protests", "Battles", "Battles"]
     parent = model.config.head("sub_event_type").parent_map
     for ev, sub in zip(preds.labels["event_type"], preds.labels["sub_event_type"]):
@@ -94,8 +136,12 @@ def test_predict_decodes_spans_across_windows_and_keeps_parents_consistent(tok):
 
 def test_evaluate_scores_each_head_on_the_examples_that_annotate_it(tok):
     model = RuleModel(tok, max_length=16, stride=4)
-    result = evaluate(model, tok, [DevSet("news", DEV, ["entities", "event_type", "sub_event_type", "topics"], "x")],
-                      batch_size=2)
+    result = evaluate(
+        model,
+        tok,
+        [DevSet("news", DEV, ["entities", "event_type", "sub_event_type", "topics"], "x")],
+        batch_size=2,
+    )
     ent = result.scores["news"]["entities"]
     # 7 gold spans (a: 2, b: 2, d: 3); predicted 6, all right: 'students' is missed
     assert ent["n"] == 3 and ent["precision"] == 1.0 and ent["recall"] == pytest.approx(6 / 7)
@@ -124,6 +170,10 @@ def test_tuned_thresholds_go_into_the_model_config_and_change_decoding(tok):
     after = evaluate(model, tok, dev)
     # a (gold: violence) now also gets politics: 2/3; b and c are exact
     assert after.scores["news"]["topics"]["example_f1"] == pytest.approx((2 / 3 + 1 + 1) / 3)
-    assert after.predicted[("news", "topics")] == [["violence", "politics"], ["politics"], ["violence", "politics"]]
+    assert after.predicted[("news", "topics")] == [
+        ["violence", "politics"],
+        ["politics"],
+        ["violence", "politics"],
+    ]
     assert after.score("topics/news/micro_f1") > before.score("topics/news/micro_f1")
     assert isinstance(after, EvalResult)

@@ -62,13 +62,25 @@ def tiny_run(tmp_path_factory):
 
 def test_tiny_run_writes_a_complete_model_folder(tiny_run):
     out = tiny_run.output_dir
-    for name in ("model.safetensors", "config.json", "tokenizer.json", "metrics.json", "metrics.csv",
-                 "learning_curve.png", "confusion_event_type.png", "confusion_sub_event_type.png", "train.log"):
+    for name in (
+        "model.safetensors",
+        "config.json",
+        "tokenizer.json",
+        "metrics.json",
+        "metrics.csv",
+        "learning_curve.png",
+        "confusion_event_type.png",
+        "confusion_sub_event_type.png",
+        "train.log",
+    ):
         assert (out / name).is_file(), name
     assert not list(out.glob("*.bin"))
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics["dev"]["dev"]) == set(HEADS)
-    assert set(metrics["zero_shot"]["dev"]) == {"event_type", "sub_event_type"}  # token heads have no zero-shot
+    assert set(metrics["zero_shot"]["dev"]) == {
+        "event_type",
+        "sub_event_type",
+    }  # token heads have no zero-shot
     assert metrics["main_metric"] == "sub_event_type/dev/weighted_f1"
     assert metrics["run"]["steps"] == 20 and metrics["run"]["samples_per_s"] > 0
     assert metrics["data"]["train_examples"] == 40 and metrics["data"]["dev_sets"]["dev"]["examples"] == 12
@@ -86,7 +98,11 @@ def test_saved_model_loads_with_automodel_and_gives_identical_logits(tiny_run):
     loaded = AutoModel.from_pretrained(out).eval()
     tok = AutoTokenizer.from_pretrained(out)
     model = tiny_run.model.eval()
-    enc = tok(["rebels attacked the village on monday", "police arrested two men"], padding=True, return_tensors="pt")
+    enc = tok(
+        ["rebels attacked the village on monday", "police arrested two men"],
+        padding=True,
+        return_tensors="pt",
+    )
     a, b = model(**enc).logits, loaded(**enc).logits
     assert set(a) == set(HEADS)
     for name in a:
@@ -142,10 +158,14 @@ def test_non_finite_loss_stops_naming_step_and_examples(tmp_path, monkeypatch):
     msg = str(err.value)
     assert "at step 3" in msg and "step-2" in msg
     ids = msg.split("batch example ids: ")[1].split(";")[0].split(", ")
-    train_ids = {json.loads(line)["id"] for line in
-                 (PROJECT_ROOT / "examples/sample/train.jsonl").read_text().splitlines()}
+    train_ids = {
+        json.loads(line)["id"]
+        for line in (PROJECT_ROOT / "examples/sample/train.jsonl").read_text().splitlines()
+    }
     assert 1 <= len(ids) <= 8 and set(ids) <= train_ids
-    assert (tmp_path / "checkpoints" / "step-2").is_dir() and not (tmp_path / "checkpoints" / "step-3").exists()
+    assert (tmp_path / "checkpoints" / "step-2").is_dir() and not (
+        tmp_path / "checkpoints" / "step-3"
+    ).exists()
 
 
 def test_cli_errors_are_one_line_with_exit_code_2(tmp_path, capsys):
@@ -161,6 +181,7 @@ def test_cli_errors_are_one_line_with_exit_code_2(tmp_path, capsys):
 
 # ---- the pieces -----------------------------------------------------------------------------------------------
 
+
 def _jsonl(path: Path, examples: list[Example]) -> str:
     save_examples(path, examples)
     return str(path)
@@ -173,15 +194,31 @@ def _config(tmp_path: Path, data: dict, overrides=()):
 
 
 def test_pool_merges_heads_of_one_dataset_and_masks_the_rest(tmp_path):
-    a = _jsonl(tmp_path / "a.jsonl", [
-        Example("a1", "rebels attacked", spans={"ent": [(0, 6, "Org")]}, labels={"ev": ["Battles"], "other": ["x"]}),
-        Example("a2", "a market report", labels={"ev": ["none"]}),
-    ])
-    b = _jsonl(tmp_path / "b.jsonl", [Example("b1", "police in the city", spans={"ent": [(0, 6, "Org")]},
-                                              labels={"ev": ["Protests"]})])
-    loaded = _config(tmp_path, {"heads": {
-        "ent": {"kind": "token", "datasets": [{"path": a}, {"path": b}]},
-        "ev": {"datasets": [{"path": a, "weight": 2.0}]}}})
+    a = _jsonl(
+        tmp_path / "a.jsonl",
+        [
+            Example(
+                "a1",
+                "rebels attacked",
+                spans={"ent": [(0, 6, "Org")]},
+                labels={"ev": ["Battles"], "other": ["x"]},
+            ),
+            Example("a2", "a market report", labels={"ev": ["none"]}),
+        ],
+    )
+    b = _jsonl(
+        tmp_path / "b.jsonl",
+        [Example("b1", "police in the city", spans={"ent": [(0, 6, "Org")]}, labels={"ev": ["Protests"]})],
+    )
+    loaded = _config(
+        tmp_path,
+        {
+            "heads": {
+                "ent": {"kind": "token", "datasets": [{"path": a}, {"path": b}]},
+                "ev": {"datasets": [{"path": a, "weight": 2.0}]},
+            }
+        },
+    )
     pool = build_training_pool(loaded)
     by_id = {ex.id: (ex, w) for ex, w in zip(pool.examples, pool.weights)}
     assert set(by_id) == {"a1", "a2", "b1"}
@@ -193,22 +230,37 @@ def test_pool_merges_heads_of_one_dataset_and_masks_the_rest(tmp_path):
 
 
 def test_negatives_are_selected_by_labels_bounded_relabelled_and_dev_texts_dropped(tmp_path):
-    pos = _jsonl(tmp_path / "pos.jsonl", [Example(f"p{i}", f"rebels attacked town {i}", labels={"ev": ["Battles"]})
-                                          for i in range(3)])
-    neg = _jsonl(tmp_path / "neg.jsonl", [Example(f"n{i}", f"sentence {i}", labels={"police": ["KILL"] if i < 2 else []})
-                                          for i in range(10)])
-    dev = _jsonl(tmp_path / "dev.jsonl", [Example("d0", "Rebels  attacked town 0", labels={"ev": ["Battles"]})])
-    data = {"heads": {"ev": {"labels": ["none", "Battles"], "datasets": [{"path": pos}],
-                             "negatives": [{"path": neg, "where": {"police": []}, "max": 3}]}},
-            "dev": [{"path": dev}], "auto_dev": False}
+    pos = _jsonl(
+        tmp_path / "pos.jsonl",
+        [Example(f"p{i}", f"rebels attacked town {i}", labels={"ev": ["Battles"]}) for i in range(3)],
+    )
+    neg = _jsonl(
+        tmp_path / "neg.jsonl",
+        [Example(f"n{i}", f"sentence {i}", labels={"police": ["KILL"] if i < 2 else []}) for i in range(10)],
+    )
+    dev = _jsonl(
+        tmp_path / "dev.jsonl", [Example("d0", "Rebels  attacked town 0", labels={"ev": ["Battles"]})]
+    )
+    data = {
+        "heads": {
+            "ev": {
+                "labels": ["none", "Battles"],
+                "datasets": [{"path": pos}],
+                "negatives": [{"path": neg, "where": {"police": []}, "max": 3}],
+            }
+        },
+        "dev": [{"path": dev}],
+        "auto_dev": False,
+    }
     loaded = _config(tmp_path, data)
     dev_sets = load_dev_sets(loaded, ["ev"])
     pool = build_training_pool(loaded, dev_texts(dev_sets))
     negs = [ex for ex in pool.examples if ex.id.startswith("n")]
     assert len(negs) == 3 and all(ex.labels == {"ev": ["none"]} for ex in negs)
     assert all(int(ex.id[1:]) >= 2 for ex in negs)  # n0, n1 carry a police action: not negatives
-    assert [ex.id for ex in negs] == [ex.id for ex in build_training_pool(loaded, dev_texts(dev_sets)).examples
-                                      if ex.id.startswith("n")]  # the same choice every time
+    assert [ex.id for ex in negs] == [
+        ex.id for ex in build_training_pool(loaded, dev_texts(dev_sets)).examples if ex.id.startswith("n")
+    ]  # the same choice every time
     assert "p0" not in {ex.id for ex in pool.examples}  # its text (normalised) is a dev text
     assert sum(pool.dropped_for_dev.values()) == 1
     assert dev_sets[0].name == "dev" and dev_sets[0].heads == ["ev"]
@@ -221,16 +273,29 @@ def test_converted_datasets_are_cached_and_give_automatic_dev_sets(tmp_path, mon
 
     def convert(folder, *, skip_bad=False):
         calls.append(folder)
-        return registry.Conversion(splits={
-            "train": [Example("t1", "rebels attacked", labels={"fake_head": ["a"]}),
-                      Example("t2", "police fired", labels={"fake_head": ["b"]})],
-            "dev": [Example("d1", "troops clashed", labels={"fake_head": ["a"]})]})
+        return registry.Conversion(
+            splits={
+                "train": [
+                    Example("t1", "rebels attacked", labels={"fake_head": ["a"]}),
+                    Example("t2", "police fired", labels={"fake_head": ["b"]}),
+                ],
+                "dev": [Example("d1", "troops clashed", labels={"fake_head": ["a"]})],
+            }
+        )
 
     (tmp_path / "data" / "fake").mkdir(parents=True)
     monkeypatch.setitem(registry._MODULES, "fake", "training.data.registry")
-    monkeypatch.setitem(registry._REGISTRY, "fake", registry.Converter("fake", "test", ("fake_head",), "fake", convert))
-    loaded = _config(tmp_path, {"data_root": str(tmp_path / "data"), "cache_dir": str(tmp_path / "cache"),
-                                "heads": {"fake_head": {"datasets": [{"name": "fake"}]}}})
+    monkeypatch.setitem(
+        registry._REGISTRY, "fake", registry.Converter("fake", "test", ("fake_head",), "fake", convert)
+    )
+    loaded = _config(
+        tmp_path,
+        {
+            "data_root": str(tmp_path / "data"),
+            "cache_dir": str(tmp_path / "cache"),
+            "heads": {"fake_head": {"datasets": [{"name": "fake"}]}},
+        },
+    )
     pool = build_training_pool(loaded)
     assert [ex.id for ex in pool.examples] == ["t1", "t2"] and pool.origins == ["fake:train", "fake:train"]
     dev_sets = load_dev_sets(loaded, ["fake_head"])
@@ -276,10 +341,16 @@ def test_batch_plan_is_a_pure_function_of_seed_and_epoch():
 def test_windows_of_one_example_stay_together_and_separately_encoded_examples_apart(tiny_encoder):
     tok = AutoTokenizer.from_pretrained(tiny_encoder)
     heads = [HeadSpec(name="ev", kind="sequence", labels=["none", "Battles"])]
-    long = encode_examples([Example("l", "rebels attacked the village " * 10, labels={"ev": ["Battles"]})], tok,
-                           heads, max_length=16, stride=4)
-    short = encode_examples([Example("s", "police fired", labels={"ev": ["none"]})], tok, heads, max_length=16,
-                            stride=4)
+    long = encode_examples(
+        [Example("l", "rebels attacked the village " * 10, labels={"ev": ["Battles"]})],
+        tok,
+        heads,
+        max_length=16,
+        stride=4,
+    )
+    short = encode_examples(
+        [Example("s", "police fired", labels={"ev": ["none"]})], tok, heads, max_length=16, stride=4
+    )
     assert len(long[0].windows) > 2
     batch = collate(long + short, heads, tok.pad_token_id)
     n = len(long[0].windows)
@@ -297,9 +368,26 @@ def test_two_processes_with_torchrun_match_one_process(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     cmd = [sys.executable, "-m", "training", str(TINY), *overrides]
     subprocess.run([*cmd, "-o", str(single)], check=True, cwd=PROJECT_ROOT, env=env, capture_output=True)
-    run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-                          "-m", "training", str(TINY), *overrides, "-o", str(double)], cwd=PROJECT_ROOT, env=env,
-                         capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc_per_node",
+            "2",
+            "-m",
+            "training",
+            str(TINY),
+            *overrides,
+            "-o",
+            str(double),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     a = json.loads((single / "metrics.json").read_text())
     b = json.loads((double / "metrics.json").read_text())
@@ -317,18 +405,23 @@ def test_two_processes_with_torchrun_match_one_process(tmp_path):
 def test_empty_label_lists_become_none_for_multi_class_heads():
     from training.data_mix import fill_none_labels
 
-    specs = [HeadSpec(name="ev", kind="sequence", labels=["none", "Battles"]),
-             HeadSpec(name="topics", kind="sequence", problem_type="multi_label", labels=["a"])]
+    specs = [
+        HeadSpec(name="ev", kind="sequence", labels=["none", "Battles"]),
+        HeadSpec(name="topics", kind="sequence", problem_type="multi_label", labels=["a"]),
+    ]
     exs = [Example("a", "t", labels={"ev": [], "topics": []}), Example("b", "t", labels={"ev": ["Battles"]})]
     assert fill_none_labels(exs, specs) == 1
     assert exs[0].labels == {"ev": ["none"], "topics": []} and exs[1].labels == {"ev": ["Battles"]}
 
 
-@pytest.mark.parametrize("metric, fragment", [
-    ("sub_event_type/nope/weighted_f1", "no dev set 'nope' scores head 'sub_event_type'"),
-    ("sub_event_type/dev/example_f1", "'example_f1' is not a multi_class metric"),
-    ("topics/dev/f1", "'topics' is not a head"),
-])
+@pytest.mark.parametrize(
+    "metric, fragment",
+    [
+        ("sub_event_type/nope/weighted_f1", "no dev set 'nope' scores head 'sub_event_type'"),
+        ("sub_event_type/dev/example_f1", "'example_f1' is not a multi_class metric"),
+        ("topics/dev/f1", "'topics' is not a head"),
+    ],
+)
 def test_bad_selection_metric_fails_before_training(tmp_path, metric, fragment):
     loaded = load_config(TINY, [f"train.early_stopping.metric={metric}"])
     with pytest.raises(ConfigError) as err:

@@ -15,9 +15,18 @@ import numpy as np
 
 
 class BatchPlan:
-    def __init__(self, lengths: Sequence[int], weights: Sequence[float], *, batch_size: int, seed: int,
-                 epoch_size: int | None = None, length_grouping: bool = True, mega_batch_factor: int = 50,
-                 min_batch: int = 1):
+    def __init__(
+        self,
+        lengths: Sequence[int],
+        weights: Sequence[float],
+        *,
+        batch_size: int,
+        seed: int,
+        epoch_size: int | None = None,
+        length_grouping: bool = True,
+        mega_batch_factor: int = 50,
+        min_batch: int = 1,
+    ):
         if len(lengths) != len(weights) or not lengths:
             raise ValueError("lengths and weights must be non-empty and of equal length")
         self.lengths = np.asarray(lengths, dtype=np.int64)
@@ -31,7 +40,9 @@ class BatchPlan:
         self.epoch_size = epoch_size or len(lengths)
         self.length_grouping = length_grouping
         self.mega_batch = batch_size * mega_batch_factor
-        self.min_batch = min_batch  # a final batch smaller than this (e.g. the number of processes) is dropped
+        self.min_batch = (
+            min_batch  # a final batch smaller than this (e.g. the number of processes) is dropped
+        )
 
     def _rng(self, epoch: int) -> np.random.Generator:
         return np.random.default_rng(np.random.SeedSequence([self.seed, epoch]))
@@ -47,13 +58,13 @@ class BatchPlan:
         else:
             order = rng.choice(n, size=self.epoch_size, replace=True, p=self.probs)
         if not self.length_grouping:
-            batches = [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+            batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
         else:
             batches = []
             for start in range(0, len(order), self.mega_batch):
-                chunk = order[start:start + self.mega_batch]
+                chunk = order[start : start + self.mega_batch]
                 chunk = chunk[np.argsort(-self.lengths[chunk], kind="stable")]
-                batches.extend(chunk[i:i + self.batch_size] for i in range(0, len(chunk), self.batch_size))
+                batches.extend(chunk[i : i + self.batch_size] for i in range(0, len(chunk), self.batch_size))
             batches = [batches[i] for i in rng.permutation(len(batches))]
         return [b.tolist() for b in batches if len(b) >= self.min_batch]
 

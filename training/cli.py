@@ -13,19 +13,34 @@ from training.data.canonical import DataError
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="conflict-train", description="Train a conflict-events model from a YAML config.",
+        prog="conflict-train",
+        description="Train a conflict-events model from a YAML config.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="several processes: torchrun --nproc_per_node 2 -m training CONFIG ...\n"
-               "                  accelerate launch --multi_gpu --num_processes 2 -m training CONFIG ...\n"
-               "                  (on CPU too: gloo; `accelerate launch --cpu` starts one process without MPI)")
+        "                  accelerate launch --multi_gpu --num_processes 2 -m training CONFIG ...\n"
+        "                  (on CPU too: gloo; `accelerate launch --cpu` starts one process without MPI)",
+    )
     p.add_argument("config", help="YAML config, e.g. configs/default.yaml (merged over configs/base.yaml)")
-    p.add_argument("--output-dir", "-o", help="where the model, checkpoints and metrics go "
-                                              "(default: runs/<config name>)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override one config key, e.g. --set train.lr=3e-5 (repeatable; value read as YAML)")
-    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in the output folder")
-    p.add_argument("--overwrite", action="store_true", help="start again in an output folder that holds a run")
-    p.add_argument("--stop-after-steps", type=int, default=None, help=argparse.SUPPRESS)  # tests: simulate a crash
+    p.add_argument(
+        "--output-dir", "-o", help="where the model, checkpoints and metrics go (default: runs/<config name>)"
+    )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one config key, e.g. --set train.lr=3e-5 (repeatable; value read as YAML)",
+    )
+    p.add_argument(
+        "--resume", action="store_true", help="continue from the last checkpoint in the output folder"
+    )
+    p.add_argument(
+        "--overwrite", action="store_true", help="start again in an output folder that holds a run"
+    )
+    p.add_argument(
+        "--stop-after-steps", type=int, default=None, help=argparse.SUPPRESS
+    )  # tests: simulate a crash
     return p
 
 
@@ -38,8 +53,13 @@ def main(argv: list[str] | None = None) -> int:
         from training.trainer import TrainingError, train  # heavy imports only once the config is good
 
         try:
-            result = train(loaded, out, resume=args.resume, overwrite=args.overwrite,
-                           stop_after_steps=args.stop_after_steps)
+            result = train(
+                loaded,
+                out,
+                resume=args.resume,
+                overwrite=args.overwrite,
+                stop_after_steps=args.stop_after_steps,
+            )
         except TrainingError as e:
             print(f"conflict-train: error: {e}", file=sys.stderr)
             return 1

@@ -51,6 +51,7 @@ def _check_training_source(ref: DatasetRef | NegativeRef) -> None:
 
 # ---- the schema: one dataclass per section; __post_init__ checks values (types are checked on load) ----------
 
+
 @dataclass
 class DatasetRef:
     """A training dataset: a registered converter ``name`` or a canonical JSONL ``path``, and its sampling weight."""
@@ -76,7 +77,9 @@ class NegativeRef:
     name: str | None = None
     path: str | None = None
     split: str = "train"
-    where: dict[str, list[str]] = field(default_factory=dict)  # head -> exact label list the example must carry
+    where: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # head -> exact label list the example must carry
     max: int | None = None
     label: str = "none"
 
@@ -100,7 +103,9 @@ class DevRef:
     alias: str | None = None  # its name in metrics (default: the converter name or the file's stem)
 
     def __post_init__(self) -> None:
-        _check((self.name is None) != (self.path is None), "give exactly one of 'name' (a converter) or 'path'")
+        _check(
+            (self.name is None) != (self.path is None), "give exactly one of 'name' (a converter) or 'path'"
+        )
         _check(self.split != "test", "the test split is withheld: select and report on dev")
 
     @property
@@ -126,14 +131,20 @@ class HeadConfig:
 
     def __post_init__(self) -> None:
         _check(self.kind in ("token", "sequence"), f"kind must be 'token' or 'sequence', got {self.kind!r}")
-        _check(self.problem_type in (None, "multi_class", "multi_label"),
-               f"problem_type must be multi_class or multi_label, got {self.problem_type!r}")
+        _check(
+            self.problem_type in (None, "multi_class", "multi_label"),
+            f"problem_type must be multi_class or multi_label, got {self.problem_type!r}",
+        )
         if self.kind == "token":
-            _check(self.problem_type is None and self.parent is None and not self.negatives,
-                   "token heads take no problem_type, parent or negatives")
+            _check(
+                self.problem_type is None and self.parent is None and not self.negatives,
+                "token heads take no problem_type, parent or negatives",
+            )
         _check(self.loss_weight >= 0, f"loss_weight must be >= 0, got {self.loss_weight}")
-        _check(self.parent is None or self.schema is not None,
-               "a head with a parent needs a schema that names each label's parent")
+        _check(
+            self.parent is None or self.schema is not None,
+            "a head with a parent needs a schema that names each label's parent",
+        )
 
     @property
     def is_multi_label(self) -> bool:
@@ -142,15 +153,19 @@ class HeadConfig:
 
 @dataclass
 class EarlyStopping:
-    metric: str | None = None  # "head/dev_set/metric"; null: the first head's default metric on its first dev set
+    metric: str | None = (
+        None  # "head/dev_set/metric"; null: the first head's default metric on its first dev set
+    )
     mode: str = "max"
     patience: int = 0  # evaluations without improvement before stopping; 0 = never stop early
 
     def __post_init__(self) -> None:
         _check(self.mode in ("max", "min"), f"mode must be 'max' or 'min', got {self.mode!r}")
         _check(self.patience >= 0, f"patience must be >= 0, got {self.patience}")
-        _check(self.metric is None or self.metric.count("/") == 2,
-               f"metric must look like 'head/dev_set/metric', got {self.metric!r}")
+        _check(
+            self.metric is None or self.metric.count("/") == 2,
+            f"metric must look like 'head/dev_set/metric', got {self.metric!r}",
+        )
 
 
 @dataclass
@@ -214,14 +229,19 @@ class TrainingConfig:
 
     def __post_init__(self) -> None:
         _check(self.max_length >= 8, f"max_length must be >= 8, got {self.max_length}")
-        _check(0 <= self.stride < self.max_length - 2, f"stride must be in [0, max_length - 2), got {self.stride}")
+        _check(
+            0 <= self.stride < self.max_length - 2,
+            f"stride must be in [0, max_length - 2), got {self.stride}",
+        )
         _check(0 <= self.classifier_dropout < 1, "classifier_dropout must be in [0, 1)")
         _check(self.anchor_weight >= 0, "anchor_weight must be >= 0")
         _check(bool(self.heads), "no heads: configure at least one under 'heads'")
         for name, head in self.heads.items():
             _check(name.replace("_", "").isalnum(), f"head name {name!r} must be letters, digits and _")
-            _check(head.parent is None or head.parent in self.heads,
-                   f"head '{name}': parent '{head.parent}' is not a configured head")
+            _check(
+                head.parent is None or head.parent in self.heads,
+                f"head '{name}': parent '{head.parent}' is not a configured head",
+            )
 
 
 @dataclass
@@ -255,13 +275,19 @@ class LoadedConfig:
         return resolve_path(value, key=key, file=self.origin(key))
 
     def to_saved_dict(self) -> dict[str, Any]:
-        return {"config_files": list(self.files), "overrides": list(self.overrides), **copy.deepcopy(self.raw)}
+        return {
+            "config_files": list(self.files),
+            "overrides": list(self.overrides),
+            **copy.deepcopy(self.raw),
+        }
 
 
 # ---- paths ---------------------------------------------------------------------------------------------------
 
-def resolve_path(value: str | os.PathLike, *, key: str | None = None, file: str | None = None,
-                 must_exist: bool = True) -> Path:
+
+def resolve_path(
+    value: str | os.PathLike, *, key: str | None = None, file: str | None = None, must_exist: bool = True
+) -> Path:
     """A path from a config: absolute as it is; relative: the working directory first, then the project root."""
     path = Path(value).expanduser()
     if path.is_absolute():
@@ -278,6 +304,7 @@ def resolve_path(value: str | os.PathLike, *, key: str | None = None, file: str 
 
 
 # ---- loading -------------------------------------------------------------------------------------------------
+
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
@@ -311,9 +338,11 @@ def _config_chain(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[Path, d
         return [*_config_chain(BASE_CONFIG, (*seen, path)), (path, data)]
     if not isinstance(parent, str):
         raise ConfigError(f"expected a file name, got {parent!r}", key="base", file=str(path))
-    parent_path = (path.parent / parent)
+    parent_path = path.parent / parent
     if not parent_path.is_file():
-        raise ConfigError(f"base config '{parent}' not found (relative to {path.parent})", key="base", file=str(path))
+        raise ConfigError(
+            f"base config '{parent}' not found (relative to {path.parent})", key="base", file=str(path)
+        )
     return [*_config_chain(parent_path, (*seen, path)), (path, data)]
 
 
@@ -328,8 +357,9 @@ def _set_override(spec: str) -> dict[str, Any]:
     try:
         value = yaml.safe_load(text) if text.strip() else None
     except yaml.YAMLError as e:
-        raise ConfigError(f"value {text!r} is not valid YAML ({getattr(e, 'problem', e)})", key=key,
-                          file=SET_SOURCE) from None
+        raise ConfigError(
+            f"value {text!r} is not valid YAML ({getattr(e, 'problem', e)})", key=key, file=SET_SOURCE
+        ) from None
     out: dict[str, Any] = {}
     node = out
     parts = key.split(".")
@@ -339,8 +369,9 @@ def _set_override(spec: str) -> dict[str, Any]:
     return out
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any], source: str, origins: dict[str, str],
-           prefix: str = "") -> dict[str, Any]:
+def _merge(
+    base: dict[str, Any], override: dict[str, Any], source: str, origins: dict[str, str], prefix: str = ""
+) -> dict[str, Any]:
     """Deep merge (maps merge, everything else replaces), recording which source set each key."""
     out = dict(base)
     for key, value in override.items():
@@ -374,8 +405,7 @@ def load_config(path: str | os.PathLike, overrides: list[str] | tuple[str, ...] 
         data = _set_override(spec)
         _check_keys(data, TrainingConfig, "", SET_SOURCE)
         merged = _merge(merged, data, SET_SOURCE, origins)
-    loaded = LoadedConfig(config=None, raw=merged, files=files, overrides=list(overrides),
-                          origins=origins)
+    loaded = LoadedConfig(config=None, raw=merged, files=files, overrides=list(overrides), origins=origins)
     loaded.config = _build(TrainingConfig, merged, "", loaded)
     return loaded
 
@@ -389,6 +419,7 @@ def _display(path: Path) -> str:
 
 
 # ---- key and type checking -----------------------------------------------------------------------------------
+
 
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
@@ -409,7 +440,9 @@ def _check_keys(data: Any, cls: type, prefix: str, file: str) -> None:
     for key, value in data.items():
         dotted = f"{prefix}{key}"
         if key not in hints:
-            raise ConfigError(f"unknown key '{key}'{_did_you_mean(str(key), list(hints))}", key=dotted, file=file)
+            raise ConfigError(
+                f"unknown key '{key}'{_did_you_mean(str(key), list(hints))}", key=dotted, file=file
+            )
         tp, _ = _unwrap_optional(hints[key])
         section = _section_type(tp)
         if section is None:
@@ -468,8 +501,11 @@ def _coerce(value: Any, tp: Any, key: str, loaded: LoadedConfig) -> Any:
         raise ConfigError(f"expected {_describe(tp)}, got null", key=key, file=loaded.origin(key))
 
     def bad() -> ConfigError:
-        return ConfigError(f"expected {_describe(tp)}, got {value!r} ({type(value).__name__})", key=key,
-                           file=loaded.origin(key))
+        return ConfigError(
+            f"expected {_describe(tp)}, got {value!r} ({type(value).__name__})",
+            key=key,
+            file=loaded.origin(key),
+        )
 
     if dataclasses.is_dataclass(inner):
         if not isinstance(value, dict):
@@ -483,7 +519,10 @@ def _coerce(value: Any, tp: Any, key: str, loaded: LoadedConfig) -> Any:
     if origin is dict:
         if not isinstance(value, dict):
             raise bad()
-        return {_coerce(k, args[0], key, loaded): _coerce(v, args[1], f"{key}.{k}", loaded) for k, v in value.items()}
+        return {
+            _coerce(k, args[0], key, loaded): _coerce(v, args[1], f"{key}.{k}", loaded)
+            for k, v in value.items()
+        }
     if inner is bool:
         if not isinstance(value, bool):
             raise bad()
@@ -515,8 +554,10 @@ def _build(cls: type, data: dict[str, Any], prefix: str, loaded: LoadedConfig) -
     for name, value in data.items():
         if name == "heads" and cls is TrainingConfig and isinstance(value, dict):
             defaults = data.get("head_defaults") or {}
-            value = {h: _merge(defaults, spec or {}, "", {}) if isinstance(spec, dict | type(None)) else spec
-                     for h, spec in value.items()}
+            value = {
+                h: _merge(defaults, spec or {}, "", {}) if isinstance(spec, dict | type(None)) else spec
+                for h, spec in value.items()
+            }
         kwargs[name] = _coerce(value, hints[name], f"{prefix}{name}", loaded)
     try:
         return cls(**kwargs)

@@ -31,6 +31,7 @@ DATA_PACKAGE = Path(__file__).resolve().parent / "data"
 
 # ---- reading sources -----------------------------------------------------------------------------------------
 
+
 def cache_root(loaded: LoadedConfig) -> Path:
     """Folder for converted datasets: the config's ``cache_dir`` or the user cache."""
     if loaded.config.cache_dir:
@@ -53,7 +54,9 @@ def read_canonical(path: Path) -> list[Example]:
     hf_utils.disable_progress_bars()
     try:
         with tempfile.TemporaryDirectory(prefix="conflict-events-ds-") as tmp:
-            rows = datasets.Dataset.from_json(str(path), features=features, cache_dir=tmp, keep_in_memory=True)
+            rows = datasets.Dataset.from_json(
+                str(path), features=features, cache_dir=tmp, keep_in_memory=True
+            )
             rows = rows.to_list()
     except Exception as err:  # noqa: BLE001 - any parse failure: our reader locates the bad line
         logger.debug("datasets could not read %s (%s); using the line reader", path, err)
@@ -65,8 +68,10 @@ def read_canonical(path: Path) -> list[Example]:
         lines = [n for n, raw in enumerate(fh, start=1) if raw.strip()]
     if len(lines) != len(rows):
         return load_examples(path)
-    return [Example.from_dict({k: v for k, v in row.items() if v is not None}, file=path, line=n)
-            for row, n in zip(rows, lines)]
+    return [
+        Example.from_dict({k: v for k, v in row.items() if v is not None}, file=path, line=n)
+        for row, n in zip(rows, lines)
+    ]
 
 
 def _converter_code_hash() -> str:
@@ -97,18 +102,32 @@ def converted_split(name: str, split: str, loaded: LoadedConfig) -> tuple[list[E
         try:
             conversion = converter(root, skip_bad=True)
         except FileNotFoundError as e:
-            raise ConfigError(f"{e} (data_root '{loaded.config.data_root}' is {root}; change it with "
-                              "--set data_root=PATH)", key="data_root", file=loaded.origin("data_root")) from None
+            raise ConfigError(
+                f"{e} (data_root '{loaded.config.data_root}' is {root}; change it with --set data_root=PATH)",
+                key="data_root",
+                file=loaded.origin("data_root"),
+            ) from None
         if conversion.rejects:
-            logger.warning("dataset '%s': %d records rejected, e.g. %s", name, len(conversion.rejects),
-                           conversion.rejects[0])
+            logger.warning(
+                "dataset '%s': %d records rejected, e.g. %s",
+                name,
+                len(conversion.rejects),
+                conversion.rejects[0],
+            )
         for split_name, examples in conversion.splits.items():
             save_examples(folder / f"{split_name}.jsonl", examples)
         if conversion.rejects:
             _write_json(folder / "rejects.json", [r.to_dict() for r in conversion.rejects])
-        _write_json(manifest_path, {"name": name, "root": str(root),
-                                    "splits": {s: len(v) for s, v in conversion.splits.items()},
-                                    "rejected": len(conversion.rejects), "meta": conversion.meta})
+        _write_json(
+            manifest_path,
+            {
+                "name": name,
+                "root": str(root),
+                "splits": {s: len(v) for s, v in conversion.splits.items()},
+                "rejected": len(conversion.rejects),
+                "meta": conversion.meta,
+            },
+        )
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     if split not in manifest["splits"]:
         return None
@@ -125,7 +144,9 @@ def _write_json(path: Path, obj: object) -> None:
     os.replace(tmp, path)
 
 
-def load_ref(ref: DatasetRef | NegativeRef | DevRef, key: str, loaded: LoadedConfig) -> tuple[list[Example], str]:
+def load_ref(
+    ref: DatasetRef | NegativeRef | DevRef, key: str, loaded: LoadedConfig
+) -> tuple[list[Example], str]:
     """The examples a dataset reference points at, and a short origin label for messages."""
     if ref.path is not None:
         path = loaded.resolve_path(ref.path, f"{key}.path")
@@ -137,12 +158,14 @@ def load_ref(ref: DatasetRef | NegativeRef | DevRef, key: str, loaded: LoadedCon
             raise
         raise ConfigError(e.reason, key=f"{key}.name", file=loaded.origin(key)) from None
     if found is None:
-        raise ConfigError(f"dataset '{ref.name}' has no split '{ref.split}'", key=f"{key}.split",
-                          file=loaded.origin(key))
+        raise ConfigError(
+            f"dataset '{ref.name}' has no split '{ref.split}'", key=f"{key}.split", file=loaded.origin(key)
+        )
     return found
 
 
 # ---- the training pool ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class TrainingPool:
@@ -178,7 +201,9 @@ def _keep(ex: Example, heads: set[str]) -> Example | None:
 
 
 def _matches(ex: Example, where: dict[str, list[str]]) -> bool:
-    return all(head in ex.labels and sorted(ex.labels[head]) == sorted(labels) for head, labels in where.items())
+    return all(
+        head in ex.labels and sorted(ex.labels[head]) == sorted(labels) for head, labels in where.items()
+    )
 
 
 def _rank(seed: int, ex_id: str) -> str:
@@ -220,21 +245,25 @@ def build_training_pool(loaded: LoadedConfig, dev_texts: set[str] = frozenset())
                     add(ref.key, kept, ref.weight, origin)
                     used += 1
             if not used:
-                raise DataError(f"no example of this dataset annotates head '{name}' (heads it has: "
-                                f"{sorted({h for e in examples for h in (*e.spans, *e.labels)})})", file=origin)
+                raise DataError(
+                    f"no example of this dataset annotates head '{name}' (heads it has: "
+                    f"{sorted({h for e in examples for h in (*e.spans, *e.labels)})})",
+                    file=origin,
+                )
         for i, ref in enumerate(head.negatives):
             examples, origin = source(ref, f"heads.{name}.negatives[{i}]")
             chosen = [ex for ex in examples if _matches(ex, ref.where)]
             chosen.sort(key=lambda ex: _rank(cfg.seed, ex.id))
             if ref.max is not None:
-                chosen = chosen[:ref.max]
+                chosen = chosen[: ref.max]
             label = [] if head.is_multi_label else [ref.label]
             for ex in chosen:
-                add(ref.key, Example(id=ex.id, text=ex.text, labels={name: label}, meta=ex.meta), 1.0,
-                    origin)
+                add(ref.key, Example(id=ex.id, text=ex.text, labels={name: label}, meta=ex.meta), 1.0, origin)
             negatives[f"{origin} -> {name}"] = len(chosen)
             if not chosen:
-                logger.warning("negatives for head '%s' from %s: no example matches where=%s", name, origin, ref.where)
+                logger.warning(
+                    "negatives for head '%s' from %s: no example matches where=%s", name, origin, ref.where
+                )
 
     pool = TrainingPool(negatives=negatives)
     for (_, _), slot in merged.items():
@@ -250,6 +279,7 @@ def build_training_pool(loaded: LoadedConfig, dev_texts: set[str] = frozenset())
 
 
 # ---- dev sets ------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class DevSet:
@@ -275,8 +305,11 @@ def load_dev_sets(loaded: LoadedConfig, head_names: list[str]) -> list[DevSet]:
         key = f"dev[{i}]"
         unknown = [h for h in ref.heads or [] if h not in head_names]
         if unknown:
-            raise ConfigError(f"heads {unknown} are not configured heads ({head_names})", key=f"{key}.heads",
-                              file=loaded.origin("dev"))
+            raise ConfigError(
+                f"heads {unknown} are not configured heads ({head_names})",
+                key=f"{key}.heads",
+                file=loaded.origin("dev"),
+            )
         wanted[ref.set_name] = (ref, list(ref.heads or head_names), key)
     out = []
     for set_name, (ref, heads, key) in wanted.items():
@@ -317,6 +350,7 @@ def fill_none_labels(examples: list[Example], specs: list[HeadSpec], none: str =
 
 # ---- sampling weights ----------------------------------------------------------------------------------------
 
+
 def balanced_heads(loaded: LoadedConfig, specs: list[HeadSpec]) -> list[str]:
     """Sequence heads whose examples are sampled class-balanced."""
     out = []
@@ -324,13 +358,17 @@ def balanced_heads(loaded: LoadedConfig, specs: list[HeadSpec]) -> list[str]:
         head = loaded.config.heads[spec.name]
         on = head.class_balanced
         if on is None:
-            on = loaded.config.train.class_balanced and spec.kind != TOKEN and spec.problem_type != MULTI_LABEL
+            on = (
+                loaded.config.train.class_balanced and spec.kind != TOKEN and spec.problem_type != MULTI_LABEL
+            )
         if on and spec.kind != TOKEN:
             out.append(spec.name)
     return out
 
 
-def sampling_weights(pool: TrainingPool, specs: list[HeadSpec], balanced: list[str], power: float) -> np.ndarray:
+def sampling_weights(
+    pool: TrainingPool, specs: list[HeadSpec], balanced: list[str], power: float
+) -> np.ndarray:
     """Per-example sampling weight: dataset weight x class-balance factor.
 
     For a balanced head, an example's factor is count(its label)^-power (multi-label: its rarest label),
@@ -344,8 +382,10 @@ def sampling_weights(pool: TrainingPool, specs: list[HeadSpec], balanced: list[s
             continue
         per_label = Counter(label for i in idx for label in (pool.examples[i].labels[name] or ["(no label)"]))
 
-        keys = [min(pool.examples[i].labels[name] or ["(no label)"], key=lambda x: (per_label[x], x))  # noqa: B023
-                for i in idx]
+        keys = [
+            min(pool.examples[i].labels[name] or ["(no label)"], key=lambda x: (per_label[x], x))  # noqa: B023
+            for i in idx
+        ]
         f = np.array([per_label[k] ** -power for k in keys])
         f = f / f.mean()
         factor[idx] = np.fmax(factor[idx], f)

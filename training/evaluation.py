@@ -25,13 +25,26 @@ from training.encoding import EncodedExample, collate, encode_examples
 logger = logging.getLogger(__name__)
 
 DEFAULT_METRIC = {"token": "macro_f1", "multi_class": "macro_f1", "multi_label": "example_f1"}
-_LABEL_BASED = {"micro_precision", "micro_recall", "micro_f1", "macro_precision", "macro_recall", "macro_f1",
-                "weighted_f1"}
+_LABEL_BASED = {
+    "micro_precision",
+    "micro_recall",
+    "micro_f1",
+    "macro_precision",
+    "macro_recall",
+    "macro_f1",
+    "weighted_f1",
+}
 METRIC_NAMES = {  # scalar metrics per head kind, for checking a configured metric name before training
     "token": {"precision", "recall", "f1", "macro_precision", "macro_recall", "macro_f1"},
     "multi_class": {"accuracy", *_LABEL_BASED},
-    "multi_label": {"subset_accuracy", "example_f1", "example_precision", "example_recall", "example_jaccard",
-                    *_LABEL_BASED},
+    "multi_label": {
+        "subset_accuracy",
+        "example_f1",
+        "example_precision",
+        "example_recall",
+        "example_jaccard",
+        *_LABEL_BASED,
+    },
 }
 
 
@@ -75,16 +88,23 @@ class EvalResult:
 
 
 @torch.no_grad()
-def predict(model, tokenizer, examples: list[Example] | list[EncodedExample], *, batch_size: int = 32,
-            source: str = "<dev>") -> Predictions:
+def predict(
+    model,
+    tokenizer,
+    examples: list[Example] | list[EncodedExample],
+    *,
+    batch_size: int = 32,
+    source: str = "<dev>",
+) -> Predictions:
     """Run ``model`` over examples (canonical or already encoded) and decode every head."""
     config = model.config
     specs = config.head_specs
     if examples and isinstance(examples[0], Example):
         # gold labels are not needed to predict: encode texts only, so unknown dev labels cannot stop prediction
         bare = [Example(id=ex.id, text=ex.text) for ex in examples]
-        encoded = encode_examples(bare, tokenizer, specs, max_length=config.max_length, stride=config.stride,
-                                  source=source)
+        encoded = encode_examples(
+            bare, tokenizer, specs, max_length=config.max_length, stride=config.stride, source=source
+        )
     else:
         encoded = list(examples)
     was_training = model.training
@@ -95,7 +115,7 @@ def predict(model, tokenizer, examples: list[Example] | list[EncodedExample], *,
     seq_logits: dict[str, list[torch.Tensor]] = {s.name: [] for s in specs if s.kind != TOKEN}
     order = sorted(range(len(encoded)), key=lambda i: -encoded[i].num_tokens)  # less padding
     for start in range(0, len(order), batch_size):
-        idx = order[start:start + batch_size]
+        idx = order[start : start + batch_size]
         batch = collate([encoded[i] for i in idx], [], tokenizer.pad_token_id)
         batch.pop("labels")
         result = model(**{k: v.to(device) for k, v in batch.items()})
@@ -108,7 +128,9 @@ def predict(model, tokenizer, examples: list[Example] | list[EncodedExample], *,
                 windows = []
                 for w in encoded[i].windows:
                     keep = [t for t, wid in enumerate(w.word_ids) if wid is not None]
-                    windows.append((probs[row, keep], [w.offsets[t] for t in keep], [w.word_ids[t] for t in keep]))
+                    windows.append(
+                        (probs[row, keep], [w.offsets[t] for t in keep], [w.word_ids[t] for t in keep])
+                    )
                     row += 1
                 merged = merge_window_probs(windows)
                 spans = decode_spans(*merged, spec.bio_labels) if len(merged[1]) else []
@@ -130,7 +152,9 @@ def score_head(spec: HeadSpec, predicted: list, gold: list) -> dict[str, Any]:
     from training.metrics import compute_classification, compute_multilabel, compute_span_f1
 
     if spec.kind == TOKEN:
-        result = compute_span_f1([[list(s) for s in p] for p in predicted], [[list(s) for s in g] for g in gold])
+        result = compute_span_f1(
+            [[list(s) for s in p] for p in predicted], [[list(s) for s in g] for g in gold]
+        )
     elif spec.problem_type == MULTI_LABEL:
         result = compute_multilabel(predicted, gold)
     else:
@@ -185,10 +209,13 @@ def summary_lines(result: EvalResult, specs: list[HeadSpec]) -> list[str]:
             if spec.kind == TOKEN:
                 text = f"span P {m['precision']:.3f} R {m['recall']:.3f} F1 {m['f1']:.3f} macro F1 {m['macro_f1']:.3f}"
             elif spec.problem_type == MULTI_LABEL:
-                text = (f"example F1 {m['example_f1']:.3f} micro F1 {m['micro_f1']:.3f} "
-                        f"macro F1 {m['macro_f1']:.3f}")
+                text = (
+                    f"example F1 {m['example_f1']:.3f} micro F1 {m['micro_f1']:.3f} "
+                    f"macro F1 {m['macro_f1']:.3f}"
+                )
             else:
-                text = (f"acc {m['accuracy']:.3f} macro F1 {m['macro_f1']:.3f} "
-                        f"weighted F1 {m['weighted_f1']:.3f}")
+                text = (
+                    f"acc {m['accuracy']:.3f} macro F1 {m['macro_f1']:.3f} weighted F1 {m['weighted_f1']:.3f}"
+                )
             lines.append(f"{head} on {set_name} (n={m['n']}): {text}")
     return lines

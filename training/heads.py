@@ -32,11 +32,16 @@ def load_schema(path: Path, section: str, *, key: str, file: str) -> SchemaSecti
         raise ConfigError(f"cannot read schema {path}: {e}", key=key, file=file) from None
     if not isinstance(data, dict) or section not in data:
         known = sorted(data) if isinstance(data, dict) else []
-        raise ConfigError(f"schema {path} has no section '{section}' (sections: {known}); set schema_key",
-                          key=key, file=file)
+        raise ConfigError(
+            f"schema {path} has no section '{section}' (sections: {known}); set schema_key",
+            key=key,
+            file=file,
+        )
     entries = data[section]
     if not isinstance(entries, dict) or not entries:
-        raise ConfigError(f"schema {path} section '{section}' must map labels to descriptions", key=key, file=file)
+        raise ConfigError(
+            f"schema {path} section '{section}' must map labels to descriptions", key=key, file=file
+        )
     out = SchemaSection(labels=[])
     for label, value in entries.items():
         label = str(label)
@@ -44,8 +49,12 @@ def load_schema(path: Path, section: str, *, key: str, file: str) -> SchemaSecti
         if isinstance(value, dict):
             unknown = set(value) - {"parent", "description"}
             if unknown:
-                raise ConfigError(f"schema {path} label '{label}': unknown keys {sorted(unknown)} "
-                                  "(allowed: parent, description)", key=key, file=file)
+                raise ConfigError(
+                    f"schema {path} label '{label}': unknown keys {sorted(unknown)} "
+                    "(allowed: parent, description)",
+                    key=key,
+                    file=file,
+                )
             if value.get("description"):
                 out.descriptions[label] = str(value["description"]).strip()
             if value.get("parent") is not None:
@@ -53,8 +62,11 @@ def load_schema(path: Path, section: str, *, key: str, file: str) -> SchemaSecti
         elif isinstance(value, str):
             out.descriptions[label] = value.strip()
         elif value is not None:
-            raise ConfigError(f"schema {path} label '{label}': expected a description or "
-                              "{parent, description}", key=key, file=file)
+            raise ConfigError(
+                f"schema {path} label '{label}': expected a description or {{parent, description}}",
+                key=key,
+                file=file,
+            )
     return out
 
 
@@ -83,8 +95,9 @@ def resolve_heads(loaded: LoadedConfig, examples: list[Example]) -> list[HeadSpe
             if schema is not None:
                 missing = [x for x in labels if x not in schema.labels]
                 if missing:
-                    raise ConfigError(f"labels {missing} are not in schema {head.schema}", key=f"{key}.labels",
-                                      file=file)
+                    raise ConfigError(
+                        f"labels {missing} are not in schema {head.schema}", key=f"{key}.labels", file=file
+                    )
         elif schema is not None:
             labels = list(schema.labels)
         else:
@@ -92,8 +105,11 @@ def resolve_heads(loaded: LoadedConfig, examples: list[Example]) -> list[HeadSpe
             if not head.is_multi_label and head.kind == "sequence":
                 labels = sorted(set(labels) | {neg.label for neg in head.negatives})
             if not labels:
-                raise ConfigError("no labels: give `labels` or `schema`, or training data that annotates this head",
-                                  key=key, file=file)
+                raise ConfigError(
+                    "no labels: give `labels` or `schema`, or training data that annotates this head",
+                    key=key,
+                    file=file,
+                )
         descriptions = dict(schema.descriptions) if schema else {}
         descriptions.update(head.descriptions)
         descriptions = {k: v for k, v in descriptions.items() if k in labels}
@@ -102,12 +118,19 @@ def resolve_heads(loaded: LoadedConfig, examples: list[Example]) -> list[HeadSpe
             parent_map = {x: schema.parents[x] for x in labels if x in schema.parents}
             missing = [x for x in labels if x not in parent_map]
             if missing:
-                raise ConfigError(f"schema {head.schema} gives no parent for labels {missing}", key=f"{key}.parent",
-                                  file=file)
+                raise ConfigError(
+                    f"schema {head.schema} gives no parent for labels {missing}",
+                    key=f"{key}.parent",
+                    file=file,
+                )
         kwargs = {"name": name, "kind": head.kind, "labels": labels, "loss_weight": head.loss_weight}
         if head.kind == "sequence":
-            kwargs.update(problem_type=head.problem_type or "multi_class", descriptions=descriptions,
-                          parent=head.parent, parent_map=parent_map)
+            kwargs.update(
+                problem_type=head.problem_type or "multi_class",
+                descriptions=descriptions,
+                parent=head.parent,
+                parent_map=parent_map,
+            )
         elif head.descriptions:
             raise ConfigError("token heads take no descriptions", key=f"{key}.descriptions", file=file)
         try:
@@ -120,7 +143,10 @@ def resolve_heads(loaded: LoadedConfig, examples: list[Example]) -> list[HeadSpe
             parent = by_name[spec.parent]
             bad = sorted({p for p in spec.parent_map.values() if p not in parent.labels})
             if parent.kind != "sequence" or bad:
-                raise ConfigError(f"parent head '{spec.parent}' must be a sequence head with the labels the schema "
-                                  f"names as parents; missing {bad}", key=f"heads.{spec.name}.parent",
-                                  file=loaded.origin(f"heads.{spec.name}"))
+                raise ConfigError(
+                    f"parent head '{spec.parent}' must be a sequence head with the labels the schema "
+                    f"names as parents; missing {bad}",
+                    key=f"heads.{spec.name}.parent",
+                    file=loaded.origin(f"heads.{spec.name}"),
+                )
     return specs

@@ -45,11 +45,18 @@ def write_json(path: Path, obj: Any) -> None:
 def git_commit(root: Path) -> str | None:
     """``HEAD`` of the project checkout (suffixed ``-dirty`` with local changes), if git is there."""
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+        )
         if head.returncode != 0:
             return None
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return None
@@ -65,11 +72,27 @@ def csv_rows(results: dict[str, EvalResult]) -> list[dict[str, Any]]:
                     if metric == "per_label":
                         for label, scores in value.items():
                             for k, v in scores.items():
-                                rows.append({"model": model_name, "dev_set": set_name, "head": head,
-                                             "label": label, "metric": k, "value": v})
+                                rows.append(
+                                    {
+                                        "model": model_name,
+                                        "dev_set": set_name,
+                                        "head": head,
+                                        "label": label,
+                                        "metric": k,
+                                        "value": v,
+                                    }
+                                )
                     elif isinstance(value, int | float):
-                        rows.append({"model": model_name, "dev_set": set_name, "head": head, "label": "",
-                                     "metric": metric, "value": value})
+                        rows.append(
+                            {
+                                "model": model_name,
+                                "dev_set": set_name,
+                                "head": head,
+                                "label": "",
+                                "metric": metric,
+                                "value": value,
+                            }
+                        )
     rows.sort(key=lambda r: (r["model"], r["dev_set"], r["head"], r["label"], r["metric"]))
     return rows
 
@@ -77,8 +100,9 @@ def csv_rows(results: dict[str, EvalResult]) -> list[dict[str, Any]]:
 def write_metrics_csv(path: Path, results: dict[str, EvalResult]) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["model", "dev_set", "head", "label", "metric", "value"],
-                                lineterminator="\n")
+        writer = csv.DictWriter(
+            fh, fieldnames=["model", "dev_set", "head", "label", "metric", "value"], lineterminator="\n"
+        )
         writer.writeheader()
         for row in csv_rows(results):
             value = row["value"]
@@ -88,18 +112,31 @@ def write_metrics_csv(path: Path, results: dict[str, EvalResult]) -> None:
     os.replace(tmp, path)
 
 
-def plot_outputs(out_dir: Path, history: list[dict], result: EvalResult, specs: list[HeadSpec],
-                 main_metric: str | None) -> list[Path]:
+def plot_outputs(
+    out_dir: Path, history: list[dict], result: EvalResult, specs: list[HeadSpec], main_metric: str | None
+) -> list[Path]:
     """``learning_curve.png`` and ``confusion_<head>.png`` for every multi-class sequence head."""
     from training.evaluation import default_metric
     from training.metrics.confusion import confusion_matrix, plot_confusion, plot_learning_curve
 
     written = []
-    curve_keys = sorted({k for e in history for k in (e.get("eval") or {})
-                         if k == main_metric or any(k.startswith(f"{s.name}/") and k.endswith(f"/{default_metric(s)}")
-                                                    for s in specs)})
-    written.append(plot_learning_curve(history, out_dir / "learning_curve.png", metrics=curve_keys or None,
-                                       title="conflict-events training"))
+    curve_keys = sorted(
+        {
+            k
+            for e in history
+            for k in (e.get("eval") or {})
+            if k == main_metric
+            or any(k.startswith(f"{s.name}/") and k.endswith(f"/{default_metric(s)}") for s in specs)
+        }
+    )
+    written.append(
+        plot_learning_curve(
+            history,
+            out_dir / "learning_curve.png",
+            metrics=curve_keys or None,
+            title="conflict-events training",
+        )
+    )
     main_set = main_metric.split("/")[1] if main_metric else None
     for spec in specs:
         if spec.kind != SEQUENCE or spec.problem_type != MULTI_CLASS:
@@ -112,6 +149,12 @@ def plot_outputs(out_dir: Path, history: list[dict], result: EvalResult, specs: 
         pred = [p[0] for p in result.predicted[(set_name, spec.name)]]
         labels = list(spec.labels) + sorted({x for x in gold if x not in spec.labels})
         matrix = confusion_matrix(gold, pred, labels)
-        written.append(plot_confusion(matrix, labels, out_dir / f"confusion_{spec.name}.png",
-                                      title=f"{spec.name} on {set_name} (rows: gold)"))
+        written.append(
+            plot_confusion(
+                matrix,
+                labels,
+                out_dir / f"confusion_{spec.name}.png",
+                title=f"{spec.name} on {set_name} (rows: gold)",
+            )
+        )
     return written

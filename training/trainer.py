@@ -93,6 +93,7 @@ class TrainResult:
 
 # ---- small helpers the loop uses -----------------------------------------------------------------------------
 
+
 @contextlib.contextmanager
 def _log_to_file(path: Path, enabled: bool):
     """Send the project's log records to ``path`` (and stderr) for the duration of a run."""
@@ -134,16 +135,26 @@ def _param_groups(model: torch.nn.Module, lr: float, head_lr: float, weight_deca
     return [{"params": ps, "lr": g_lr, "weight_decay": wd} for (g_lr, wd), ps in groups.items()]
 
 
-def _encode_pool(pool: TrainingPool, tokenizer, specs: list[HeadSpec], max_length: int,
-                 stride: int) -> list[EncodedExample]:
+def _encode_pool(
+    pool: TrainingPool, tokenizer, specs: list[HeadSpec], max_length: int, stride: int
+) -> list[EncodedExample]:
     """Encode the pool one origin at a time, so a bad label names the file it came from."""
     by_origin: dict[str, list[int]] = defaultdict(list)
     for i, origin in enumerate(pool.origins):
         by_origin[origin].append(i)
     encoded: list[EncodedExample | None] = [None] * len(pool.examples)
     for origin, idx in by_origin.items():
-        for i, enc in zip(idx, encode_examples([pool.examples[i] for i in idx], tokenizer, specs,
-                                               max_length=max_length, stride=stride, source=origin)):
+        for i, enc in zip(
+            idx,
+            encode_examples(
+                [pool.examples[i] for i in idx],
+                tokenizer,
+                specs,
+                max_length=max_length,
+                stride=stride,
+                source=origin,
+            ),
+        ):
             encoded[i] = enc
     return encoded
 
@@ -198,13 +209,15 @@ def _main_metric(loaded: LoadedConfig, specs: list[HeadSpec], dev_sets: list[Dev
         raise ConfigError(f"'{head}' is not a head (heads: {list(by_name)})", key=key, file=file)
     sets = [d.name for d in dev_sets if head in d.heads]
     if set_name not in sets:
-        raise ConfigError(f"no dev set '{set_name}' scores head '{head}' (dev sets that do: {sets})", key=key,
-                          file=file)
+        raise ConfigError(
+            f"no dev set '{set_name}' scores head '{head}' (dev sets that do: {sets})", key=key, file=file
+        )
     spec = by_name[head]
     kind = TOKEN if spec.kind == TOKEN else spec.problem_type
     if name not in METRIC_NAMES[kind]:
-        raise ConfigError(f"'{name}' is not a {kind} metric (one of {sorted(METRIC_NAMES[kind])})", key=key,
-                          file=file)
+        raise ConfigError(
+            f"'{name}' is not a {kind} metric (one of {sorted(METRIC_NAMES[kind])})", key=key, file=file
+        )
     return metric
 
 
@@ -222,7 +235,9 @@ def _log_data(pool: TrainingPool, specs: list[HeadSpec], dev_sets: list[DevSet],
     total = sum(share.values())
     logger.info("training pool: %d examples", len(pool.examples))
     for origin in sorted(per_origin):
-        logger.info("  %-40s %7d examples, %5.1f%% of draws", origin, per_origin[origin], 100 * share[origin] / total)
+        logger.info(
+            "  %-40s %7d examples, %5.1f%% of draws", origin, per_origin[origin], 100 * share[origin] / total
+        )
     counts = pool.label_counts(specs)
     for spec in specs:
         items = sorted(counts[spec.name].items(), key=lambda kv: (-kv[1], kv[0]))
@@ -232,17 +247,25 @@ def _log_data(pool: TrainingPool, specs: list[HeadSpec], dev_sets: list[DevSet],
     for origin, n in sorted(pool.dropped_for_dev.items()):
         logger.warning("  dropped %d training examples of %s whose text is also in a dev set", n, origin)
     for dev in dev_sets:
-        logger.info("dev set %s (%s): %d examples, heads %s", dev.name, dev.origin, len(dev.examples), dev.heads)
-    return {"train_examples": len(pool.examples), "per_origin": dict(sorted(per_origin.items())),
-            "draw_share": {k: share[k] / total for k in sorted(share)},
-            "labels": {h: dict(sorted(c.items())) for h, c in counts.items()},
-            "negatives": dict(sorted(pool.negatives.items())),
-            "dropped_for_dev": dict(sorted(pool.dropped_for_dev.items())),
-            "dev_sets": {d.name: {"examples": len(d.examples), "heads": d.heads, "origin": d.origin}
-                         for d in dev_sets}}
+        logger.info(
+            "dev set %s (%s): %d examples, heads %s", dev.name, dev.origin, len(dev.examples), dev.heads
+        )
+    return {
+        "train_examples": len(pool.examples),
+        "per_origin": dict(sorted(per_origin.items())),
+        "draw_share": {k: share[k] / total for k in sorted(share)},
+        "labels": {h: dict(sorted(c.items())) for h, c in counts.items()},
+        "negatives": dict(sorted(pool.negatives.items())),
+        "dropped_for_dev": dict(sorted(pool.dropped_for_dev.items())),
+        "dev_sets": {
+            d.name: {"examples": len(d.examples), "heads": d.heads, "origin": d.origin} for d in dev_sets
+        },
+    }
 
 
-def _tune_thresholds(model: ConflictEventsModel, result: EvalResult, main_metric: str | None) -> dict[str, Any]:
+def _tune_thresholds(
+    model: ConflictEventsModel, result: EvalResult, main_metric: str | None
+) -> dict[str, Any]:
     """Per-label thresholds for every multi-label head, tuned on its (main) dev set; stored in the model config."""
     from training.metrics.thresholds import tune_thresholds
 
@@ -255,8 +278,11 @@ def _tune_thresholds(model: ConflictEventsModel, result: EvalResult, main_metric
         if not sets:
             continue
         set_name = main_set if main_set in sets else sets[0]
-        thresholds = tune_thresholds(result.probs[(set_name, spec.name)],
-                                     gold_matrix(spec, result.gold[(set_name, spec.name)]), spec.labels)
+        thresholds = tune_thresholds(
+            result.probs[(set_name, spec.name)],
+            gold_matrix(spec, result.gold[(set_name, spec.name)]),
+            spec.labels,
+        )
         for head in model.config.heads:
             if head["name"] == spec.name:
                 head["thresholds"] = thresholds
@@ -267,16 +293,25 @@ def _tune_thresholds(model: ConflictEventsModel, result: EvalResult, main_metric
 
 # ---- the run -------------------------------------------------------------------------------------------------
 
-def train(loaded: LoadedConfig, output_dir: str | os.PathLike, *, resume: bool = False, overwrite: bool = False,
-          stop_after_steps: int | None = None) -> TrainResult:
+
+def train(
+    loaded: LoadedConfig,
+    output_dir: str | os.PathLike,
+    *,
+    resume: bool = False,
+    overwrite: bool = False,
+    stop_after_steps: int | None = None,
+) -> TrainResult:
     """Train the model a config describes into ``output_dir``; see the module doc."""
     started = time.perf_counter()
     tcfg = loaded.config.train
     out = Path(output_dir)
     if not resume and _checkpoints(out):
         if not overwrite:
-            raise ConfigError(f"output folder {out} already holds a run: pass --resume to continue it or "
-                              "--overwrite to start again")
+            raise ConfigError(
+                f"output folder {out} already holds a run: pass --resume to continue it or "
+                "--overwrite to start again"
+            )
         shutil.rmtree(out / CHECKPOINTS)
     # several processes without a GPU (torchrun on CPU): accelerate only sets up gloo when told to use the CPU
     multi_cpu = int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available()
@@ -286,13 +321,27 @@ def train(loaded: LoadedConfig, output_dir: str | os.PathLike, *, resume: bool =
         return _run(loaded, out, accelerator, main, resume, stop_after_steps, started)
 
 
-def _run(loaded: LoadedConfig, out: Path, accelerator: Accelerator, main: bool, resume: bool,
-         stop_after_steps: int | None, started: float) -> TrainResult:
+def _run(
+    loaded: LoadedConfig,
+    out: Path,
+    accelerator: Accelerator,
+    main: bool,
+    resume: bool,
+    stop_after_steps: int | None,
+    started: float,
+) -> TrainResult:
     cfg, tcfg = loaded.config, loaded.config.train
-    logger.info("config %s%s", " <- ".join(reversed(loaded.files)),
-                f" with --set {' '.join(loaded.overrides)}" if loaded.overrides else "")
-    logger.info("processes: %d (%s), mixed precision: %s", accelerator.num_processes, accelerator.device,
-                tcfg.mixed_precision)
+    logger.info(
+        "config %s%s",
+        " <- ".join(reversed(loaded.files)),
+        f" with --set {' '.join(loaded.overrides)}" if loaded.overrides else "",
+    )
+    logger.info(
+        "processes: %d (%s), mixed precision: %s",
+        accelerator.num_processes,
+        accelerator.device,
+        tcfg.mixed_precision,
+    )
     set_seed(cfg.seed)
 
     # 1. data: dev sets first, so training texts that are also dev texts can be dropped from the pool
@@ -313,30 +362,61 @@ def _run(loaded: LoadedConfig, out: Path, accelerator: Accelerator, main: bool, 
     weights = sampling_weights(pool, specs, balanced_heads(loaded, specs), tcfg.balance_power)
     data_summary = _log_data(pool, specs, dev_sets, weights)
     main_metric = _main_metric(loaded, specs, dev_sets)
-    logger.info("model selection on %s (%s)", main_metric or "(no dev set: the last step)", tcfg.early_stopping.mode)
+    logger.info(
+        "model selection on %s (%s)", main_metric or "(no dev set: the last step)", tcfg.early_stopping.mode
+    )
 
     # 2. model: pretrained encoder + heads whose label vectors start at their descriptions' embeddings
     model = ConflictEventsModel.from_encoder(
-        encoder_path, specs, tokenizer=tokenizer, max_length=cfg.max_length, stride=cfg.stride,
-        classifier_dropout=cfg.classifier_dropout, anchor_weight=cfg.anchor_weight)
+        encoder_path,
+        specs,
+        tokenizer=tokenizer,
+        max_length=cfg.max_length,
+        stride=cfg.stride,
+        classifier_dropout=cfg.classifier_dropout,
+        anchor_weight=cfg.anchor_weight,
+    )
     model.config.encoder_name = cfg.encoder
     model.config.training_config = loaded.to_saved_dict()
     model.to(accelerator.device)
-    logger.info("encoder %s (%s): %.1fM parameters; heads: %s", cfg.encoder, encoder_path,
-                sum(p.numel() for p in model.parameters()) / 1e6,
-                ", ".join(f"{s.name} ({s.kind}, {len(s.labels)} labels)" for s in specs))
+    logger.info(
+        "encoder %s (%s): %.1fM parameters; heads: %s",
+        cfg.encoder,
+        encoder_path,
+        sum(p.numel() for p in model.parameters()) / 1e6,
+        ", ".join(f"{s.name} ({s.kind}, {len(s.labels)} labels)" for s in specs),
+    )
 
     # 3. batches, optimizer, schedule
-    plan = BatchPlan([e.num_tokens for e in encoded], weights, batch_size=tcfg.batch_size, seed=cfg.seed,
-                     epoch_size=tcfg.epoch_size, length_grouping=tcfg.length_grouping,
-                     mega_batch_factor=tcfg.mega_batch_factor, min_batch=accelerator.num_processes)
+    plan = BatchPlan(
+        [e.num_tokens for e in encoded],
+        weights,
+        batch_size=tcfg.batch_size,
+        seed=cfg.seed,
+        epoch_size=tcfg.epoch_size,
+        length_grouping=tcfg.length_grouping,
+        mega_batch_factor=tcfg.mega_batch_factor,
+        min_batch=accelerator.num_processes,
+    )
     steps_per_epoch = plan.steps_per_epoch(tcfg.grad_accum)
     total_steps = tcfg.max_steps or tcfg.epochs * steps_per_epoch
     optimizer = torch.optim.AdamW(_param_groups(model, tcfg.lr, tcfg.head_lr, tcfg.weight_decay))
-    scheduler = get_scheduler(tcfg.scheduler, optimizer, num_warmup_steps=math.ceil(tcfg.warmup_ratio * total_steps),
-                              num_training_steps=total_steps)
-    logger.info("%d steps (%d per epoch) of %d examples x %d accumulation, lr %g (heads %g), %s schedule",
-                total_steps, steps_per_epoch, tcfg.batch_size, tcfg.grad_accum, tcfg.lr, tcfg.head_lr, tcfg.scheduler)
+    scheduler = get_scheduler(
+        tcfg.scheduler,
+        optimizer,
+        num_warmup_steps=math.ceil(tcfg.warmup_ratio * total_steps),
+        num_training_steps=total_steps,
+    )
+    logger.info(
+        "%d steps (%d per epoch) of %d examples x %d accumulation, lr %g (heads %g), %s schedule",
+        total_steps,
+        steps_per_epoch,
+        tcfg.batch_size,
+        tcfg.grad_accum,
+        tcfg.lr,
+        tcfg.head_lr,
+        tcfg.scheduler,
+    )
     model, optimizer = accelerator.prepare(model, optimizer)
     accelerator.register_for_checkpointing(scheduler)
     raw_model: ConflictEventsModel = accelerator.unwrap_model(model)
@@ -367,28 +447,38 @@ def _run(loaded: LoadedConfig, out: Path, accelerator: Accelerator, main: bool, 
     if tcfg.zero_shot_baseline and state.step == 0 and state.zero_shot is None:
         result = run_eval("zero-shot")
         if result is not None:
-            state.zero_shot = {s: {h: m for h, m in heads.items() if by_name[h].kind != TOKEN}
-                               for s, heads in result.scores.items()}
+            state.zero_shot = {
+                s: {h: m for h, m in heads.items() if by_name[h].kind != TOKEN}
+                for s, heads in result.scores.items()
+            }
 
     # 5. the loop: one iteration = one optimizer step over grad_accum global batches
     rank, world = accelerator.process_index, accelerator.num_processes
     save_every = tcfg.eval_every if tcfg.save_every is None else tcfg.save_every
-    with tqdm(total=total_steps, initial=state.step, desc="train", disable=not main, dynamic_ncols=True) as progress:
+    with tqdm(
+        total=total_steps, initial=state.step, desc="train", disable=not main, dynamic_ncols=True
+    ) as progress:
         model.train()
         epoch_batches: dict[int, list[list[int]]] = {}
         while state.step < total_steps:
             if state.epoch not in epoch_batches:
                 epoch_batches = {state.epoch: plan.epoch(state.epoch)}
             batches = epoch_batches[state.epoch]
-            group = batches[state.batch_in_epoch:state.batch_in_epoch + tcfg.grad_accum]
+            group = batches[state.batch_in_epoch : state.batch_in_epoch + tcfg.grad_accum]
             t0 = time.perf_counter()
             step_loss = torch.zeros((), device=accelerator.device)
             bad_ids: list[str] = []
             for i, global_batch in enumerate(group):
                 local = shard(global_batch, rank, world)
                 inputs = collate([encoded[j] for j in local], specs, tokenizer.pad_token_id)
-                inputs = {k: ({h: t.to(accelerator.device) for h, t in v.items()} if k == "labels"
-                              else v.to(accelerator.device)) for k, v in inputs.items()}
+                inputs = {
+                    k: (
+                        {h: t.to(accelerator.device) for h, t in v.items()}
+                        if k == "labels"
+                        else v.to(accelerator.device)
+                    )
+                    for k, v in inputs.items()
+                }
                 sync = i == len(group) - 1  # gradients are all-reduced once per optimizer step
                 with contextlib.nullcontext() if sync else accelerator.no_sync(model):
                     loss = model(**inputs).loss / len(group)
@@ -406,7 +496,8 @@ def _run(loaded: LoadedConfig, out: Path, accelerator: Accelerator, main: bool, 
                 raise TrainingError(
                     f"non-finite loss ({step_loss.item()}) or gradient norm at step {state.step + 1} (epoch "
                     f"{state.epoch}); batch example ids: {', '.join(ids)}; the last good checkpoint is "
-                    f"{last[-1][1] if last else 'none (no checkpoint yet)'}")
+                    f"{last[-1][1] if last else 'none (no checkpoint yet)'}"
+                )
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
@@ -414,15 +505,25 @@ def _run(loaded: LoadedConfig, out: Path, accelerator: Accelerator, main: bool, 
             state.step += 1
             state.batch_in_epoch += len(group)
             state.samples += sum(len(b) for b in group)
-            state.window_loss, state.window_steps = state.window_loss + step_loss.item(), state.window_steps + 1
+            state.window_loss, state.window_steps = (
+                state.window_loss + step_loss.item(),
+                state.window_steps + 1,
+            )
             progress.update(1)
             progress.set_postfix(loss=f"{step_loss.item():.4f}", epoch=state.epoch)
             if state.step % tcfg.log_every == 0 or state.step == total_steps:
                 lr = scheduler.get_last_lr()[0]
                 mean_loss = state.window_loss / state.window_steps
                 state.history.append({"step": state.step, "epoch": state.epoch, "loss": mean_loss, "lr": lr})
-                logger.info("step %d/%d epoch %d loss %.4f lr %.3g (%.1f samples/s)", state.step, total_steps,
-                            state.epoch, mean_loss, lr, state.samples / max(state.train_time, 1e-9))
+                logger.info(
+                    "step %d/%d epoch %d loss %.4f lr %.3g (%.1f samples/s)",
+                    state.step,
+                    total_steps,
+                    state.epoch,
+                    mean_loss,
+                    lr,
+                    state.samples / max(state.train_time, 1e-9),
+                )
                 state.window_loss, state.window_steps = 0.0, 0
 
             epoch_end = state.batch_in_epoch >= len(batches)
@@ -437,26 +538,40 @@ def _run(loaded: LoadedConfig, out: Path, accelerator: Accelerator, main: bool, 
                 if main:
                     score = result.score(main_metric)
                     better = _improved(score, state.best_score, tcfg.early_stopping.mode)
-                    state.history.append({"step": state.step, "epoch": state.epoch, "eval": result.flat(),
-                                          "main": score})
+                    state.history.append(
+                        {"step": state.step, "epoch": state.epoch, "eval": result.flat(), "main": score}
+                    )
                     if better:
-                        state.best_score, state.best_step, state.evals_without_improvement = score, state.step, 0
+                        state.best_score, state.best_step, state.evals_without_improvement = (
+                            score,
+                            state.step,
+                            0,
+                        )
                         best_path.parent.mkdir(parents=True, exist_ok=True)
                         tmp = best_path.with_suffix(".tmp")
                         save_model(raw_model, str(tmp))
                         os.replace(tmp, best_path)
                     else:
                         state.evals_without_improvement += 1
-                    logger.info("step %d: %s = %.4f (best %.4f at step %d)", state.step, main_metric, score,
-                                state.best_score, state.best_step)
+                    logger.info(
+                        "step %d: %s = %.4f (best %.4f at step %d)",
+                        state.step,
+                        main_metric,
+                        score,
+                        state.best_score,
+                        state.best_step,
+                    )
                     patience = tcfg.early_stopping.patience
                     stop = bool(patience and state.evals_without_improvement >= patience) and not last_step
                     decision = [stop]
                 stop = broadcast_object_list(decision)[0]  # every process takes the main process's decision
                 if stop:
                     state.stopped_early = True
-                    logger.info("early stopping: no improvement of %s in %d evaluations", main_metric,
-                                tcfg.early_stopping.patience)
+                    logger.info(
+                        "early stopping: no improvement of %s in %d evaluations",
+                        main_metric,
+                        tcfg.early_stopping.patience,
+                    )
             interrupt = stop_after_steps is not None and state.step >= stop_after_steps
             if (save_every and state.step % save_every == 0) or epoch_end or interrupt or stop or last_step:
                 _save_checkpoint(accelerator, out, state, tcfg.save_total_limit)
@@ -471,15 +586,22 @@ def _run(loaded: LoadedConfig, out: Path, accelerator: Accelerator, main: bool, 
     if main:
         if state.best_step is not None and best_path.is_file():
             load_model(raw_model, str(best_path))
-            logger.info("final model: the weights of step %d (%s = %.4f)", state.best_step, main_metric,
-                        state.best_score)
+            logger.info(
+                "final model: the weights of step %d (%s = %.4f)",
+                state.best_step,
+                main_metric,
+                state.best_score,
+            )
         thresholds: dict[str, Any] = {}
         untuned = None
         final = run_eval("final", barrier=False) if dev_sets else EvalResult()
         if dev_sets and tcfg.tune_thresholds and any(s.problem_type == MULTI_LABEL for s in specs):
             thresholds = _tune_thresholds(raw_model, final, main_metric)
             if thresholds:  # tuned and scored on the same dev set: keep the 0.5-threshold scores too
-                untuned = {s: {h: m for h, m in heads.items() if h in thresholds} for s, heads in final.scores.items()}
+                untuned = {
+                    s: {h: m for h, m in heads.items() if h in thresholds}
+                    for s, heads in final.scores.items()
+                }
                 final = run_eval("final, tuned thresholds", barrier=False)
         raw_model.eval()
         raw_model.save_pretrained(out)
@@ -497,21 +619,37 @@ def _run(loaded: LoadedConfig, out: Path, accelerator: Accelerator, main: bool, 
             "data": data_summary,
             "history": state.history,
             "run": {
-                "seed": cfg.seed, "steps": state.step, "total_steps": total_steps, "epochs_started": state.epoch,
-                "stopped_early": state.stopped_early, "wall_time_s": round(wall, 2),
-                "train_time_s": round(state.train_time, 2), "train_samples": state.samples,
+                "seed": cfg.seed,
+                "steps": state.step,
+                "total_steps": total_steps,
+                "epochs_started": state.epoch,
+                "stopped_early": state.stopped_early,
+                "wall_time_s": round(wall, 2),
+                "train_time_s": round(state.train_time, 2),
+                "train_samples": state.samples,
                 "samples_per_s": round(state.samples / max(state.train_time, 1e-9), 2),
-                "encoder": cfg.encoder, "config_files": loaded.files, "overrides": loaded.overrides,
-                "git_commit": git_commit(PROJECT_ROOT), "num_processes": accelerator.num_processes,
-                "device": str(accelerator.device), "torch": torch.__version__,
-                "max_length": cfg.max_length, "batch_size": tcfg.batch_size, "grad_accum": tcfg.grad_accum,
+                "encoder": cfg.encoder,
+                "config_files": loaded.files,
+                "overrides": loaded.overrides,
+                "git_commit": git_commit(PROJECT_ROOT),
+                "num_processes": accelerator.num_processes,
+                "device": str(accelerator.device),
+                "torch": torch.__version__,
+                "max_length": cfg.max_length,
+                "batch_size": tcfg.batch_size,
+                "grad_accum": tcfg.grad_accum,
             },
         }
         write_json(out / "metrics.json", metrics)
         write_metrics_csv(out / "metrics.csv", {"trained": final, "zero_shot": zero_shot})
         plot_outputs(out, state.history, final, raw_model.config.head_specs, main_metric)
-        logger.info("wrote %s (%d metric rows); %s = %s", out, len(csv_rows({"trained": final})), main_metric,
-                    metrics["main_score"])
+        logger.info(
+            "wrote %s (%d metric rows); %s = %s",
+            out,
+            len(csv_rows({"trained": final})),
+            main_metric,
+            metrics["main_score"],
+        )
     accelerator.wait_for_everyone()
     return TrainResult(raw_model, tokenizer, out, metrics)
 
