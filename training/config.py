@@ -222,6 +222,7 @@ class TrainingConfig:
     data_root: str = "../shared/data"
     cache_dir: str | None = None
     auto_dev: bool = True
+    threads: int | None = None
     head_defaults: HeadConfig = field(default_factory=HeadConfig)
     heads: dict[str, HeadConfig] = field(default_factory=dict)
     dev: list[DevRef] = field(default_factory=list)
@@ -235,6 +236,7 @@ class TrainingConfig:
         )
         _check(0 <= self.classifier_dropout < 1, "classifier_dropout must be in [0, 1)")
         _check(self.anchor_weight >= 0, "anchor_weight must be >= 0")
+        _check(self.threads is None or self.threads >= 1, f"threads must be >= 1 or null, got {self.threads}")
         _check(bool(self.heads), "no heads: configure at least one under 'heads'")
         for name, head in self.heads.items():
             _check(name.replace("_", "").isalnum(), f"head name {name!r} must be letters, digits and _")

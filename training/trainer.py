@@ -317,8 +317,17 @@ def train(
     multi_cpu = int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available()
     accelerator = Accelerator(mixed_precision=tcfg.mixed_precision, cpu=multi_cpu)
     main = accelerator.is_main_process
-    with _log_to_file(out / "train.log", main), logging_redirect_tqdm() if main else contextlib.nullcontext():
-        return _run(loaded, out, accelerator, main, resume, stop_after_steps, started)
+    threads = torch.get_num_threads()
+    if loaded.config.threads:
+        torch.set_num_threads(loaded.config.threads)
+    try:
+        with (
+            _log_to_file(out / "train.log", main),
+            logging_redirect_tqdm() if main else contextlib.nullcontext(),
+        ):
+            return _run(loaded, out, accelerator, main, resume, stop_after_steps, started)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _run(
