@@ -154,7 +154,7 @@ class HeadConfig:
 @dataclass
 class EarlyStopping:
     metric: str | None = (
-        None  # "head/dev_set/metric"; null: the first head's default metric on its first dev set
+        None  # "head/dev_set/metric" (or several joined by " + ": their mean); null: first head's default
     )
     mode: str = "max"
     patience: int = 0  # evaluations without improvement before stopping; 0 = never stop early
@@ -163,8 +163,8 @@ class EarlyStopping:
         _check(self.mode in ("max", "min"), f"mode must be 'max' or 'min', got {self.mode!r}")
         _check(self.patience >= 0, f"patience must be >= 0, got {self.patience}")
         _check(
-            self.metric is None or self.metric.count("/") == 2,
-            f"metric must look like 'head/dev_set/metric', got {self.metric!r}",
+            self.metric is None or all(m.count("/") == 2 for m in self.metric.split("+")),
+            f"metric must look like 'head/dev_set/metric' (or several joined by ' + '), got {self.metric!r}",
         )
 
 

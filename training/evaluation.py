@@ -81,10 +81,13 @@ class EvalResult:
         return out
 
     def score(self, metric: str) -> float:
+        """One metric ``head/dev_set/name``, or the mean of several joined by ``+``."""
         flat = self.flat()
-        if metric not in flat:
-            raise KeyError(f"metric '{metric}' was not computed; available: {', '.join(sorted(flat))}")
-        return flat[metric]
+        parts = [m.strip() for m in metric.split("+")]
+        for m in parts:
+            if m not in flat:
+                raise KeyError(f"metric '{m}' was not computed; available: {', '.join(sorted(flat))}")
+        return sum(flat[m] for m in parts) / len(parts)
 
 
 @torch.no_grad()

@@ -204,6 +204,13 @@ def _main_metric(loaded: LoadedConfig, specs: list[HeadSpec], dev_sets: list[Dev
                 if spec.name in dev.heads:
                     return f"{spec.name}/{dev.name}/{default_metric(spec)}"
         return None
+    parts = [m.strip() for m in metric.split("+")]
+    for part in parts:
+        _check_metric(part, by_name, dev_sets, key, file)
+    return " + ".join(parts)
+
+
+def _check_metric(metric: str, by_name: dict[str, HeadSpec], dev_sets: list[DevSet], key: str, file) -> None:
     head, set_name, name = metric.split("/")
     if head not in by_name:
         raise ConfigError(f"'{head}' is not a head (heads: {list(by_name)})", key=key, file=file)
@@ -218,7 +225,6 @@ def _main_metric(loaded: LoadedConfig, specs: list[HeadSpec], dev_sets: list[Dev
         raise ConfigError(
             f"'{name}' is not a {kind} metric (one of {sorted(METRIC_NAMES[kind])})", key=key, file=file
         )
-    return metric
 
 
 def _improved(score: float, best: float | None, mode: str) -> bool:
