@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from inference.event_adapter import clean_mention
+
 MAX_CELL = 36  # characters per table cell; longer texts end with "..."
 EVENT_COLUMNS = ("#", "type / sub-type", "date", "actor1 -> actor2", "location", "fatalities")
 
@@ -63,11 +65,15 @@ def table(header: Iterable[str], rows: list[list[str]], indent: str = "  ") -> s
 
 
 def entities_by_type(spans: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
-    """Distinct entity texts per type (case-insensitive, first spelling kept; long ones cut), in text order."""
+    """Distinct entity texts per type (case-insensitive, first spelling kept; edge punctuation trimmed, long ones
+    cut, function words alone left out), in text order."""
     out: dict[str, list[str]] = {}
     seen: set[tuple[str, str]] = set()
     for span in spans:
-        text = _cell(span["text"])
+        kept = clean_mention(span["text"], 0, len(span["text"]))
+        if kept is None:
+            continue  # "the", ",": nothing an entity list should show
+        text = _cell(span["text"][kept[0]:kept[1]])
         key = (span["label"], text.casefold())
         if key not in seen:
             seen.add(key)

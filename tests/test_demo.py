@@ -19,7 +19,9 @@ RECORD = {
     "entities": [{"text": "Rebels", "label": "Organisation", "start": 16, "end": 22},
                  {"text": "the\ncapital", "label": "Location", "start": 32, "end": 43},
                  {"text": "rebels", "label": "Organisation", "start": 90, "end": 96},
-                 {"text": "police", "label": "Organisation", "start": 60, "end": 66}],
+                 {"text": "police", "label": "Organisation", "start": 60, "end": 66},
+                 {"text": "the", "label": "Location", "start": 70, "end": 73},
+                 {"text": "Nigeria (", "label": "Location", "start": 80, "end": 89}],
     "events": [
         {"event_type": "Battles", "sub_event_type": "Armed clash", "date": "2021-03-01", "date_mention": "Monday",
          "actor1": [{"text": "Rebels"}], "actor2": [{"text": "soldiers"}, {"text": "police"}, {"text": "army"}],
@@ -34,12 +36,13 @@ def test_event_rows_and_entity_groups():
     assert event_row(1, RECORD["events"][0]) == ["1", "Battles / Armed clash", "2021-03-01",
                                                  "Rebels -> soldiers, police +1", "the capital", "8"]
     assert event_row(2, RECORD["events"][1]) == ["2", "Protests", "? (last week)", "? -> ?", "?", "0-12"]
-    assert entities_by_type(RECORD["entities"]) == {"Organisation": ["Rebels", "police"], "Location": ["the capital"]}
+    assert entities_by_type(RECORD["entities"]) == {"Organisation": ["Rebels", "police"],
+                                                 "Location": ["the capital", "Nigeria ("]}
     block = format_article(RECORD).splitlines()
     assert block[0] == "== a1.txt (2021-03-04) ==" and block[1] == "events (2):"
     assert block[2].split() == ["#", "type", "/", "sub-type", "date", "actor1", "->", "actor2", "location",
                                 "fatalities"]
-    assert block[-3:] == ["entities:", "  Organisation  Rebels; police", "  Location      the capital"]
+    assert block[-3:] == ["entities:", "  Organisation  Rebels; police", "  Location      the capital; Nigeria ("]
     empty = format_article({"id": "b", "date": None, "entities": [], "events": []})
     assert empty.splitlines() == ["== b ==", "events: none", "entities: none"]
 
