@@ -28,7 +28,7 @@ def _flat(text: str) -> str:
 
 def _cell(text: str, width: int = MAX_CELL) -> str:
     text = _flat(text)
-    return text if len(text) <= width else text[:width - 3] + "..."
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _names(items: Iterable[dict[str, Any]], limit: int = 2) -> str:
@@ -52,8 +52,14 @@ def event_row(n: int, event: dict[str, Any]) -> list[str]:
     kind = event["event_type"] + (f" / {event['sub_event_type']}" if event.get("sub_event_type") else "")
     date = event.get("date") or (f"? ({_flat(event['date_mention'])})" if event.get("date_mention") else "?")
     actors = f"{_names(event.get('actor1', []))} -> {_names(event.get('actor2', []))}"
-    return [str(n), _cell(kind, 48), _cell(date, 24), _cell(actors, 48), _cell(_names(event.get("location", []), 2)),
-            _fatalities(event)]
+    return [
+        str(n),
+        _cell(kind, 48),
+        _cell(date, 24),
+        _cell(actors, 48),
+        _cell(_names(event.get("location", []), 2)),
+        _fatalities(event),
+    ]
 
 
 def table(header: Iterable[str], rows: list[list[str]], indent: str = "  ") -> str:
@@ -73,7 +79,7 @@ def entities_by_type(spans: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
         kept = clean_mention(span["text"], 0, len(span["text"]))
         if kept is None:
             continue  # "the", ",": nothing an entity list should show
-        text = _cell(span["text"][kept[0]:kept[1]])
+        text = _cell(span["text"][kept[0] : kept[1]])
         key = (span["label"], text.casefold())
         if key not in seen:
             seen.add(key)
@@ -116,14 +122,19 @@ def format_records(records: Iterable[dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m inference.demo",
-                                description="Print the events and entities of conflict-tag JSONL output as tables.")
+    p = argparse.ArgumentParser(
+        prog="python -m inference.demo",
+        description="Print the events and entities of conflict-tag JSONL output as tables.",
+    )
     p.add_argument("labels", nargs="+", help="JSONL written by conflict-tag")
     args = p.parse_args(argv)
     try:
         print(format_records(read_records(args.labels)))
     except (OSError, ValueError, KeyError, TypeError) as e:
-        print(f"inference.demo: error: cannot read {', '.join(args.labels)}: {type(e).__name__}: {e}", file=sys.stderr)
+        print(
+            f"inference.demo: error: cannot read {', '.join(args.labels)}: {type(e).__name__}: {e}",
+            file=sys.stderr,
+        )
         return 2
     return 0
 

@@ -28,18 +28,26 @@ TEMPORAL = "Temporal"
 EVENTS_KEY = "events"
 # Edge characters trimmed from a span, and words that alone never name an actor, place or date.
 _EDGE_PUNCT = frozenset("-\u2010\u2011\u2013\u2014'\"\u2018\u2019\u201c\u201d,;:")
-FUNCTION_WORDS = frozenset("""
+FUNCTION_WORDS = frozenset(
+    """
 a an the of in on at to by for from with and or as s it its they them their he him his she her we us our i
 you this that these those there who which
-""".split())
+""".split()
+)
 
 
 def sentence_views(result: ArticleResult) -> list[SentenceView]:
     """The tagger's sentences with their event_type / sub_event_type labels, best first."""
-    return [SentenceView(s.start, s.end, s.text,
-                         event_type=[(x.label, float(x.score)) for x in s.labels.get(EVENT_HEAD, [])],
-                         sub_event_type=[(x.label, float(x.score)) for x in s.labels.get(SUB_EVENT_HEAD, [])])
-            for s in result.sentences]
+    return [
+        SentenceView(
+            s.start,
+            s.end,
+            s.text,
+            event_type=[(x.label, float(x.score)) for x in s.labels.get(EVENT_HEAD, [])],
+            sub_event_type=[(x.label, float(x.score)) for x in s.labels.get(SUB_EVENT_HEAD, [])],
+        )
+        for s in result.sentences
+    ]
 
 
 def clean_mention(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -58,7 +66,9 @@ def clean_mention(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 def _date_ranges(result: ArticleResult) -> list[tuple[int, int]]:
     """Where the date finder sees a time expression, sentence by sentence (offsets into the article)."""
-    return [(s.start + d.start, s.start + d.end) for s in result.sentences for d in find_date_mentions(s.text)]
+    return [
+        (s.start + d.start, s.start + d.end) for s in result.sentences for d in find_date_mentions(s.text)
+    ]
 
 
 def mentions(result: ArticleResult, text: str) -> list[Mention]:
@@ -75,8 +85,11 @@ def mentions(result: ArticleResult, text: str) -> list[Mention]:
             if kept is None:
                 continue
             start, end = kept
-            if head == "entities" and s.label == TEMPORAL and any(
-                    start < e and b < end and not (start <= b and e <= end) for b, e in dates):
+            if (
+                head == "entities"
+                and s.label == TEMPORAL
+                and any(start < e and b < end and not (start <= b and e <= end) for b, e in dates)
+            ):
                 continue
             out.append(Mention(start, end, s.label, text[start:end], float(s.score), head))
     return out
@@ -94,8 +107,11 @@ def article_events(text: str, result: ArticleResult, **options: Any) -> list[dic
     try:
         date = parse_article_date(result.date)
     except ValueError:
-        logger.warning("article %s: date %r is not YYYY-MM-DD; its event dates resolve without it",
-                       result.id, result.date)
+        logger.warning(
+            "article %s: date %r is not YYYY-MM-DD; its event dates resolve without it",
+            result.id,
+            result.date,
+        )
         date = None
     try:
         records = build_events(text, sentence_views(result), mentions(result, text), date, **options)
@@ -117,7 +133,9 @@ def attach_events(results: Sequence[ArticleResult], articles: Sequence[Article],
 def events_columns(columns: list[str]) -> list[str]:
     """Output columns with ``events`` right after ``sentences`` (at the end when there is no ``sentences``)."""
     if EVENTS_KEY in columns:
-        raise ValueError(f"a head named '{EVENTS_KEY}' clashes with the output key '{EVENTS_KEY}'; rename the head")
+        raise ValueError(
+            f"a head named '{EVENTS_KEY}' clashes with the output key '{EVENTS_KEY}'; rename the head"
+        )
     at = columns.index("sentences") + 1 if "sentences" in columns else len(columns)
     return [*columns[:at], EVENTS_KEY, *columns[at:]]
 

@@ -29,8 +29,9 @@ class ForcedHead(nn.Module):
         return torch.where(pooled[:, :1] > 0, self.on, self.off)
 
 
-def force(tagger, monkeypatch, entities: dict[str, str], roles: dict[str, str],
-          triggers: tuple[str, ...] = TRIGGERS) -> None:
+def force(
+    tagger, monkeypatch, entities: dict[str, str], roles: dict[str, str], triggers: tuple[str, ...] = TRIGGERS
+) -> None:
     """Token heads tag the given words and nothing else; sentences holding a trigger word are Battles."""
     tok = tagger.tokenizer
     token_tags = {}

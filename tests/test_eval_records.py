@@ -20,24 +20,64 @@ from training.eval_records import (
 
 # Fictional notes in ACLED's coder style. Forced: "attacked"/"killed" make a sentence Battles / Armed clash.
 NOTES = [
-    {"id": "n1", "text": "On 3 March 2021, rebels attacked the capital and killed five soldiers.",
-     "labels": {"event_type": ["Battles"], "sub_event_type": ["Armed clash"]},
-     "meta": {"event_date": "2021-03-03", "fatalities": 5, "location": "Capital District", "admin1": "North",
-              "admin2": None, "actor1": "Rebels (Testland)"}},
-    {"id": "n2", "text": "On 4 March 2021, students held a peaceful rally in the city.",
-     "labels": {"event_type": ["Protests"], "sub_event_type": ["Peaceful protest"]},
-     "meta": {"event_date": "2021-03-04", "fatalities": 0, "location": "Lakeside", "actor1": "Protesters (Testland)"}},
-    {"id": "n3", "text": "On 5 March 2021, soldiers attacked the village. Two rebels were killed.",
-     "labels": {"event_type": ["Battles"], "sub_event_type": ["Armed clash"]},
-     "meta": {"event_date": "2021-03-05", "fatalities": 3, "location": "Kalla", "admin1": "West",
-              "actor1": "Military Forces of Testland (2019-)"}},
-    {"id": "n4", "text": "On 6 March 2021, gunmen attacked farmers in the village.",
-     "labels": {"event_type": ["Violence against civilians"], "sub_event_type": ["Attack"]},
-     "meta": {"event_date": "2021-03-07", "fatalities": 0, "location": "Dunes", "admin2": "Village",
-              "actor1": "Unidentified Armed Group (Testland)"}},
+    {
+        "id": "n1",
+        "text": "On 3 March 2021, rebels attacked the capital and killed five soldiers.",
+        "labels": {"event_type": ["Battles"], "sub_event_type": ["Armed clash"]},
+        "meta": {
+            "event_date": "2021-03-03",
+            "fatalities": 5,
+            "location": "Capital District",
+            "admin1": "North",
+            "admin2": None,
+            "actor1": "Rebels (Testland)",
+        },
+    },
+    {
+        "id": "n2",
+        "text": "On 4 March 2021, students held a peaceful rally in the city.",
+        "labels": {"event_type": ["Protests"], "sub_event_type": ["Peaceful protest"]},
+        "meta": {
+            "event_date": "2021-03-04",
+            "fatalities": 0,
+            "location": "Lakeside",
+            "actor1": "Protesters (Testland)",
+        },
+    },
+    {
+        "id": "n3",
+        "text": "On 5 March 2021, soldiers attacked the village. Two rebels were killed.",
+        "labels": {"event_type": ["Battles"], "sub_event_type": ["Armed clash"]},
+        "meta": {
+            "event_date": "2021-03-05",
+            "fatalities": 3,
+            "location": "Kalla",
+            "admin1": "West",
+            "actor1": "Military Forces of Testland (2019-)",
+        },
+    },
+    {
+        "id": "n4",
+        "text": "On 6 March 2021, gunmen attacked farmers in the village.",
+        "labels": {"event_type": ["Violence against civilians"], "sub_event_type": ["Attack"]},
+        "meta": {
+            "event_date": "2021-03-07",
+            "fatalities": 0,
+            "location": "Dunes",
+            "admin2": "Village",
+            "actor1": "Unidentified Armed Group (Testland)",
+        },
+    },
 ]
-ENTITIES = {"rebels": "B-Organisation", "soldiers": "B-Organisation", "gunmen": "B-Organisation",
-            "capital": "B-Location", "village": "B-Location", "city": "B-Location", "students": "B-Organisation"}
+ENTITIES = {
+    "rebels": "B-Organisation",
+    "soldiers": "B-Organisation",
+    "gunmen": "B-Organisation",
+    "capital": "B-Location",
+    "village": "B-Location",
+    "city": "B-Location",
+    "students": "B-Organisation",
+}
 ROLES = {"rebels": "B-S", "soldiers": "B-T", "gunmen": "B-S", "farmers": "B-T"}
 
 
@@ -62,11 +102,22 @@ def test_comparison_rules():
     assert not location_matches(["Al"], ["Al Madid"])  # nor a name shorter than 3 characters
     assert not location_matches([], ["Haifa"]) and not location_matches(["Haifa"], [])
     assert actor_words("Military Forces of Yemen (2016-) Supreme Political Council") == {
-        "military", "yemen", "supreme", "political", "council"}
+        "military",
+        "yemen",
+        "supreme",
+        "political",
+        "council",
+    }
     assert actor_words("Unidentified Armed Group (Syria)") == set()  # nothing left to match: not scored
     assert actor_matches(["Al shabaab militants"], "Al Shabaab")
-    assert not actor_matches(["police"], "Protesters (Kenya)") and not actor_matches(["Kenya"], "Protesters (Kenya)")
-    events = [{"event_type_score": 0.5, "n": 1}, {"event_type_score": 0.9, "n": 2}, {"event_type_score": 0.9, "n": 3}]
+    assert not actor_matches(["police"], "Protesters (Kenya)") and not actor_matches(
+        ["Kenya"], "Protesters (Kenya)"
+    )
+    events = [
+        {"event_type_score": 0.5, "n": 1},
+        {"event_type_score": 0.9, "n": 2},
+        {"event_type_score": 0.9, "n": 3},
+    ]
     assert best_record(events)["n"] == 2 and best_record([]) is None
 
 
@@ -76,15 +127,34 @@ def test_scores_against_the_rows(tagger, notes_file):
     summary, scores = evaluate_records(tagger, load_examples(notes_file))
     assert [s.has_record for s in scores] == [True, False, True, True]
     n1, n2, n3, n4 = scores
-    assert n1.detail["predicted"] == {"event_type": "Battles", "sub_event_type": "Armed clash",
-                                      "date": "2021-03-03", "fatalities": 5, "location": ["capital"],
-                                      "actor1": ["rebels"]}
-    assert (n1.fatalities_exact, n1.date_match, n1.location_match, n1.actor1_match) == (True, True, True, True)
+    assert n1.detail["predicted"] == {
+        "event_type": "Battles",
+        "sub_event_type": "Armed clash",
+        "date": "2021-03-03",
+        "fatalities": 5,
+        "location": ["capital"],
+        "actor1": ["rebels"],
+    }
+    assert (n1.fatalities_exact, n1.date_match, n1.location_match, n1.actor1_match) == (
+        True,
+        True,
+        True,
+        True,
+    )
     assert (n3.fatalities_exact, n3.fatalities_within_1) == (False, True)  # 2 killed vs 3 in the row
-    assert (n3.location_match, n3.actor1_match) == (False, False)  # "village" vs Kalla; rebels (S) vs the army
+    assert (n3.location_match, n3.actor1_match) == (
+        False,
+        False,
+    )  # "village" vs Kalla; rebels (S) vs the army
     assert (n4.event_type, n4.date_match, n4.location_match, n4.actor1_match) == (False, False, True, None)
-    assert summary["counts"] == {"notes": 4, "with_record": 3, "with_location": 3, "with_actor1": 2,
-                                 "with_fatalities": 3, "with_date": 3}
+    assert summary["counts"] == {
+        "notes": 4,
+        "with_record": 3,
+        "with_location": 3,
+        "with_actor1": 2,
+        "with_fatalities": 3,
+        "with_date": 3,
+    }
     m = summary["metrics"]
     assert (m["event_type_accuracy"], m["sub_event_type_accuracy"], m["no_record_rate"]) == (0.5, 0.5, 0.25)
     assert m["event_type_accuracy_given_record"] == 0.6667
@@ -95,8 +165,24 @@ def test_scores_against_the_rows(tagger, notes_file):
 def test_cli_prints_a_table_and_writes_json(tagger, tiny_model, notes_file, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(Tagger, "from_pretrained", classmethod(lambda cls, *a, **k: tagger))
     out, details = tmp_path / "m" / "metrics.json", tmp_path / "details.jsonl"
-    assert main(["records", "--model", str(tiny_model), "--data", str(notes_file), "--limit", "2",
-                 "--out", str(out), "--details", str(details)]) == 0
+    assert (
+        main(
+            [
+                "records",
+                "--model",
+                str(tiny_model),
+                "--data",
+                str(notes_file),
+                "--limit",
+                "2",
+                "--out",
+                str(out),
+                "--details",
+                str(details),
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert f"2 notes from {notes_file}" in printed
     assert "event_type_accuracy                   0.500  2" in printed and "actor1_match" in printed
@@ -104,7 +190,10 @@ def test_cli_prints_a_table_and_writes_json(tagger, tiny_model, notes_file, tmp_
     assert saved["counts"]["notes"] == 2 and saved["metrics"]["no_record_rate"] == 0.5
     assert saved["model"]["sha256"] == tagger.model_info["sha256"]
     rows = [json.loads(line) for line in details.read_text().splitlines()]
-    assert [(r["id"], r["records"], r["matches"]["event_type"]) for r in rows] == [("n1", 1, True), ("n2", 0, False)]
+    assert [(r["id"], r["records"], r["matches"]["event_type"]) for r in rows] == [
+        ("n1", 1, True),
+        ("n2", 0, False),
+    ]
 
 
 def test_cli_errors_exit_2(tiny_model, tmp_path, capsys):
@@ -122,4 +211,6 @@ def test_cli_errors_exit_2(tiny_model, tmp_path, capsys):
 def test_acled_dev_notes_carry_what_the_scores_need(shared_data):
     notes, rejected = acled_notes(shared_data)
     assert len(notes) == 2133 and rejected == 5
-    assert all(n.meta.get("event_date") and "fatalities" in n.meta and n.labels.get("event_type") for n in notes)
+    assert all(
+        n.meta.get("event_date") and "fatalities" in n.meta and n.labels.get("event_type") for n in notes
+    )

@@ -21,8 +21,14 @@ ORIGINAL = (
     "Three rebels were also killed in the capital during the fighting.\n"
     "The president will visit the city next week.\n"
 )
-ENTITIES = {"rebels": "B-Organisation", "capital": "B-Location", "soldiers": "B-Organisation",
-            "police": "B-Organisation", "city": "B-Location", "monday": "B-Temporal"}
+ENTITIES = {
+    "rebels": "B-Organisation",
+    "capital": "B-Location",
+    "soldiers": "B-Organisation",
+    "police": "B-Organisation",
+    "city": "B-Location",
+    "monday": "B-Temporal",
+}
 ROLES = {"rebels": "B-S", "soldiers": "B-T"}
 
 
@@ -36,7 +42,7 @@ def tagger(tiny_model, monkeypatch) -> Tagger:
 def check_offsets(text: str, record: dict) -> None:
     for key in ("actor1", "actor2", "location", "evidence"):
         for item in record[key]:
-            assert text[item["start"]:item["end"]] == item["text"], (key, item)
+            assert text[item["start"] : item["end"]] == item["text"], (key, item)
 
 
 def test_two_battle_sentences_in_one_place_make_one_record(tagger):
@@ -52,7 +58,8 @@ def test_two_battle_sentences_in_one_place_make_one_record(tagger):
     assert [p["text"] for p in record["location"]] == ["capital"]
     assert [e["text"] for e in record["evidence"]] == [
         "Rebels attacked the\ncapital on Monday and killed five soldiers, \u201cpolice\u201d said.",
-        "Three rebels were also killed in the capital during the fighting."]
+        "Three rebels were also killed in the capital during the fighting.",
+    ]
     check_offsets(ORIGINAL, record)
     assert res.to_dict(4)["events"][0]["fatalities"] == 8
 
@@ -76,11 +83,15 @@ def test_sentences_without_event_labels_make_no_record(tiny_model, monkeypatch):
 
 
 def test_separate_places_make_separate_records_in_text_order(tagger):
-    text = ("date 2021-03-04\nRebels attacked the capital on Monday and killed five soldiers.\n"
-            "In a separate incident, police killed two rebels in the city on Tuesday.\n")
+    text = (
+        "date 2021-03-04\nRebels attacked the capital on Monday and killed five soldiers.\n"
+        "In a separate incident, police killed two rebels in the city on Tuesday.\n"
+    )
     [res] = tagger([text])
     assert [(r["date"], [p["text"] for p in r["location"]], r["fatalities"]) for r in res.events] == [
-        ("2021-03-01", ["capital"], 5), ("2021-03-02", ["city"], 2)]
+        ("2021-03-01", ["capital"], 5),
+        ("2021-03-02", ["city"], 2),
+    ]
     for record in res.events:
         check_offsets(text, record)
 
@@ -91,7 +102,9 @@ def test_a_model_without_event_heads_gives_no_records(tiny_encoder, tmp_path, mo
     from inference import ConflictEventsModel
 
     heads = [{"name": "entities", "kind": "token", "labels": ["Organisation", "Location", "Temporal"]}]
-    ConflictEventsModel.from_encoder(str(tiny_encoder), heads, max_length=64, stride=16).save_pretrained(tmp_path)
+    ConflictEventsModel.from_encoder(str(tiny_encoder), heads, max_length=64, stride=16).save_pretrained(
+        tmp_path
+    )
     AutoTokenizer.from_pretrained(tiny_encoder).save_pretrained(tmp_path)
     t = Tagger.from_pretrained(tmp_path, device="cpu")
     force(t, monkeypatch, {"rebels": "B-Organisation", "capital": "B-Location"}, {})
@@ -106,18 +119,45 @@ def test_mentions_are_trimmed_and_function_word_spans_dropped():
     assert clean_mention(text, 4, 20) == (5, 19)  # the quotes go
     assert clean_mention(text, 8, 19) == (9, 19)  # "-government" -> "government"
     assert clean_mention(text, len(text) - 2, len(text)) is None
-    res = ArticleResult(id="x", date=None, labels={}, sentences=[], model={}, spans={
-        "entities": [SpanResult(0, 3, "Location", "the", 0.9), SpanResult(8, 19, "Organisation", "-government", 0.8)],
-        "roles": [SpanResult(4, 27, "S", text[4:27], 0.7)], "other": [SpanResult(0, 3, "X", "the", 0.9)]})
+    res = ArticleResult(
+        id="x",
+        date=None,
+        labels={},
+        sentences=[],
+        model={},
+        spans={
+            "entities": [
+                SpanResult(0, 3, "Location", "the", 0.9),
+                SpanResult(8, 19, "Organisation", "-government", 0.8),
+            ],
+            "roles": [SpanResult(4, 27, "S", text[4:27], 0.7)],
+            "other": [SpanResult(0, 3, "X", "the", 0.9)],
+        },
+    )
     got = [(m.head, m.label, m.text, m.start) for m in mentions(res, text)]
-    assert got == [("entities", "Organisation", "government", 9), ("roles", "S", "pro-government\u201d forces", 5)]
+    assert got == [
+        ("entities", "Organisation", "government", 9),
+        ("roles", "S", "pro-government\u201d forces", 5),
+    ]
 
 
 def test_output_records_put_events_after_sentences_with_rounded_scores():
-    event = {"event_type": "Battles", "event_type_score": 0.123456, "sub_event_type": None,
-             "sub_event_type_score": None, "actor1": [{"text": "a", "start": 0, "end": 1}]}
-    res = ArticleResult(id="x", date=None, spans={}, labels={"event_type": [LabelScore("Battles", 0.9)]},
-                        sentences=[SentenceResult(0, 1, "a", {})], model={}, events=[event])
+    event = {
+        "event_type": "Battles",
+        "event_type_score": 0.123456,
+        "sub_event_type": None,
+        "sub_event_type_score": None,
+        "actor1": [{"text": "a", "start": 0, "end": 1}],
+    }
+    res = ArticleResult(
+        id="x",
+        date=None,
+        spans={},
+        labels={"event_type": [LabelScore("Battles", 0.9)]},
+        sentences=[SentenceResult(0, 1, "a", {})],
+        model={},
+        events=[event],
+    )
     record = with_events({"id": "x", "event_type": [], "sentences": [], "date": None, "model": {}}, res, 4)
     assert list(record) == ["id", "event_type", "sentences", "events", "date", "model"]
     assert record["events"][0]["event_type_score"] == 0.1235
@@ -131,8 +171,12 @@ def test_output_records_put_events_after_sentences_with_rounded_scores():
 def test_conflict_tag_writes_events_in_every_format(tagger, tiny_model, tmp_path, monkeypatch):
     monkeypatch.setattr(Tagger, "from_pretrained", classmethod(lambda cls, *a, **k: tagger))
     src = tmp_path / "in.jsonl"
-    src.write_text(json.dumps({"id": "a1", "text": ORIGINAL}) + "\n"
-                   + json.dumps({"id": "a2", "text": "The president visited the city."}) + "\n")
+    src.write_text(
+        json.dumps({"id": "a1", "text": ORIGINAL})
+        + "\n"
+        + json.dumps({"id": "a2", "text": "The president visited the city."})
+        + "\n"
+    )
     for fmt in ("jsonl", "csv"):
         out = tmp_path / f"out.{fmt}"
         assert tag_main([str(src), "--model", str(tiny_model), "-o", str(out), "-q"]) == 0
@@ -149,11 +193,21 @@ def test_conflict_tag_writes_events_in_every_format(tagger, tiny_model, tmp_path
 
 def test_temporal_fragments_of_a_date_give_way_to_the_whole_date():
     text = "On 9 May 2020, rebels clashed with troops on Monday in the capital."
-    spans = [SpanResult(3, 4, "Temporal", "9", 0.9), SpanResult(9, 13, "Temporal", "2020", 0.9),
-             SpanResult(42, 51, "Temporal", "on Monday", 0.9), SpanResult(15, 21, "Organisation", "rebels", 0.9)]
+    spans = [
+        SpanResult(3, 4, "Temporal", "9", 0.9),
+        SpanResult(9, 13, "Temporal", "2020", 0.9),
+        SpanResult(42, 51, "Temporal", "on Monday", 0.9),
+        SpanResult(15, 21, "Organisation", "rebels", 0.9),
+    ]
     sentence = SentenceResult(0, len(text), text, {"event_type": [LabelScore("Battles", 0.9)]})
-    res = ArticleResult(id="x", date="2020-05-12", spans={"entities": spans}, labels={"event_type": []},
-                        sentences=[sentence], model={})
+    res = ArticleResult(
+        id="x",
+        date="2020-05-12",
+        spans={"entities": spans},
+        labels={"event_type": []},
+        sentences=[sentence],
+        model={},
+    )
     assert [m.text for m in mentions(res, text)] == ["on Monday", "rebels"]  # covers the finder's "Monday"
     [record] = article_events(text, res)
     assert (record["date"], record["date_mention"]) == ("2020-05-09", "9 May 2020")

@@ -48,16 +48,25 @@ def demo_inputs(folders: list[Path]) -> list[Path]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m training.demo", description=__doc__.split("\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data-root", type=Path, default=SHARED / "data", help="the shared datasets (default: %(default)s)")
+    p = argparse.ArgumentParser(
+        prog="python -m training.demo",
+        description=__doc__.split("\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--data-root", type=Path, default=SHARED / "data", help="the shared datasets (default: %(default)s)"
+    )
     p.add_argument("--config", type=Path, default=PROJECT_ROOT / "configs" / "demo.yaml")
     p.add_argument("--model-dir", type=Path, default=PROJECT_ROOT / "models" / "demo")
     p.add_argument("--tiny-config", type=Path, default=PROJECT_ROOT / "configs" / "tiny.yaml")
     p.add_argument("--tiny-model-dir", type=Path, default=PROJECT_ROOT / "models" / "demo-tiny")
-    p.add_argument("--articles", type=Path, nargs="+",
-                   default=[PROJECT_ROOT / "examples" / "articles", SHARED / "examples"],
-                   help="folders of .txt articles to label (missing ones are skipped)")
+    p.add_argument(
+        "--articles",
+        type=Path,
+        nargs="+",
+        default=[PROJECT_ROOT / "examples" / "articles", SHARED / "examples"],
+        help="folders of .txt articles to label (missing ones are skipped)",
+    )
     p.add_argument("--out", type=Path, default=PROJECT_ROOT / "runs" / "demo", help="where labels.jsonl goes")
     p.add_argument("--retrain", action="store_true", help="train again even if the model exists")
     return p
@@ -69,9 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.data_root.is_dir():
         config, model_dir, data_root = args.config, args.model_dir, args.data_root
     else:
-        print(f"demo: the shared data is not at {args.data_root} (pass --data-root PATH): training the TINY model "
-              f"({args.tiny_config.name}: a random 2-layer encoder on the project's 40 fictional sample reports) "
-              "instead. Its labels and events are MEANINGLESS; they only show the pipeline end to end.")
+        print(
+            f"demo: the shared data is not at {args.data_root} (pass --data-root PATH): training the TINY model "
+            f"({args.tiny_config.name}: a random 2-layer encoder on the project's 40 fictional sample reports) "
+            "instead. Its labels and events are MEANINGLESS; they only show the pipeline end to end."
+        )
         config, model_dir, data_root = args.tiny_config, args.tiny_model_dir, None
     if args.retrain or not model_ready(model_dir):
         print(f"demo: training {config.name} into {model_dir} ...", flush=True)

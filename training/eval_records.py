@@ -35,14 +35,22 @@ from training.data.canonical import DataError, Example, load_examples
 
 logger = logging.getLogger("conflict-eval")
 
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a an the of in on at to by for from with and or as unidentified unknown armed group groups forces force
-""".split())
+""".split()
+)
 METRICS = (  # name, denominator
-    ("event_type_accuracy", "notes"), ("sub_event_type_accuracy", "notes"), ("no_record_rate", "notes"),
-    ("event_type_accuracy_given_record", "with_record"), ("sub_event_type_accuracy_given_record", "with_record"),
-    ("fatalities_exact", "with_record"), ("fatalities_within_1", "with_record"), ("date_match", "with_record"),
-    ("location_match", "with_location"), ("actor1_match", "with_actor1"),
+    ("event_type_accuracy", "notes"),
+    ("sub_event_type_accuracy", "notes"),
+    ("no_record_rate", "notes"),
+    ("event_type_accuracy_given_record", "with_record"),
+    ("sub_event_type_accuracy_given_record", "with_record"),
+    ("fatalities_exact", "with_record"),
+    ("fatalities_within_1", "with_record"),
+    ("date_match", "with_record"),
+    ("location_match", "with_location"),
+    ("actor1_match", "with_actor1"),
 )
 
 
@@ -113,17 +121,30 @@ def score_note(example: Example, events: list[dict[str, Any]]) -> NoteScore:
     meta = example.meta or {}
     gold_type, gold_sub = _first(example.labels, "event_type"), _first(example.labels, "sub_event_type")
     record = best_record(events)
-    detail: dict[str, Any] = {"id": example.id, "gold": {
-        "event_type": gold_type, "sub_event_type": gold_sub, "date": meta.get("event_date"),
-        "fatalities": meta.get("fatalities"), "location": [meta.get(k) for k in ("location", "admin2", "admin1")],
-        "actor1": meta.get("actor1")}, "records": len(events)}
+    detail: dict[str, Any] = {
+        "id": example.id,
+        "gold": {
+            "event_type": gold_type,
+            "sub_event_type": gold_sub,
+            "date": meta.get("event_date"),
+            "fatalities": meta.get("fatalities"),
+            "location": [meta.get(k) for k in ("location", "admin2", "admin1")],
+            "actor1": meta.get("actor1"),
+        },
+        "records": len(events),
+    }
     if record is None:
         return NoteScore(example.id, False, False, False, detail=detail)
     detail["predicted"] = {k: record.get(k) for k in ("event_type", "sub_event_type", "date", "fatalities")}
     detail["predicted"]["location"] = [p["text"] for p in record.get("location", [])]
     detail["predicted"]["actor1"] = [a["text"] for a in record.get("actor1", [])]
-    out = NoteScore(example.id, True, record["event_type"] == gold_type,
-                    gold_sub is not None and record.get("sub_event_type") == gold_sub, detail=detail)
+    out = NoteScore(
+        example.id,
+        True,
+        record["event_type"] == gold_type,
+        gold_sub is not None and record.get("sub_event_type") == gold_sub,
+        detail=detail,
+    )
     gold_dead = meta.get("fatalities")
     if isinstance(gold_dead, int) and not isinstance(gold_dead, bool):
         predicted = record.get("fatalities") or 0
@@ -149,9 +170,14 @@ def summarize(scores: list[NoteScore]) -> dict[str, Any]:
     def scored(name: str) -> list[bool]:
         return [getattr(s, name) for s in with_record if getattr(s, name) is not None]
 
-    counts = {"notes": len(scores), "with_record": len(with_record),
-              "with_location": len(scored("location_match")), "with_actor1": len(scored("actor1_match")),
-              "with_fatalities": len(scored("fatalities_exact")), "with_date": len(scored("date_match"))}
+    counts = {
+        "notes": len(scores),
+        "with_record": len(with_record),
+        "with_location": len(scored("location_match")),
+        "with_actor1": len(scored("actor1_match")),
+        "with_fatalities": len(scored("fatalities_exact")),
+        "with_date": len(scored("date_match")),
+    }
     metrics = {
         "event_type_accuracy": rate([s.event_type for s in scores]),
         "sub_event_type_accuracy": rate([s.sub_event_type for s in scores]),
@@ -167,11 +193,15 @@ def summarize(scores: list[NoteScore]) -> dict[str, Any]:
     return {"metrics": metrics, "counts": counts}
 
 
-def evaluate_records(tagger, examples: list[Example], *, batch_size: int = 32) -> tuple[dict[str, Any], list[NoteScore]]:
+def evaluate_records(
+    tagger, examples: list[Example], *, batch_size: int = 32
+) -> tuple[dict[str, Any], list[NoteScore]]:
     """Tag every note (dated by ``meta.event_date``), score its best record; returns (summary, per-note scores)."""
     articles = [{"id": e.id, "text": e.text, "date": (e.meta or {}).get("event_date")} for e in examples]
-    scores = [score_note(example, result.events)
-              for example, result in zip(examples, tagger.iter_tag(articles, batch_size))]
+    scores = [
+        score_note(example, result.events)
+        for example, result in zip(examples, tagger.iter_tag(articles, batch_size))
+    ]
     return summarize(scores), scores
 
 
@@ -183,16 +213,23 @@ def acled_notes(root: str | Path, split: str = "dev") -> tuple[list[Example], in
 
     conversion = get_converter("acled")(root, skip_bad=True)
     if split not in conversion.splits:
-        raise DataError(f"the acled converter has no '{split}' split (it has {sorted(conversion.splits)})",
-                        file=str(root))
+        raise DataError(
+            f"the acled converter has no '{split}' split (it has {sorted(conversion.splits)})", file=str(root)
+        )
     return conversion.splits[split], len(conversion.rejects)
 
 
 def format_table(summary: dict[str, Any]) -> str:
     """The metrics as an aligned text table with each rate's denominator."""
     counts = summary["counts"]
-    rows = [(name, "-" if summary["metrics"][name] is None else f"{summary['metrics'][name]:.3f}",
-             str(counts[denominator])) for name, denominator in METRICS]
+    rows = [
+        (
+            name,
+            "-" if summary["metrics"][name] is None else f"{summary['metrics'][name]:.3f}",
+            str(counts[denominator]),
+        )
+        for name, denominator in METRICS
+    ]
     width = max(len(r[0]) for r in rows)
     lines = [f"{'metric'.ljust(width)}  value  n", f"{'-' * width}  -----  -----"]
     lines += [f"{name.ljust(width)}  {value.rjust(5)}  {n}" for name, value, n in rows]
@@ -202,13 +239,19 @@ def format_table(summary: dict[str, Any]) -> str:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="conflict-eval", description="Evaluate a trained conflict-events model.")
     sub = p.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("records", help="event records vs ACLED rows (coder notes as articles)",
-                       description=__doc__.split("\n\n")[0] + ". See the module docstring for the metrics.")
+    r = sub.add_parser(
+        "records",
+        help="event records vs ACLED rows (coder notes as articles)",
+        description=__doc__.split("\n\n")[0] + ". See the module docstring for the metrics.",
+    )
     r.add_argument("--model", required=True, help="model folder written by training")
     src = r.add_mutually_exclusive_group(required=True)
     src.add_argument("--root", help="raw datasets folder (e.g. ../shared/data): the acled converter's split")
-    src.add_argument("--data", help="canonical JSONL of ACLED-like notes (labels event_type/sub_event_type, "
-                                    "meta event_date, fatalities, location, admin1, admin2, actor1)")
+    src.add_argument(
+        "--data",
+        help="canonical JSONL of ACLED-like notes (labels event_type/sub_event_type, "
+        "meta event_date, fatalities, location, admin1, admin2, actor1)",
+    )
     r.add_argument("--split", default="dev", help="acled split with --root (default: dev)")
     r.add_argument("--limit", type=int, help="score only the first N notes")
     r.add_argument("--out", help="write the metrics (and counts) as JSON here")
@@ -228,9 +271,18 @@ def _load_notes(args) -> tuple[list[Example], str]:
 
 def _iter_detail_lines(scores: list[NoteScore]) -> Iterator[str]:
     for s in scores:
-        matches = {k: getattr(s, k) for k in ("event_type", "sub_event_type", "fatalities_exact",
-                                              "fatalities_within_1", "date_match", "location_match",
-                                              "actor1_match")}
+        matches = {
+            k: getattr(s, k)
+            for k in (
+                "event_type",
+                "sub_event_type",
+                "fatalities_exact",
+                "fatalities_within_1",
+                "date_match",
+                "location_match",
+                "actor1_match",
+            )
+        }
         yield json.dumps({**s.detail, "matches": matches}, ensure_ascii=False, sort_keys=True) + "\n"
 
 
@@ -246,7 +298,7 @@ def run_records(args) -> int:
     except (DataError, FileNotFoundError, ModelLoadError, ValueError) as e:
         print(f"conflict-eval: error: {e}", file=sys.stderr)
         return 2
-    notes = notes[:args.limit] if args.limit else notes
+    notes = notes[: args.limit] if args.limit else notes
     t0 = time.perf_counter()
     summary, scores = evaluate_records(tagger, notes, batch_size=args.batch_size)
     elapsed = time.perf_counter() - t0
