@@ -10,5 +10,15 @@ from inference.tagger import ModelLoadError, Tagger
 AutoConfig.register(ConflictEventsConfig.model_type, ConflictEventsConfig, exist_ok=True)
 AutoModel.register(ConflictEventsConfig, ConflictEventsModel, exist_ok=True)
 
-__all__ = ["Article", "ArticleResult", "ConflictEventsConfig", "ConflictEventsModel", "HeadSpec", "LabelScore",
-           "ModelLoadError", "SentenceResult", "SpanResult", "Tagger"]
+__all__ = [
+    "Article",
+    "ArticleResult",
+    "ConflictEventsConfig",
+    "ConflictEventsModel",
+    "HeadSpec",
+    "LabelScore",
+    "ModelLoadError",
+    "SentenceResult",
+    "SpanResult",
+    "Tagger",
+]

@@ -46,9 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="conflict-tag",
         description="Label articles (entities, actor roles, event types) with a trained conflict-events model.",
         epilog="Exit status: 0 all records tagged, 1 some records failed (see OUT.errors.jsonl), "
-               "2 usage, input or model errors.")
-    p.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="JSONL, CSV, Parquet or .txt files, or folders of them (optionally .gz)")
+        "2 usage, input or model errors.",
+    )
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="JSONL, CSV, Parquet or .txt files, or folders of them (optionally .gz)",
+    )
     p.add_argument("--model", required=True, help="model folder written by training (save_pretrained)")
     p.add_argument("-o", "--output", required=True, help="output file")
     p.add_argument("--format", choices=FORMATS, help="output format (default: from OUT's suffix, else jsonl)")
@@ -57,14 +62,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date-field", default="date", help="field/column with the article date (default: date)")
     p.add_argument("--all-scores", action="store_true", help="also write every label's probability")
     p.add_argument("--batch-size", type=int, default=32, help="token windows per forward pass (default: 32)")
-    p.add_argument("--chunk-size", type=int, default=256,
-                   help="input records per written batch; also the unit of --resume (default: 256)")
+    p.add_argument(
+        "--chunk-size",
+        type=int,
+        default=256,
+        help="input records per written batch; also the unit of --resume (default: 256)",
+    )
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:N")
-    p.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"],
-                   help="weights dtype; auto: float32 weights, bfloat16 autocast on CUDA")
+    p.add_argument(
+        "--dtype",
+        default="auto",
+        choices=["auto", "float32", "bfloat16", "float16"],
+        help="weights dtype; auto: float32 weights, bfloat16 autocast on CUDA",
+    )
     p.add_argument("--max-length", type=int, help="tokens per window (default: the model's)")
     p.add_argument("--quantize", choices=["int8"], help="dynamic int8 Linear layers (CPU)")
-    p.add_argument("--resume", action="store_true", help="continue an interrupted run writing to the same OUT")
+    p.add_argument(
+        "--resume", action="store_true", help="continue an interrupted run writing to the same OUT"
+    )
     p.add_argument("--overwrite", action="store_true", help="replace an existing OUT (and its sidecar files)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("-v", "--verbose", action="store_true", help="log more")
@@ -100,8 +115,9 @@ def _load_tagger(args: argparse.Namespace) -> Tagger:
     hf_logging.disable_progress_bar()  # our own bar is the one that matters
     dtype = None if args.dtype == "auto" else args.dtype
     try:
-        return Tagger.from_pretrained(args.model, device=args.device, dtype=dtype, quantize=args.quantize,
-                                      max_length=args.max_length)
+        return Tagger.from_pretrained(
+            args.model, device=args.device, dtype=dtype, quantize=args.quantize, max_length=args.max_length
+        )
     except ValueError as e:
         raise UsageError(str(e)) from e
 
@@ -160,16 +176,22 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress.load(progress_path)
     leftovers = [p for p in (out, errors_path, getattr(sink, "parts", None)) if p is not None and p.exists()]
     if args.resume and progress is None and leftovers:
-        raise ResumeError(f"no progress record {progress_path}, so what {out} holds is unknown: "
-                          "start again with --overwrite")
+        raise ResumeError(
+            f"no progress record {progress_path}, so what {out} holds is unknown: "
+            "start again with --overwrite"
+        )
     if args.resume and progress is not None and progress.fingerprint != fingerprint:
         changed = sorted(k for k in fingerprint if progress.fingerprint.get(k) != fingerprint.get(k))
-        raise ResumeError(f"cannot resume {out}: {', '.join(changed)} changed since the interrupted run "
-                          "(inputs must be the same files, unchanged): start again with --overwrite")
+        raise ResumeError(
+            f"cannot resume {out}: {', '.join(changed)} changed since the interrupted run "
+            "(inputs must be the same files, unchanged): start again with --overwrite"
+        )
     if not args.resume:
         if (leftovers or progress is not None) and not args.overwrite:
-            raise UsageError(f"{out} or its sidecar files exist: pass --resume to continue that run or --overwrite "
-                             "to replace it")
+            raise UsageError(
+                f"{out} or its sidecar files exist: pass --resume to continue that run or --overwrite "
+                "to replace it"
+            )
         sink.remove()
         errors.remove()
         progress = None
@@ -199,7 +221,9 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - t0
     rate = (progress.tagged - done_before) / elapsed if elapsed > 0 else 0.0
     failed = f", {progress.failed} failed (see {errors_path})" if progress.failed else ", 0 failed"
-    print(f"{progress.tagged} articles tagged{failed} -> {out} ({elapsed:.1f} s, {rate:.1f} articles/s this run)")
+    print(
+        f"{progress.tagged} articles tagged{failed} -> {out} ({elapsed:.1f} s, {rate:.1f} articles/s this run)"
+    )
     return EXIT_FAILED_RECORDS if progress.failed else EXIT_OK
 
 
@@ -212,12 +236,20 @@ def _tag_stream(args, tagger, heads, files, fields, sink, errors, progress, prog
     for _ in range(progress.consumed):  # already settled: only their ids matter (duplicate detection)
         rec = next(records, None)
         if rec is None:
-            raise ResumeError("the inputs hold fewer records than the progress record says were read: "
-                              "start again with --overwrite")
+            raise ResumeError(
+                "the inputs hold fewer records than the progress record says were read: "
+                "start again with --overwrite"
+            )
         if rec.error is None:
             seen.add(rec.id)
-    bar = tqdm(unit="article", desc="tagging", disable=True if args.quiet else None, initial=progress.consumed,
-               dynamic_ncols=True, mininterval=1.0)
+    bar = tqdm(
+        unit="article",
+        desc="tagging",
+        disable=True if args.quiet else None,
+        initial=progress.consumed,
+        dynamic_ncols=True,
+        mininterval=1.0,
+    )
     try:
         for chunk in _chunks(records, args.chunk_size):
             todo, rejected = [], []
@@ -225,14 +257,18 @@ def _tag_stream(args, tagger, heads, files, fields, sink, errors, progress, prog
                 if rec.error is not None:
                     rejected.append((rec, rec.error))
                 elif rec.id in seen:
-                    rejected.append((rec, f"duplicate id {rec.id!r}: an earlier record has it; this one is skipped"))
+                    rejected.append(
+                        (rec, f"duplicate id {rec.id!r}: an earlier record has it; this one is skipped")
+                    )
                 else:
                     seen.add(rec.id)
                     todo.append(rec)
             results, failed = _tag(tagger, todo, args) if todo else ([], [])
             rejected.extend(failed)
             sink.append([with_events(output_record(r, heads), r, SCORE_DIGITS) for r in results])
-            errors.append([{"location": rec.location, "id": rec.id, "reason": reason} for rec, reason in rejected])
+            errors.append(
+                [{"location": rec.location, "id": rec.id, "reason": reason} for rec, reason in rejected]
+            )
             progress.consumed += len(chunk)
             progress.tagged += len(results)
             progress.failed += len(rejected)
@@ -245,8 +281,9 @@ def _tag_stream(args, tagger, heads, files, fields, sink, errors, progress, prog
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         return run(args)
     except (UsageError, InputError, ModelLoadError, ResumeError) as e:

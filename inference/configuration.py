@@ -53,9 +53,13 @@ class HeadSpec:
             if self.problem_type is None:
                 self.problem_type = MULTI_CLASS
             if self.problem_type not in (MULTI_CLASS, MULTI_LABEL):
-                raise ValueError(f"{where}: problem_type must be multi_class or multi_label, got {self.problem_type!r}")
+                raise ValueError(
+                    f"{where}: problem_type must be multi_class or multi_label, got {self.problem_type!r}"
+                )
             if self.problem_type == MULTI_CLASS and len(self.labels) < 2:
-                raise ValueError(f"{where}: a multi_class head needs at least two labels (add a 'none' label)")
+                raise ValueError(
+                    f"{where}: a multi_class head needs at least two labels (add a 'none' label)"
+                )
         for fld in ("descriptions", "thresholds", "parent_map"):
             unknown = sorted(set(getattr(self, fld)) - set(self.labels))
             if unknown:
@@ -119,13 +123,19 @@ class ConflictEventsConfig(PreTrainedConfig):
             if h.parent:
                 parent = by_name.get(h.parent)
                 if parent is None or parent.kind != SEQUENCE:
-                    raise ValueError(f"head '{h.name}': parent '{h.parent}' is not a sequence head of this model")
+                    raise ValueError(
+                        f"head '{h.name}': parent '{h.parent}' is not a sequence head of this model"
+                    )
                 bad = sorted({p for p in h.parent_map.values() if p not in parent.labels})
                 if bad:
-                    raise ValueError(f"head '{h.name}': parent_map points at labels not in '{h.parent}': {bad}")
+                    raise ValueError(
+                        f"head '{h.name}': parent_map points at labels not in '{h.parent}': {bad}"
+                    )
         self.heads = [h.to_dict() for h in specs]
         if self.stride >= self.max_length - 2:
-            raise ValueError(f"stride ({self.stride}) must be smaller than max_length - 2 ({self.max_length - 2})")
+            raise ValueError(
+                f"stride ({self.stride}) must be smaller than max_length - 2 ({self.max_length - 2})"
+            )
 
     @property
     def head_specs(self) -> list[HeadSpec]:

@@ -16,7 +16,9 @@ from torch import nn
 
 
 class DescriptionHead(nn.Module):
-    def __init__(self, hidden_size: int, num_labels: int, *, init_scale: float = 20.0, init_bias: float = 0.0):
+    def __init__(
+        self, hidden_size: int, num_labels: int, *, init_scale: float = 20.0, init_bias: float = 0.0
+    ):
         super().__init__()
         self.label_vectors = nn.Parameter(torch.randn(num_labels, hidden_size) * 0.02)
         self.logit_scale = nn.Parameter(torch.tensor(math.log(init_scale)))

@@ -24,7 +24,9 @@ class SequencePrediction:
     scores: dict[str, float]
 
 
-def head_probabilities(config: ConflictEventsConfig, logits: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
+def head_probabilities(
+    config: ConflictEventsConfig, logits: dict[str, torch.Tensor]
+) -> dict[str, np.ndarray]:
     """Softmax / sigmoid per sequence head, then the parent-child joint adjustment for multi_class pairs."""
     specs = {s.name: s for s in config.head_specs if s.kind == "sequence" and s.name in logits}
     probs: dict[str, np.ndarray] = {}
@@ -59,7 +61,9 @@ def _order(specs: list[HeadSpec]) -> list[HeadSpec]:
     return done
 
 
-def decode_sequence_heads(config: ConflictEventsConfig, logits: dict[str, torch.Tensor]) -> dict[str, list[SequencePrediction]]:
+def decode_sequence_heads(
+    config: ConflictEventsConfig, logits: dict[str, torch.Tensor]
+) -> dict[str, list[SequencePrediction]]:
     """Labels per head per example: argmax for multi_class, per-label thresholds for multi_label."""
     probs = head_probabilities(config, logits)
     specs = _order([s for s in config.head_specs if s.name in probs])
@@ -76,8 +80,11 @@ def decode_sequence_heads(config: ConflictEventsConfig, logits: dict[str, torch.
                 masked = np.where(allowed, row, -1.0)
                 labels = [spec.labels[int(masked.argmax())]]
             else:
-                keep = [j for j in np.argsort(-row, kind="stable")
-                        if allowed[j] and row[j] >= spec.threshold(spec.labels[j])]
+                keep = [
+                    j
+                    for j in np.argsort(-row, kind="stable")
+                    if allowed[j] and row[j] >= spec.threshold(spec.labels[j])
+                ]
                 labels = [spec.labels[j] for j in keep]
             preds.append(SequencePrediction(labels=labels, scores=scores))
         out[spec.name] = preds

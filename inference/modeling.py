@@ -34,7 +34,9 @@ class ConflictEventsOutput(ModelOutput):
     pooled: torch.Tensor | None = None
 
 
-def mean_pool(hidden: torch.Tensor, mask: torch.Tensor, window_example: torch.Tensor, num_examples: int) -> torch.Tensor:
+def mean_pool(
+    hidden: torch.Tensor, mask: torch.Tensor, window_example: torch.Tensor, num_examples: int
+) -> torch.Tensor:
     """Average token vectors per example over all of its windows ([W, T, H] -> [B, H])."""
     mask = mask.to(hidden.dtype).unsqueeze(-1)
     sums = torch.zeros(num_examples, hidden.size(-1), dtype=hidden.dtype, device=hidden.device)
@@ -57,7 +59,9 @@ class ConflictEventsModel(PreTrainedModel):
             encoder_config = AutoConfig.for_model(**encoder_config)
         self.encoder = AutoModel.from_config(encoder_config)
         if getattr(self.encoder, "pooler", None) is not None:
-            self.encoder.pooler = None  # unused: heads pool themselves; keeping it would leave DDP unused params
+            self.encoder.pooler = (
+                None  # unused: heads pool themselves; keeping it would leave DDP unused params
+            )
         hidden = encoder_config.hidden_size
         self.dropout = nn.Dropout(config.classifier_dropout)
         self.token_heads = nn.ModuleDict()
@@ -67,7 +71,9 @@ class ConflictEventsModel(PreTrainedModel):
                 self.token_heads[spec.name] = nn.Linear(hidden, spec.num_outputs)
             else:
                 init_bias = -5.0 if spec.problem_type == MULTI_LABEL else 0.0
-                self.sequence_heads[spec.name] = DescriptionHead(hidden, spec.num_outputs, init_bias=init_bias)
+                self.sequence_heads[spec.name] = DescriptionHead(
+                    hidden, spec.num_outputs, init_bias=init_bias
+                )
         self.post_init()
 
     def _init_weights(self, module: nn.Module) -> None:
@@ -77,18 +83,22 @@ class ConflictEventsModel(PreTrainedModel):
 
     # ---- construction ------------------------------------------------------------------------------------
     @classmethod
-    def from_encoder(cls, encoder: str, heads: list[HeadSpec | dict], *, tokenizer=None,
-                     **config_kwargs) -> ConflictEventsModel:
+    def from_encoder(
+        cls, encoder: str, heads: list[HeadSpec | dict], *, tokenizer=None, **config_kwargs
+    ) -> ConflictEventsModel:
         """A new model on a pretrained encoder (local folder or hub id) with label vectors from descriptions."""
         base = AutoModel.from_pretrained(encoder)
         heads = [h.to_dict() if isinstance(h, HeadSpec) else h for h in heads]
-        config = ConflictEventsConfig(encoder=base.config.to_dict(), heads=heads, encoder_name=str(encoder),
-                                      **config_kwargs)
+        config = ConflictEventsConfig(
+            encoder=base.config.to_dict(), heads=heads, encoder_name=str(encoder), **config_kwargs
+        )
         model = cls(config)
         missing, unexpected = model.encoder.load_state_dict(base.state_dict(), strict=False)
         unexpected = [k for k in unexpected if not k.startswith("pooler.")]
         if missing or unexpected:
-            raise RuntimeError(f"encoder weights from {encoder} do not fit: missing {missing}, unexpected {unexpected}")
+            raise RuntimeError(
+                f"encoder weights from {encoder} do not fit: missing {missing}, unexpected {unexpected}"
+            )
         tokenizer = tokenizer if tokenizer is not None else AutoTokenizer.from_pretrained(encoder)
         model.init_label_vectors(tokenizer)
         return model
@@ -100,9 +110,15 @@ class ConflictEventsModel(PreTrainedModel):
         self.eval()
         out = []
         for i in range(0, len(texts), batch_size):
-            windows = tokenize_windows(tokenizer, texts[i:i + batch_size], max_length=self.config.max_length,
-                                       stride=self.config.stride)
-            batch = {k: v.to(self.device) for k, v in collate_windows(windows, tokenizer.pad_token_id).items()}
+            windows = tokenize_windows(
+                tokenizer,
+                texts[i : i + batch_size],
+                max_length=self.config.max_length,
+                stride=self.config.stride,
+            )
+            batch = {
+                k: v.to(self.device) for k, v in collate_windows(windows, tokenizer.pad_token_id).items()
+            }
             out.append(self(**batch).pooled)
         self.train(was_training)
         return torch.cat(out).float()
@@ -117,9 +133,16 @@ class ConflictEventsModel(PreTrainedModel):
             self.sequence_heads[spec.name].set_label_vectors(self.embed_texts(texts, tokenizer), anchored)
 
     # ---- forward -----------------------------------------------------------------------------------------
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None = None,
-                window_example: torch.Tensor | None = None, pool_mask: torch.Tensor | None = None,
-                labels: dict[str, torch.Tensor] | None = None, **unused) -> ConflictEventsOutput:
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        token_type_ids: torch.Tensor | None = None,
+        window_example: torch.Tensor | None = None,
+        pool_mask: torch.Tensor | None = None,
+        labels: dict[str, torch.Tensor] | None = None,
+        **unused,
+    ) -> ConflictEventsOutput:
         """Windows [W, T] in; ``window_example`` [W] says which example each window belongs to (default: its own).
 
         ``labels[head]``: token heads [W, T] BIO ids (-100 = ignore); multi_class [B] ids (-100 = unknown);
@@ -132,7 +155,9 @@ class ConflictEventsModel(PreTrainedModel):
         if window_example is None:
             window_example = torch.arange(input_ids.size(0), device=input_ids.device)
         num_examples = int(window_example.max().item()) + 1 if window_example.numel() else 0
-        pooled = mean_pool(hidden, attention_mask if pool_mask is None else pool_mask, window_example, num_examples)
+        pooled = mean_pool(
+            hidden, attention_mask if pool_mask is None else pool_mask, window_example, num_examples
+        )
 
         logits: dict[str, torch.Tensor] = {}
         dropped = self.dropout(hidden)

@@ -26,8 +26,15 @@ from inference.text_normalize import parse_date_prefix
 
 logger = logging.getLogger(__name__)
 
-KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl", ".csv": "csv", ".parquet": "parquet",
-         ".pq": "parquet", ".txt": "txt"}
+KINDS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".jsonlines": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".txt": "txt",
+}
 PARQUET_BATCH_ROWS = 512
 
 
@@ -70,7 +77,9 @@ def file_kind(path: Path) -> tuple[str, bool] | None:
     stem = Path(name[:-3] if gzipped else name)
     kind = KINDS.get(stem.suffix)
     if kind is None or (kind == "parquet" and gzipped):
-        return None  # gzipped Parquet cannot be read without decompressing it whole: Parquet compresses itself
+        return (
+            None  # gzipped Parquet cannot be read without decompressing it whole: Parquet compresses itself
+        )
     return kind, gzipped
 
 
@@ -171,7 +180,7 @@ def _bad_string(value: str) -> bool:
 
 
 def _empty(text: str) -> bool:
-    return not text[parse_date_prefix(text)[1]:].strip()
+    return not text[parse_date_prefix(text)[1] :].strip()
 
 
 def make_record(location: str, obj: Any, fields: Fields) -> InputRecord:
@@ -202,7 +211,9 @@ def make_record(location: str, obj: Any, fields: Fields) -> InputRecord:
     if not isinstance(text, str):
         return bad(f"field '{fields.text}' must be a string, got {type(text).__name__}", rec_id)
     if _bad_string(text):
-        return bad(f"field '{fields.text}' holds undecodable bytes (not UTF-8) or unpaired surrogates", rec_id)
+        return bad(
+            f"field '{fields.text}' holds undecodable bytes (not UTF-8) or unpaired surrogates", rec_id
+        )
     if _empty(text):
         return bad("empty article: no text besides whitespace and a date line", rec_id)
     date = obj.get(fields.date)
@@ -217,8 +228,13 @@ def make_record(location: str, obj: Any, fields: Fields) -> InputRecord:
 
 # ---- formats ---------------------------------------------------------------------------------------------------
 def _unreadable(location: str, e: Exception) -> InputRecord:
-    return InputRecord(location, None, None, None,
-                       error=f"cannot read further ({type(e).__name__}: {e}); the rest of this file is skipped")
+    return InputRecord(
+        location,
+        None,
+        None,
+        None,
+        error=f"cannot read further ({type(e).__name__}: {e}); the rest of this file is skipped",
+    )
 
 
 def _iter_jsonl(f: InputFile, fields: Fields) -> Iterator[InputRecord]:
@@ -235,7 +251,9 @@ def _iter_jsonl(f: InputFile, fields: Fields) -> Iterator[InputRecord]:
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError as e:
-                    yield InputRecord(loc, None, None, None, error=f"undecodable bytes (not UTF-8) at byte {e.start}")
+                    yield InputRecord(
+                        loc, None, None, None, error=f"undecodable bytes (not UTF-8) at byte {e.start}"
+                    )
                     continue
                 try:
                     obj = json.loads(line)
@@ -255,7 +273,9 @@ def _iter_csv(f: InputFile, fields: Fields) -> Iterator[InputRecord]:
             reader = csv.DictReader(fh)
             start = 2
             for row in reader:
-                yield make_record(f"{f.path}:{start}", {k: v for k, v in row.items() if k is not None}, fields)
+                yield make_record(
+                    f"{f.path}:{start}", {k: v for k, v in row.items() if k is not None}, fields
+                )
                 start = reader.line_num + 1
                 line = start
     except (OSError, EOFError, zlib.error, csv.Error) as e:
@@ -294,6 +314,8 @@ def _iter_txt(f: InputFile, fields: Fields) -> Iterator[InputRecord]:
         yield InputRecord(loc, f.name, None, None, error=f"undecodable bytes (not UTF-8) at byte {e.start}")
         return
     if _empty(text):
-        yield InputRecord(loc, f.name, None, None, error="empty article: no text besides whitespace and a date line")
+        yield InputRecord(
+            loc, f.name, None, None, error="empty article: no text besides whitespace and a date line"
+        )
         return
     yield InputRecord(loc, f.name, text, parse_date_prefix(text)[0])

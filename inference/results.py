@@ -15,8 +15,13 @@ def _num(x: float, ndigits: int | None) -> float:
     return float(x) if ndigits is None else round(float(x), ndigits)
 
 
-def _scores_dict(scores: dict[str, dict[str, float]] | None, ndigits: int | None) -> dict[str, dict[str, float]]:
-    return {h: {label: _num(s, ndigits) for label, s in by_label.items()} for h, by_label in (scores or {}).items()}
+def _scores_dict(
+    scores: dict[str, dict[str, float]] | None, ndigits: int | None
+) -> dict[str, dict[str, float]]:
+    return {
+        h: {label: _num(s, ndigits) for label, s in by_label.items()}
+        for h, by_label in (scores or {}).items()
+    }
 
 
 def rounded_event(event: dict[str, Any], ndigits: int | None) -> dict[str, Any]:
@@ -59,8 +64,13 @@ class SpanResult:
     score: float
 
     def to_dict(self, ndigits: int | None = None) -> dict[str, Any]:
-        return {"start": self.start, "end": self.end, "label": self.label, "text": self.text,
-                "score": _num(self.score, ndigits)}
+        return {
+            "start": self.start,
+            "end": self.end,
+            "label": self.label,
+            "text": self.text,
+            "score": _num(self.score, ndigits),
+        }
 
 
 @dataclass
@@ -74,8 +84,12 @@ class SentenceResult:
     all_scores: dict[str, dict[str, float]] | None = None  # every label's probability, when asked for
 
     def to_dict(self, ndigits: int | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = {"start": self.start, "end": self.end, "text": self.text,
-                               "labels": {h: [x.to_dict(ndigits) for x in v] for h, v in self.labels.items()}}
+        out: dict[str, Any] = {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "labels": {h: [x.to_dict(ndigits) for x in v] for h, v in self.labels.items()},
+        }
         if self.all_scores is not None:
             out["all_scores"] = _scores_dict(self.all_scores, ndigits)
         return out
@@ -98,7 +112,9 @@ class ArticleResult:
     labels: dict[str, list[LabelScore]]
     sentences: list[SentenceResult]
     model: dict[str, str]
-    all_scores: dict[str, dict[str, float]] | None = field(default=None)  # per head: label -> max sentence prob
+    all_scores: dict[str, dict[str, float]] | None = field(
+        default=None
+    )  # per head: label -> max sentence prob
     events: list[dict[str, Any]] = field(default_factory=list)
 
     def spans_in(self, start: int, end: int) -> dict[str, list[SpanResult]]:

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import re
 
-ABBREVIATIONS = frozenset("""
+ABBREVIATIONS = frozenset(
+    """
 mr mrs ms dr prof gen lt col maj capt cpt sgt cpl pvt adm cmdr cdr brig gov sen rep rev hon pres supt insp
 st jr sr mt ft no nos vol art fig inc ltd co corp bros dept univ assn est approx ca cf vs
 jan feb mar apr jun jul aug sep sept oct nov dec
-""".split())
+""".split()
+)
 
 # Words that open a sentence after a dotted acronym ("... in the U.S. The talks ...").
-SENTENCE_OPENERS = frozenset("""
+SENTENCE_OPENERS = frozenset(
+    """
 the a an he she it they we i you this that these those there his her its their our my but and or so yet
 in on at by for from with after before during while when where why how what who which some many most all
 both each one two three several no none if as
-""".split())
+""".split()
+)
 
 _TERMINATOR = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*")
 _OPENING = "\"'\u201c\u2018(["

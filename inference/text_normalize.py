@@ -16,11 +16,27 @@ from dataclasses import dataclass
 DATE_PREFIX = re.compile(r"\A[\s\ufeff]*date[ \t]+(\d{4}-\d{2}-\d{2})(?=\s|\Z)", re.IGNORECASE)
 
 # One character for one, so offsets survive.
-_REPLACE = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-})
+_REPLACE = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+    }
+)
 _DROP = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")  # soft hyphen, zero-width characters, BOM
 _HYPHENS = frozenset("-\u2010\u2011")
 
@@ -39,7 +55,9 @@ class NormalizedText:
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a non-empty range of ``text`` to the range of the original string that covers the same characters."""
         if not 0 <= start < end <= len(self.text):
-            raise ValueError(f"range ({start}, {end}) is not a non-empty range of a {len(self.text)}-character text")
+            raise ValueError(
+                f"range ({start}, {end}) is not a non-empty range of a {len(self.text)}-character text"
+            )
         return self.offsets[start], self.offsets[end - 1] + 1
 
 
@@ -71,7 +89,9 @@ def _lines(text: str, start: int) -> list[tuple[int, int]]:
 
 def _paragraph_breaks(text: str, lines: list[tuple[int, int]]) -> list[bool]:
     """For each gap between consecutive lines: is it a paragraph break?"""
-    blanks = [text.count("\n", prev_end, nxt_start) - 1 for (_, prev_end), (nxt_start, _) in zip(lines, lines[1:])]
+    blanks = [
+        text.count("\n", prev_end, nxt_start) - 1 for (_, prev_end), (nxt_start, _) in zip(lines, lines[1:])
+    ]
     spaced = sum(1 for b in blanks if b >= 1)
     # A blank line after (nearly) every line is line spacing; then only two or more blank lines mark a paragraph.
     need = 2 if len(blanks) >= 3 and spaced / len(blanks) >= _DOUBLE_SPACED else 1
@@ -92,9 +112,15 @@ def normalize_text(original: str) -> NormalizedText:
             if breaks[k - 1]:
                 chars.append("\n")
                 offsets.append(newline)
-            elif not (original[prev_end - 1] in _HYPHENS and prev_end - 2 >= 0 and original[prev_end - 2].isalpha()
-                      and original[a].isalpha()):
-                chars.append(" ")  # a wrapped line; a word broken after its hyphen ("al-\nDeen") joins directly
+            elif not (
+                original[prev_end - 1] in _HYPHENS
+                and prev_end - 2 >= 0
+                and original[prev_end - 2].isalpha()
+                and original[a].isalpha()
+            ):
+                chars.append(
+                    " "
+                )  # a wrapped line; a word broken after its hyphen ("al-\nDeen") joins directly
                 offsets.append(newline)
         space = False
         for i in range(a, b):

@@ -28,8 +28,15 @@ def tokenize_windows(tokenizer, texts: list[str], *, max_length: int, stride: in
     """Tokenise ``texts`` into windows of at most ``max_length`` tokens overlapping by ``stride`` tokens."""
     if not texts:
         return []
-    enc = tokenizer(texts, max_length=max_length, stride=stride, truncation=True, return_overflowing_tokens=True,
-                    return_offsets_mapping=True, add_special_tokens=True)
+    enc = tokenizer(
+        texts,
+        max_length=max_length,
+        stride=stride,
+        truncation=True,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+        add_special_tokens=True,
+    )
     mapping = enc["overflow_to_sample_mapping"]
     windows: list[Window] = []
     last_end: dict[int, int] = {}
@@ -69,8 +76,12 @@ def collate_windows(windows: list[Window], pad_token_id: int) -> dict[str, torch
         if has_tt:
             token_type_ids[i, :k] = torch.tensor(w.token_type_ids)
         window_example[i] = example_index.setdefault(w.example, len(example_index))
-    batch = {"input_ids": input_ids, "attention_mask": attention_mask, "pool_mask": pool_mask,
-             "window_example": window_example}
+    batch = {
+        "input_ids": input_ids,
+        "attention_mask": attention_mask,
+        "pool_mask": pool_mask,
+        "window_example": window_example,
+    }
     if has_tt:
         batch["token_type_ids"] = token_type_ids
     return batch

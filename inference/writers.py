@@ -35,11 +35,17 @@ def output_columns(heads: list[HeadSpec], all_scores: bool = False) -> list[str]
     """Keys of an output record, in order: id, one per head, sentences, date, model (, all_scores)."""
     clash = [h.name for h in heads if h.name in RESERVED_KEYS]
     if clash:
-        raise ValueError(f"head name(s) {clash} clash with output keys {list(RESERVED_KEYS)}; rename the head(s)")
-    return ["id", *[h.name for h in heads], "sentences", "date", "model"] + (["all_scores"] if all_scores else [])
+        raise ValueError(
+            f"head name(s) {clash} clash with output keys {list(RESERVED_KEYS)}; rename the head(s)"
+        )
+    return ["id", *[h.name for h in heads], "sentences", "date", "model"] + (
+        ["all_scores"] if all_scores else []
+    )
 
 
-def output_record(result: ArticleResult, heads: list[HeadSpec], *, ndigits: int = SCORE_DIGITS) -> dict[str, Any]:
+def output_record(
+    result: ArticleResult, heads: list[HeadSpec], *, ndigits: int = SCORE_DIGITS
+) -> dict[str, Any]:
     """The batch labeller's record: token heads -> spans, sequence heads -> labels above threshold, best first."""
     d = result.to_dict(ndigits)
     out: dict[str, Any] = {"id": d["id"]}
@@ -99,8 +105,10 @@ class AppendSink:
         """Open for appending at ``committed`` bytes: anything after it (a torn or unrecorded batch) is cut."""
         size = self.path.stat().st_size if self.path.exists() else 0
         if size < committed:
-            raise ResumeError(f"{self.path} has {size} bytes but its progress record says {committed} were "
-                              "written: the file was changed; start again with --overwrite")
+            raise ResumeError(
+                f"{self.path} has {size} bytes but its progress record says {committed} were "
+                "written: the file was changed; start again with --overwrite"
+            )
         self._fh = open(self.path, "r+b" if self.path.exists() else "w+b", buffering=0)
         self._fh.truncate(committed)
         self._fh.seek(committed)
@@ -183,8 +191,10 @@ class ParquetSink:
                 p.unlink()
         missing = [k for k in range(committed) if not self._part(k).is_file()]
         if missing:
-            raise ResumeError(f"{self.parts} lacks part files {missing[:5]} that its progress record lists: "
-                              "start again with --overwrite")
+            raise ResumeError(
+                f"{self.parts} lacks part files {missing[:5]} that its progress record lists: "
+                "start again with --overwrite"
+            )
         self._count = committed
 
     def append(self, records: list[dict[str, Any]]) -> None:
@@ -256,4 +266,6 @@ class Progress:
         try:
             return cls(**json.loads(path.read_text(encoding="utf-8")))
         except (ValueError, TypeError) as e:
-            raise ResumeError(f"{path} is not a readable progress record ({e}); start again with --overwrite") from e
+            raise ResumeError(
+                f"{path} is not a readable progress record ({e}); start again with --overwrite"
+            ) from e

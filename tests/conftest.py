@@ -33,16 +33,34 @@ def shared_data() -> Path:
 
 
 TINY_HEADS = [
-    {"name": "entities", "kind": "token", "labels": ["Organisation", "Person", "Location", "Temporal", "Quantity",
-                                                      "Weapon"]},
+    {
+        "name": "entities",
+        "kind": "token",
+        "labels": ["Organisation", "Person", "Location", "Temporal", "Quantity", "Weapon"],
+    },
     {"name": "roles", "kind": "token", "labels": ["S", "T", "R"]},
-    {"name": "event_type", "kind": "sequence", "labels": ["none", "Battles", "Protests", "Violence against civilians"],
-     "descriptions": {"Battles": "armed groups fight each other", "Protests": "people demonstrate peacefully",
-                      "Violence against civilians": "armed men attack or kill unarmed civilians"}},
-    {"name": "sub_event_type", "kind": "sequence", "labels": ["none", "Armed clash", "Peaceful protest", "Attack"],
-     "parent": "event_type",
-     "parent_map": {"none": "none", "Armed clash": "Battles", "Peaceful protest": "Protests",
-                    "Attack": "Violence against civilians"}},
+    {
+        "name": "event_type",
+        "kind": "sequence",
+        "labels": ["none", "Battles", "Protests", "Violence against civilians"],
+        "descriptions": {
+            "Battles": "armed groups fight each other",
+            "Protests": "people demonstrate peacefully",
+            "Violence against civilians": "armed men attack or kill unarmed civilians",
+        },
+    },
+    {
+        "name": "sub_event_type",
+        "kind": "sequence",
+        "labels": ["none", "Armed clash", "Peaceful protest", "Attack"],
+        "parent": "event_type",
+        "parent_map": {
+            "none": "none",
+            "Armed clash": "Battles",
+            "Peaceful protest": "Protests",
+            "Attack": "Violence against civilians",
+        },
+    },
 ]
 
 

@@ -7,8 +7,13 @@ from training.data.canonical import DataError, Example, iter_examples, load_exam
 
 def test_round_trip_preserves_absent_vs_empty(tmp_path):
     exs = [
-        Example("a", "Rebels attacked Goma.", spans={"entities": [(0, 6, "Organisation"), (16, 20, "Location")]},
-                labels={"event_type": ["Battles"]}, meta={"source": "t"}),
+        Example(
+            "a",
+            "Rebels attacked Goma.",
+            spans={"entities": [(0, 6, "Organisation"), (16, 20, "Location")]},
+            labels={"event_type": ["Battles"]},
+            meta={"source": "t"},
+        ),
         Example("b", "Nothing happened.", spans={"entities": []}, labels={}),
     ]
     path = tmp_path / "x.jsonl"

@@ -34,6 +34,7 @@ def _all(conv):
 
 # --- taxonomy ---------------------------------------------------------------------------------------------
 
+
 def test_taxonomy_has_6_types_and_25_subtypes_each_with_one_parent():
     assert len(EVENT_TYPES) == 6
     assert len(SUB_EVENT_TYPES) == 25 == len(set(SUB_EVENT_TYPES))
@@ -51,17 +52,26 @@ def test_case2021_codes_cover_every_subtype_once():
 def test_taxonomy_imports_without_torch():
     import subprocess
 
-    code = ("import sys; import training.data.acled_taxonomy; "
-            "assert 'torch' not in sys.modules, 'torch was imported'")
+    code = (
+        "import sys; import training.data.acled_taxonomy; "
+        "assert 'torch' not in sys.modules, 'torch was imported'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
 
 
 # --- helpers ----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("raw", "year", "iso"), [
-    ("9-May-20", "2020", "2020-05-09"), ("31-12-19", "2019", "2019-12-31"),
-    ("5-Aug-24", "2024", "2024-08-05"), ("05-01-04", "2004", "2004-01-05"),
-    ("2020-05-09", None, "2020-05-09")])
+
+@pytest.mark.parametrize(
+    ("raw", "year", "iso"),
+    [
+        ("9-May-20", "2020", "2020-05-09"),
+        ("31-12-19", "2019", "2019-12-31"),
+        ("5-Aug-24", "2024", "2024-08-05"),
+        ("05-01-04", "2004", "2004-01-05"),
+        ("2020-05-09", None, "2020-05-09"),
+    ],
+)
 def test_parse_event_date_formats(raw, year, iso):
     assert parse_event_date(raw, year).isoformat() == iso
 
@@ -73,23 +83,34 @@ def test_parse_event_date_rejects_bad_day_and_year_mismatch():
         parse_event_date("06-01-04", "2005")
 
 
-@pytest.mark.parametrize(("notes", "expected"), [
-    ("Teachers marched. [size=no report]", "Teachers marched."),
-    ("Teachers marched. [Size= 30] [coded as Alpha]", "Teachers marched. [coded as Alpha]"),
-    ("Teachers marched. [size=no report", "Teachers marched."),
-    ("Teachers marched. [size=no report}", "Teachers marched."),
-    ("Teachers  marched.\n", "Teachers marched."),
-])
+@pytest.mark.parametrize(
+    ("notes", "expected"),
+    [
+        ("Teachers marched. [size=no report]", "Teachers marched."),
+        ("Teachers marched. [Size= 30] [coded as Alpha]", "Teachers marched. [coded as Alpha]"),
+        ("Teachers marched. [size=no report", "Teachers marched."),
+        ("Teachers marched. [size=no report}", "Teachers marched."),
+        ("Teachers  marched.\n", "Teachers marched."),
+    ],
+)
 def test_strip_size_tags(notes, expected):
     assert strip_size_tags(notes)[0] == expected
 
 
 # --- fixture conversion -----------------------------------------------------------------------------------
 
+
 def test_fixture_keeps_valid_rows_and_dedupes(fixture_conversion):
     ids = sorted(e.id for e in _all(fixture_conversion))
-    assert ids == ["acled-BTE1", "acled-BTE2", "acled-KTE1", "acled-KTE2", "acled-XYZ1", "acled-XYZ2",
-                   "acled-XYZ8"]
+    assert ids == [
+        "acled-BTE1",
+        "acled-BTE2",
+        "acled-KTE1",
+        "acled-KTE2",
+        "acled-XYZ1",
+        "acled-XYZ2",
+        "acled-XYZ8",
+    ]
     dropped = fixture_conversion.meta["duplicates_dropped"]
     assert dropped["event_id"] == 2  # XYZ2 repeated in global, BTE1 repeated (per-actor rows) in Bangladesh
     assert dropped["note_text"] == 1  # XYZ3: same note as XYZ2 up to whitespace
@@ -150,6 +171,7 @@ def test_bad_field_count_and_missing_column(tmp_path):
 
 
 # --- real data --------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def real_conversion(shared_data):

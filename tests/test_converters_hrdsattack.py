@@ -18,12 +18,15 @@ def test_article_paragraphs_strip_tags_and_unescape():
     assert article_paragraphs(html) == ["A & B", "two lines bold", "tail", "after"]
 
 
-@pytest.mark.parametrize(("ann", "iso"), [
-    ({"year": "2021.0", "month": "Ocober", "date": "3.0"}, "2021-10-03"),
-    ({"year": "2020", "month": "08", "date": None}, "2020-08"),
-    ({"year": "2019.0", "month": "unknown", "date": "4"}, "2019"),
-    ({"year": None, "month": "May", "date": "1"}, None),
-])
+@pytest.mark.parametrize(
+    ("ann", "iso"),
+    [
+        ({"year": "2021.0", "month": "Ocober", "date": "3.0"}, "2021-10-03"),
+        ({"year": "2020", "month": "08", "date": None}, "2020-08"),
+        ({"year": "2019.0", "month": "unknown", "date": "4"}, "2019"),
+        ({"year": None, "month": "May", "date": "1"}, None),
+    ],
+)
 def test_event_date_normalises_messy_fields(ann, iso):
     assert event_date(ann) == iso
 
@@ -32,8 +35,10 @@ def test_fixture_conversion():
     conv = get_converter("hrdsattack")(FIXTURE, skip_bad=True)
     train = {e.id: e for e in conv.splits["train"]}
     first = train["hrdsattack-train-HIT1"]
-    assert first.text == "TESTVILLE\n\nPolice detained reporter A. Tester on Monday & seized her phone.\n\n" \
-                         "Her editor called it “arbitrary”."
+    assert (
+        first.text == "TESTVILLE\n\nPolice detained reporter A. Tester on Monday & seized her phone.\n\n"
+        "Her editor called it “arbitrary”."
+    )
     assert first.labels == {"violation_type": ["arbitrary detention", "other"]}
     assert first.meta["event_date"] == "2021-10-03" and first.meta["country"] == "Testland"
     assert "city" not in first.meta  # "None" strings are dropped

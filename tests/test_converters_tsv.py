@@ -60,7 +60,7 @@ def test_bbc_binary_becomes_politics_or_known_negative():
 def test_undecodable_bytes_and_bad_quotes_are_located(tmp_path):
     folder = tmp_path / "conflibert_BBC_News"
     folder.mkdir()
-    (folder / "train.tsv").write_bytes(b"caf\xe9 society\t0\nfine text\t1\n\"open quote\t1\n")
+    (folder / "train.tsv").write_bytes(b'caf\xe9 society\t0\nfine text\t1\n"open quote\t1\n')
     (folder / "dev.tsv").write_bytes(b"ok\t0\n")
     conv = get_converter("bbc")(tmp_path, skip_bad=True)
     assert [e.text for e in conv.splits["train"]] == ["fine text"]
@@ -86,8 +86,13 @@ def test_missing_split_file_says_which(tmp_path):
 
 # --- real data --------------------------------------------------------------------------------------------
 
-REAL_SIZES = {"satp": (1085, 232), "insightcrime": (1002, 332), "ipe_sents": (14937, 3171),
-              "ipe_docs": (905, 165), "bbc": (1588, 315)}
+REAL_SIZES = {
+    "satp": (1085, 232),
+    "insightcrime": (1002, 332),
+    "ipe_sents": (14937, 3171),
+    "ipe_docs": (905, 165),
+    "bbc": (1588, 315),
+}
 
 
 @pytest.mark.parametrize("name", sorted(REAL_SIZES))

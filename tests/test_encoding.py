@@ -9,9 +9,11 @@ from inference.span_decoder import decode_spans, merge_window_probs
 from training.data.canonical import DataError, Example
 from training.encoding import collate, encode_examples
 
-HEADS = [HeadSpec(name="entities", kind="token", labels=["Organisation", "Location"]),
-         HeadSpec(name="event_type", kind="sequence", labels=["none", "Battles"]),
-         HeadSpec(name="topics", kind="sequence", problem_type="multi_label", labels=["a", "b"])]
+HEADS = [
+    HeadSpec(name="entities", kind="token", labels=["Organisation", "Location"]),
+    HeadSpec(name="event_type", kind="sequence", labels=["none", "Battles"]),
+    HeadSpec(name="topics", kind="sequence", problem_type="multi_label", labels=["a", "b"]),
+]
 TEXT = "the police attacked the rebels in the capital city near the north village"
 
 
@@ -28,8 +30,10 @@ def _span(text, mention, label):
 def test_targets_round_trip_through_the_span_decoder_across_windows(tok):
     import numpy as np
 
-    spans = [_span(TEXT, "the police", "Organisation"), _span(TEXT, "the capital city near the north village",
-                                                              "Location")]
+    spans = [
+        _span(TEXT, "the police", "Organisation"),
+        _span(TEXT, "the capital city near the north village", "Location"),
+    ]
     ex = Example("a", TEXT, spans={"entities": spans}, labels={"event_type": ["Battles"]})
     enc = encode_examples([ex], tok, HEADS, max_length=8, stride=3)[0]
     assert len(enc.windows) > 2  # the location span is cut by window boundaries
@@ -37,7 +41,9 @@ def test_targets_round_trip_through_the_span_decoder_across_windows(tok):
     windows = []
     for w, tags in zip(enc.windows, enc.token_tags["entities"]):
         keep = [i for i, wid in enumerate(w.word_ids) if wid is not None]
-        assert all(tags[i] != IGNORE for i in keep) and all(tags[i] == IGNORE for i in range(len(w)) if i not in keep)
+        assert all(tags[i] != IGNORE for i in keep) and all(
+            tags[i] == IGNORE for i in range(len(w)) if i not in keep
+        )
         probs = np.eye(len(bio))[[tags[i] for i in keep]]
         windows.append((probs, [w.offsets[i] for i in keep], [w.word_ids[i] for i in keep]))
     decoded = decode_spans(*merge_window_probs(windows), bio)
@@ -45,8 +51,12 @@ def test_targets_round_trip_through_the_span_decoder_across_windows(tok):
 
 
 def test_collate_masks_absent_heads_and_keeps_empty_ones(tok):
-    exs = [Example("a", "rebels attacked", spans={"entities": []}, labels={"event_type": ["Battles"], "topics": []}),
-           Example("b", "police in the city", labels={"topics": ["b"]})]
+    exs = [
+        Example(
+            "a", "rebels attacked", spans={"entities": []}, labels={"event_type": ["Battles"], "topics": []}
+        ),
+        Example("b", "police in the city", labels={"topics": ["b"]}),
+    ]
     batch = collate(encode_examples(exs, tok, HEADS, max_length=16, stride=4), HEADS, tok.pad_token_id)
     ent = batch["labels"]["entities"]
     assert (ent[0][batch["attention_mask"][0] > 0][1:-1] == 0).all()  # known empty -> all O
@@ -55,12 +65,18 @@ def test_collate_masks_absent_heads_and_keeps_empty_ones(tok):
     assert batch["labels"]["topics"].tolist() == [[0.0, 0.0], [0.0, 1.0]]
 
 
-@pytest.mark.parametrize("example, fragment", [
-    (Example("x", "rebels attacked", spans={"entities": [(0, 6, "Weapon")]}), "'Weapon' is not a label"),
-    (Example("x", "rebels attacked", spans={"entities": [(0, 10, "Location"), (7, 15, "Location")]}), "overlap"),
-    (Example("x", "rebels attacked", labels={"event_type": ["Riots"]}), "not labels of head"),
-    (Example("x", "rebels attacked", labels={"event_type": ["none", "Battles"]}), "exactly one label"),
-])
+@pytest.mark.parametrize(
+    "example, fragment",
+    [
+        (Example("x", "rebels attacked", spans={"entities": [(0, 6, "Weapon")]}), "'Weapon' is not a label"),
+        (
+            Example("x", "rebels attacked", spans={"entities": [(0, 10, "Location"), (7, 15, "Location")]}),
+            "overlap",
+        ),
+        (Example("x", "rebels attacked", labels={"event_type": ["Riots"]}), "not labels of head"),
+        (Example("x", "rebels attacked", labels={"event_type": ["none", "Battles"]}), "exactly one label"),
+    ],
+)
 def test_bad_training_labels_name_example_and_field(tok, example, fragment):
     with pytest.raises(DataError) as err:
         encode_examples([example], tok, HEADS, max_length=16, stride=4, source="train.jsonl")

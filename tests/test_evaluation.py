@@ -182,7 +182,9 @@ def test_tuned_thresholds_go_into_the_model_config_and_change_decoding(tok):
 def test_selection_metric_can_be_the_mean_of_several():
     from training.evaluation import EvalResult
 
-    result = EvalResult(scores={"dev": {"entities": {"macro_f1": 0.4, "n": 9}, "event_type": {"weighted_f1": 0.8}}})
+    result = EvalResult(
+        scores={"dev": {"entities": {"macro_f1": 0.4, "n": 9}, "event_type": {"weighted_f1": 0.8}}}
+    )
     assert result.score("entities/dev/macro_f1") == 0.4
     assert abs(result.score("event_type/dev/weighted_f1 + entities/dev/macro_f1") - 0.6) < 1e-12
     with pytest.raises(KeyError, match="roles/dev/macro_f1"):

@@ -11,10 +11,17 @@ from inference.events.dates import dateline_end, find_date_mentions, resolve_dat
 WEDNESDAY = "2020-06-10"  # a Wednesday
 
 
-@pytest.mark.parametrize("mention, iso", [
-    ("Monday", "2020-06-08"), ("on Tuesday", "2020-06-09"), ("late on Friday", "2020-06-05"),
-    ("Sunday night", "2020-06-07"), ("early Thursday", "2020-06-04"), ("Saturday's raid", "2020-06-06"),
-])
+@pytest.mark.parametrize(
+    "mention, iso",
+    [
+        ("Monday", "2020-06-08"),
+        ("on Tuesday", "2020-06-09"),
+        ("late on Friday", "2020-06-05"),
+        ("Sunday night", "2020-06-07"),
+        ("early Thursday", "2020-06-04"),
+        ("Saturday's raid", "2020-06-06"),
+    ],
+)
 def test_weekday_is_the_most_recent_such_day_before_the_article(mention, iso):
     r = resolve_date(mention, WEDNESDAY)
     assert (r.iso, r.rule, r.mention) == (iso, "weekday", mention)
@@ -31,23 +38,36 @@ def test_last_weekday_is_strictly_before_and_next_weekday_strictly_after():
     assert resolve_date("next Wednesday", WEDNESDAY).iso == "2020-06-17"
 
 
-@pytest.mark.parametrize("mention, iso, rule", [
-    ("yesterday", "2020-06-09", "yesterday"), ("today", WEDNESDAY, "today"),
-    ("earlier today", WEDNESDAY, "today"), ("last night", "2020-06-09", "last_night"),
-    ("the day before yesterday", "2020-06-08", "the_day_before_yesterday"),
-    ("three days ago", "2020-06-07", "days_ago"), ("2 days ago", "2020-06-08", "days_ago"),
-])
+@pytest.mark.parametrize(
+    "mention, iso, rule",
+    [
+        ("yesterday", "2020-06-09", "yesterday"),
+        ("today", WEDNESDAY, "today"),
+        ("earlier today", WEDNESDAY, "today"),
+        ("last night", "2020-06-09", "last_night"),
+        ("the day before yesterday", "2020-06-08", "the_day_before_yesterday"),
+        ("three days ago", "2020-06-07", "days_ago"),
+        ("2 days ago", "2020-06-08", "days_ago"),
+    ],
+)
 def test_relative_days(mention, iso, rule):
     r = resolve_date(mention, WEDNESDAY)
     assert (r.iso, r.rule) == (iso, rule)
 
 
-@pytest.mark.parametrize("mention, iso", [
-    ("June 8", "2020-06-08"), ("8 June", "2020-06-08"), ("June 8, 2020", "2020-06-08"),
-    ("2020-06-08", "2020-06-08"),
-    ("Monday, June 8", "2020-06-08"), ("the 3rd of June", "2020-06-03"), ("Sept. 4, 2019", "2019-09-04"),
-    ("on March 6", "2020-03-06"),
-])
+@pytest.mark.parametrize(
+    "mention, iso",
+    [
+        ("June 8", "2020-06-08"),
+        ("8 June", "2020-06-08"),
+        ("June 8, 2020", "2020-06-08"),
+        ("2020-06-08", "2020-06-08"),
+        ("Monday, June 8", "2020-06-08"),
+        ("the 3rd of June", "2020-06-03"),
+        ("Sept. 4, 2019", "2019-09-04"),
+        ("on March 6", "2020-03-06"),
+    ],
+)
 def test_explicit_dates(mention, iso):
     assert resolve_date(mention, WEDNESDAY).iso == iso
 
@@ -71,11 +91,21 @@ def test_numeric_dates_resolve_only_when_unambiguous():
     assert resolve_date("6/6/2020", WEDNESDAY).iso == "2020-06-06"
 
 
-@pytest.mark.parametrize("mention, rule", [
-    ("last week", "vague"), ("recently", "vague"), ("over the weekend", "vague"), ("hours later", "vague"),
-    ("overnight", "vague"), ("the next day", "vague"), ("in June", "month_only"), ("May 2019", "month_only"),
-    ("since 2015", "year_only"), ("the rainy season", "unrecognised"),
-])
+@pytest.mark.parametrize(
+    "mention, rule",
+    [
+        ("last week", "vague"),
+        ("recently", "vague"),
+        ("over the weekend", "vague"),
+        ("hours later", "vague"),
+        ("overnight", "vague"),
+        ("the next day", "vague"),
+        ("in June", "month_only"),
+        ("May 2019", "month_only"),
+        ("since 2015", "year_only"),
+        ("the rainy season", "unrecognised"),
+    ],
+)
 def test_unresolvable_mentions_keep_the_mention_and_no_day_is_invented(mention, rule):
     r = resolve_date(mention, WEDNESDAY)
     assert (r.iso, r.rule, r.mention) == (None, rule, mention)
@@ -95,11 +125,13 @@ def test_impossible_dates_and_bad_article_dates():
 
 
 def test_find_date_mentions_in_a_sentence():
-    s = ("Fighters who have held the area since 2015 attacked late on Friday, three days after a truce "
-         "reached on March 6 was declared.")
+    s = (
+        "Fighters who have held the area since 2015 attacked late on Friday, three days after a truce "
+        "reached on March 6 was declared."
+    )
     found = find_date_mentions(s)
     assert [d.text for d in found] == ["since 2015", "late on Friday", "March 6"]
-    assert all(s[d.start:d.end] == d.text for d in found)
+    assert all(s[d.start : d.end] == d.text for d in found)
 
 
 def test_find_date_mentions_ignores_may_and_march_as_words():
@@ -117,12 +149,15 @@ def test_time_relation_separates_the_news_from_the_background():
     assert time_relation("in 2020", WEDNESDAY) == "unknown"
 
 
-@pytest.mark.parametrize("text, body", [
-    ("date 2020-06-10 KABUL, June 10, 2020 (AFP) – Gunmen attacked", "Gunmen attacked"),
-    ("date 2020-06-10\nGAO, Mali (Wire) - Gunmen attacked", "Gunmen attacked"),
-    ("Kabul (Reuters) - Gunmen attacked", "Gunmen attacked"),
-    ("date 2020-06-10 Gunmen attacked", "Gunmen attacked"),
-    ("Gunmen attacked a post - the third this week", "Gunmen attacked a post - the third this week"),
-])
+@pytest.mark.parametrize(
+    "text, body",
+    [
+        ("date 2020-06-10 KABUL, June 10, 2020 (AFP) – Gunmen attacked", "Gunmen attacked"),
+        ("date 2020-06-10\nGAO, Mali (Wire) - Gunmen attacked", "Gunmen attacked"),
+        ("Kabul (Reuters) - Gunmen attacked", "Gunmen attacked"),
+        ("date 2020-06-10 Gunmen attacked", "Gunmen attacked"),
+        ("Gunmen attacked a post - the third this week", "Gunmen attacked a post - the third this week"),
+    ],
+)
 def test_dateline_end_skips_the_prefix_and_the_wire_dateline(text, body):
-    assert text[dateline_end(text):] == body
+    assert text[dateline_end(text) :] == body

@@ -12,39 +12,51 @@ def count(sentence: str) -> int | None:
     return None if f is None else f.value
 
 
-@pytest.mark.parametrize("sentence, total", [
-    ("Rebels overran an army outpost on Sunday, in fighting that left 14 soldiers and 9 rebels dead, a "
-     "monitor said.", 23),
-    ("The gunmen opened fire on the bus, killing four passengers and two police escorts.", 6),
-    ("Seven pro-government militiamen and 11 jihadists dead after the assault, the monitor added.", 18),
-    ("The raid killed three soldiers, two police officers and a civilian.", 6),
-    ("Two soldiers and a civilian were killed when the convoy hit a mine.", 3),
-    ("The army said 14 militants were killed and that three soldiers died in the operation.", 17),
-])
+@pytest.mark.parametrize(
+    "sentence, total",
+    [
+        (
+            "Rebels overran an army outpost on Sunday, in fighting that left 14 soldiers and 9 rebels dead, a "
+            "monitor said.",
+            23,
+        ),
+        ("The gunmen opened fire on the bus, killing four passengers and two police escorts.", 6),
+        ("Seven pro-government militiamen and 11 jihadists dead after the assault, the monitor added.", 18),
+        ("The raid killed three soldiers, two police officers and a civilian.", 6),
+        ("Two soldiers and a civilian were killed when the convoy hit a mine.", 3),
+        ("The army said 14 militants were killed and that three soldiers died in the operation.", 17),
+    ],
+)
 def test_coordinated_counts_with_one_death_word_are_summed(sentence, total):
     assert count(sentence) == total
 
 
-@pytest.mark.parametrize("sentence, total", [
-    ("Militants killed 3 and wounded 12 in the attack on the base.", 3),
-    ("Five villagers were killed and eight wounded in the shelling.", 5),
-    ("Nine were injured and two killed when the roof collapsed.", 2),
-    ("The blast killed 6 soldiers and 20 civilians were wounded.", 6),
-    ("A car bomb killed at least nine people and wounded 23 others outside the market.", 9),
-])
+@pytest.mark.parametrize(
+    "sentence, total",
+    [
+        ("Militants killed 3 and wounded 12 in the attack on the base.", 3),
+        ("Five villagers were killed and eight wounded in the shelling.", 5),
+        ("Nine were injured and two killed when the roof collapsed.", 2),
+        ("The blast killed 6 soldiers and 20 civilians were wounded.", 6),
+        ("A car bomb killed at least nine people and wounded 23 others outside the market.", 9),
+    ],
+)
 def test_wounded_numbers_are_not_counted(sentence, total):
     assert count(sentence) == total
 
 
-@pytest.mark.parametrize("sentence", [
-    "Police arrested 12 suspects after the protest.",
-    "Gunmen abducted 30 students from the school.",
-    "Fourteen people were wounded in the clashes.",
-    "Two men were shot in the legs.",
-    "Hundreds of protesters marched, and dozens were arrested.",
-    "Three soldiers said the attackers had fled.",
-    "Dozens of fighters arrived in pickup trucks.",
-])
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Police arrested 12 suspects after the protest.",
+        "Gunmen abducted 30 students from the school.",
+        "Fourteen people were wounded in the clashes.",
+        "Two men were shot in the legs.",
+        "Hundreds of protesters marched, and dozens were arrested.",
+        "Three soldiers said the attackers had fled.",
+        "Dozens of fighters arrived in pickup trucks.",
+    ],
+)
 def test_sentences_without_deaths_report_none(sentence):
     assert sentence_fatalities(sentence) is None
 
@@ -61,39 +73,48 @@ def test_a_vague_count_added_to_an_exact_one_stays_a_range():
     assert (f.value, f.range) == (None, (36, 111))
 
 
-@pytest.mark.parametrize("sentence, total", [
-    ("The death toll from Tuesday's bombing rose to 14, health officials said.", 14),
-    ("Two more bodies were recovered, bringing the death toll to 31.", 31),
-    ("The toll has climbed to at least 20.", 20),
-])
+@pytest.mark.parametrize(
+    "sentence, total",
+    [
+        ("The death toll from Tuesday's bombing rose to 14, health officials said.", 14),
+        ("Two more bodies were recovered, bringing the death toll to 31.", 31),
+        ("The toll has climbed to at least 20.", 20),
+    ],
+)
 def test_a_death_toll_is_the_total(sentence, total):
     assert count(sentence) == total
 
 
-@pytest.mark.parametrize("sentence, total", [
-    ("A soldier was killed when his patrol was ambushed.", 1),
-    ("An explosion killed two people near the bus station.", 2),
-    ("Two gunmen killed three villagers on Monday.", 3),
-    ("Three civilians were killed by two gunmen.", 3),
-    ("Gunmen shot dead four farmers on Sunday.", 4),
-    ("Four farmers were shot dead in their fields.", 4),
-    ("A man was beaten to death by a mob.", 1),
-    ("At least 40 people lost their lives in the attack.", 40),
-    ("Nineteen soldiers killed in ambush near the border.", 19),
-    ("The bodies of five men were found near the river.", 5),
-    ("Police found 12 bodies in a shallow grave.", 12),
-    ("Three members of the security forces were killed in the ambush.", 3),
-    ("Two soldiers were injured and one was killed.", 1),
-])
+@pytest.mark.parametrize(
+    "sentence, total",
+    [
+        ("A soldier was killed when his patrol was ambushed.", 1),
+        ("An explosion killed two people near the bus station.", 2),
+        ("Two gunmen killed three villagers on Monday.", 3),
+        ("Three civilians were killed by two gunmen.", 3),
+        ("Gunmen shot dead four farmers on Sunday.", 4),
+        ("Four farmers were shot dead in their fields.", 4),
+        ("A man was beaten to death by a mob.", 1),
+        ("At least 40 people lost their lives in the attack.", 40),
+        ("Nineteen soldiers killed in ambush near the border.", 19),
+        ("The bodies of five men were found near the river.", 5),
+        ("Police found 12 bodies in a shallow grave.", 12),
+        ("Three members of the security forces were killed in the ambush.", 3),
+        ("Two soldiers were injured and one was killed.", 1),
+    ],
+)
 def test_death_predicates_and_their_subjects_or_objects(sentence, total):
     assert count(sentence) == total
 
 
-@pytest.mark.parametrize("sentence, total", [
-    ("The attack killed 12 people, including three children.", 12),
-    ("Militants killed 10 people, six of them soldiers.", 10),
-    ("Two soldiers, including an officer, were killed on Monday.", 2),
-])
+@pytest.mark.parametrize(
+    "sentence, total",
+    [
+        ("The attack killed 12 people, including three children.", 12),
+        ("Militants killed 10 people, six of them soldiers.", 10),
+        ("Two soldiers, including an officer, were killed on Monday.", 2),
+    ],
+)
 def test_subsets_are_not_added(sentence, total):
     assert count(sentence) == total
 

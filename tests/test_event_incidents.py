@@ -33,142 +33,207 @@ def incidents(text: str, sentences: list[SentenceView], mentions: list[Mention],
     return [inc.sentence_ids for inc in group_incidents(feats, **kw)]
 
 
-@pytest.mark.parametrize("sentence, reason", [
-    ("The group has waged an insurgency in the north since 2015.", "past time"),
-    ("In 2011, street protests against the government turned into an armed uprising.", "past time"),
-    ("A ceasefire signed on February 2 has held in most of the province.", "past time"),
-    ("The offensive came after eleven years of civil war in the country.", "history"),
-    ("The militia is a small but well-armed faction loyal to a former general.", "description"),
-    ("Aid agencies warned that the fighting could cause a humanitarian catastrophe.", "hypothetical"),
-])
+@pytest.mark.parametrize(
+    "sentence, reason",
+    [
+        ("The group has waged an insurgency in the north since 2015.", "past time"),
+        ("In 2011, street protests against the government turned into an armed uprising.", "past time"),
+        ("A ceasefire signed on February 2 has held in most of the province.", "past time"),
+        ("The offensive came after eleven years of civil war in the country.", "history"),
+        ("The militia is a small but well-armed faction loyal to a former general.", "description"),
+        ("Aid agencies warned that the fighting could cause a humanitarian catastrophe.", "hypothetical"),
+    ],
+)
 def test_background_sentences_are_recognised(sentence, reason):
     assert background_reason(sentence, [], ARTICLE_DATE) == reason
 
 
-@pytest.mark.parametrize("sentence", [
-    "Militants ambushed a convoy near Gao, killing four soldiers, a security source said.",
-    "Gunmen attacked a village on Monday, the latest raid after years of violence in the region.",
-    "Fighters active in the area since 2015 stormed a police post late on Tuesday.",
-])
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Militants ambushed a convoy near Gao, killing four soldiers, a security source said.",
+        "Gunmen attacked a village on Monday, the latest raid after years of violence in the region.",
+        "Fighters active in the area since 2015 stormed a police post late on Tuesday.",
+    ],
+)
 def test_news_sentences_are_not_background(sentence):
     assert background_reason(sentence, [], ARTICLE_DATE) is None
 
 
 def test_report_dates_are_not_event_dates():
-    text, sents = article([("Gunmen killed three villagers in Tamo late on Sunday, officials said on "
-                             "Tuesday.", "Violence against civilians")])
+    text, sents = article(
+        [
+            (
+                "Gunmen killed three villagers in Tamo late on Sunday, officials said on Tuesday.",
+                "Violence against civilians",
+            )
+        ]
+    )
     assert [d.text for d in sentence_dates(text, sents[0], [], 0)] == ["late on Sunday"]
 
 
 def test_a_follow_up_about_the_same_attack_joins():
-    text, sents = article([
-        ("Fighters of the Ansar group attacked an army post in the town of Kolo on Tuesday, killing six "
-         "soldiers.", "Battles"),
-        ("The attack lasted several hours before reinforcements arrived, a security source said.", "Battles"),
-    ])
-    mentions = [at(text, "Ansar group", "Organisation"), at(text, "army", "Organisation"),
-                at(text, "Kolo", "Location"), at(text, "Tuesday", "Temporal")]
+    text, sents = article(
+        [
+            (
+                "Fighters of the Ansar group attacked an army post in the town of Kolo on Tuesday, killing six "
+                "soldiers.",
+                "Battles",
+            ),
+            (
+                "The attack lasted several hours before reinforcements arrived, a security source said.",
+                "Battles",
+            ),
+        ]
+    )
+    mentions = [
+        at(text, "Ansar group", "Organisation"),
+        at(text, "army", "Organisation"),
+        at(text, "Kolo", "Location"),
+        at(text, "Tuesday", "Temporal"),
+    ]
     assert incidents(text, sents, mentions) == [[0, 1]]
 
 
 def test_a_fatality_report_without_an_event_label_joins_as_evidence_only():
-    text, sents = article([
-        ("Fighters of the Ansar group attacked an army post in the town of Kolo on Tuesday.", "Battles"),
-        ("A local official said the fighting left six soldiers and four assailants dead.", "none"),
-        ("A local official said the market would reopen next week.", "none"),
-    ])
+    text, sents = article(
+        [
+            ("Fighters of the Ansar group attacked an army post in the town of Kolo on Tuesday.", "Battles"),
+            ("A local official said the fighting left six soldiers and four assailants dead.", "none"),
+            ("A local official said the market would reopen next week.", "none"),
+        ]
+    )
     feats = sentence_features(text, sents, [at(text, "Kolo", "Location")], ARTICLE_DATE)
     [inc] = group_incidents(feats)
     assert inc.sentence_ids == [0, 1] and inc.event_ids == [0]
 
 
 def test_two_attacks_in_two_places_stay_two_incidents():
-    text, sents = article([
-        ("Militants attacked a military camp in the town of Kolo on Tuesday, killing six soldiers.",
-         "Battles"),
-        ("Militants also ambushed a supply convoy near the village of Bara, killing two soldiers.",
-         "Battles"),
-    ])
-    mentions = [at(text, "Militants", "Organisation"), at(text, "Kolo", "Location"),
-                at(text, "Militants", "Organisation", 1), at(text, "Bara", "Location")]
+    text, sents = article(
+        [
+            (
+                "Militants attacked a military camp in the town of Kolo on Tuesday, killing six soldiers.",
+                "Battles",
+            ),
+            (
+                "Militants also ambushed a supply convoy near the village of Bara, killing two soldiers.",
+                "Battles",
+            ),
+        ]
+    )
+    mentions = [
+        at(text, "Militants", "Organisation"),
+        at(text, "Kolo", "Location"),
+        at(text, "Militants", "Organisation", 1),
+        at(text, "Bara", "Location"),
+    ]
     assert incidents(text, sents, mentions) == [[0], [1]]
 
 
 def test_a_second_town_without_a_back_reference_is_a_new_incident():
-    text, sents = article([
-        ("Militants attacked a military camp in Kolo on Tuesday, killing six soldiers.", "Battles"),
-        ("In Bara, militants ambushed a supply convoy, killing two soldiers.", "Battles"),
-    ])
-    mentions = [at(text, "Militants", "Organisation"), at(text, "Kolo", "Location"),
-                at(text, "militants", "Organisation"), at(text, "Bara", "Location")]
+    text, sents = article(
+        [
+            ("Militants attacked a military camp in Kolo on Tuesday, killing six soldiers.", "Battles"),
+            ("In Bara, militants ambushed a supply convoy, killing two soldiers.", "Battles"),
+        ]
+    )
+    mentions = [
+        at(text, "Militants", "Organisation"),
+        at(text, "Kolo", "Location"),
+        at(text, "militants", "Organisation"),
+        at(text, "Bara", "Location"),
+    ]
     assert incidents(text, sents, mentions) == [[0], [1]]
 
 
 def test_a_separate_incident_marker_splits_even_with_shared_mentions():
-    text, sents = article([
-        ("Gunmen killed a trader in Tamo on Tuesday.", "Violence against civilians"),
-        ("In a separate incident, gunmen abducted a teacher in Tamo.", "Violence against civilians"),
-    ])
+    text, sents = article(
+        [
+            ("Gunmen killed a trader in Tamo on Tuesday.", "Violence against civilians"),
+            ("In a separate incident, gunmen abducted a teacher in Tamo.", "Violence against civilians"),
+        ]
+    )
     mentions = [at(text, "Tamo", "Location"), at(text, "Tamo", "Location", 1)]
     assert incidents(text, sents, mentions) == [[0], [1]]
 
 
 def test_a_different_event_type_with_no_shared_mention_starts_a_new_incident():
-    text, sents = article([
-        ("Militants attacked a military camp in Kolo on Tuesday, killing six soldiers.", "Battles"),
-        ("Hundreds of traders marched through Dembi to demand lower fuel prices.", "Protests"),
-    ])
+    text, sents = article(
+        [
+            ("Militants attacked a military camp in Kolo on Tuesday, killing six soldiers.", "Battles"),
+            ("Hundreds of traders marched through Dembi to demand lower fuel prices.", "Protests"),
+        ]
+    )
     mentions = [at(text, "Kolo", "Location"), at(text, "Dembi", "Location")]
     assert incidents(text, sents, mentions) == [[0], [1]]
 
 
 def test_a_different_event_type_joins_through_a_leading_pronoun():
-    text, sents = article([
-        ("Militants attacked a military camp in Kolo on Tuesday, killing six soldiers.", "Battles"),
-        ("They briefly took control of the camp before withdrawing.", "Strategic developments"),
-    ])
+    text, sents = article(
+        [
+            ("Militants attacked a military camp in Kolo on Tuesday, killing six soldiers.", "Battles"),
+            ("They briefly took control of the camp before withdrawing.", "Strategic developments"),
+        ]
+    )
     feats = sentence_features(text, sents, [at(text, "Kolo", "Location")], ARTICLE_DATE)
     [inc] = group_incidents(feats)
     assert inc.event_ids == [0, 1] and inc.event_types == {"Battles", "Strategic developments"}
 
 
 def test_the_same_actors_on_another_day_are_another_incident():
-    text, sents = article([
-        ("Militants attacked a military camp in Kolo on Tuesday, killing six soldiers.", "Battles"),
-        ("Soldiers clashed with militants outside Kolo on Saturday, the army said.", "Battles"),
-    ])
-    mentions = [at(text, "Militants", "Organisation"), at(text, "Kolo", "Location"),
-                at(text, "militants", "Organisation"), at(text, "Kolo", "Location", 1)]
+    text, sents = article(
+        [
+            ("Militants attacked a military camp in Kolo on Tuesday, killing six soldiers.", "Battles"),
+            ("Soldiers clashed with militants outside Kolo on Saturday, the army said.", "Battles"),
+        ]
+    )
+    mentions = [
+        at(text, "Militants", "Organisation"),
+        at(text, "Kolo", "Location"),
+        at(text, "militants", "Organisation"),
+        at(text, "Kolo", "Location", 1),
+    ]
     assert incidents(text, sents, mentions) == [[0], [1]]
 
 
 def test_the_next_sentence_of_the_same_type_joins_without_shared_mentions():
-    text, sents = article([
-        ("Gunmen stormed the village of Tamo late on Sunday, killing three farmers.",
-         "Violence against civilians"),
-        ("Houses were set on fire and cattle were stolen.", "Violence against civilians"),
-    ])
+    text, sents = article(
+        [
+            (
+                "Gunmen stormed the village of Tamo late on Sunday, killing three farmers.",
+                "Violence against civilians",
+            ),
+            ("Houses were set on fire and cattle were stolen.", "Violence against civilians"),
+        ]
+    )
     assert incidents(text, sents, [at(text, "Tamo", "Location")]) == [[0, 1]]
 
 
 def test_a_shared_actor_too_far_away_starts_a_new_incident():
-    text, sents = article([
-        ("Ansar fighters attacked an army post on Tuesday.", "Battles"),
-        ("Residents said the area was calm.", "none"),
-        ("Schools remained closed.", "none"),
-        ("Markets stayed shut.", "none"),
-        ("Ansar fighters attacked an army post on Tuesday.", "Battles"),
-    ])
+    text, sents = article(
+        [
+            ("Ansar fighters attacked an army post on Tuesday.", "Battles"),
+            ("Residents said the area was calm.", "none"),
+            ("Schools remained closed.", "none"),
+            ("Markets stayed shut.", "none"),
+            ("Ansar fighters attacked an army post on Tuesday.", "Battles"),
+        ]
+    )
     mentions = [at(text, "Ansar", "Organisation"), at(text, "Ansar", "Organisation", 1)]
     assert incidents(text, sents, mentions) == [[0], [4]]
     assert incidents(text, sents, mentions, max_gap=4) == [[0, 4]]
 
 
 def test_background_sentences_give_no_incident_even_with_an_event_label():
-    text, sents = article([
-        ("Militants have attacked army posts across the region since 2015.", "Battles"),
-        ("The conflict has killed thousands of people over the past decade.", "Violence against civilians"),
-    ])
+    text, sents = article(
+        [
+            ("Militants have attacked army posts across the region since 2015.", "Battles"),
+            (
+                "The conflict has killed thousands of people over the past decade.",
+                "Violence against civilians",
+            ),
+        ]
+    )
     assert incidents(text, sents, []) == []
 
 

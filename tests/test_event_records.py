@@ -14,20 +14,41 @@ from inference.events.records import vote
 
 # A fictional incident in the style of a wire report (invented names and figures). 12 March 2021 is a Friday.
 SENTENCES = [
-    ("date 2021-03-12 BEIRUT, March 12, 2021 (AFP) - Islamic State group fighters attacked army positions in "
-     "the Syrian desert late on Wednesday, triggering clashes that left 11 soldiers and 16 jihadists dead, a "
-     "war monitor said.", ("Battles", 0.93), ("Armed clash", 0.88)),
-    ("The jihadists overran two checkpoints near the town of Al-Kawm in Homs province before dawn, the "
-     "Syrian Observatory for Human Rights said.",
-     ("Battles", 0.81), ("Non-state actor overtakes territory", 0.6)),
-    ("Government troops backed by Russian warplanes pushed them back hours later, the monitor said.",
-     ("Battles", 0.7), ("Government regains territory", 0.66)),
-    ("Observatory head Samir Haddad said the fighting killed 11 soldiers and 16 IS members.",
-     ("none", 0.55), ("none", 0.55)),
-    ("The Islamic State group lost the last of its territory in Syria in 2019, but its fighters still hide "
-     "in the vast desert.", ("Strategic developments", 0.52), ("Non-violent transfer of territory", 0.4)),
-    ("Doctors in the region warned that a new wave of coronavirus infections could overwhelm field "
-     "hospitals.", ("Strategic developments", 0.41), ("Other", 0.3)),
+    (
+        "date 2021-03-12 BEIRUT, March 12, 2021 (AFP) - Islamic State group fighters attacked army positions in "
+        "the Syrian desert late on Wednesday, triggering clashes that left 11 soldiers and 16 jihadists dead, a "
+        "war monitor said.",
+        ("Battles", 0.93),
+        ("Armed clash", 0.88),
+    ),
+    (
+        "The jihadists overran two checkpoints near the town of Al-Kawm in Homs province before dawn, the "
+        "Syrian Observatory for Human Rights said.",
+        ("Battles", 0.81),
+        ("Non-state actor overtakes territory", 0.6),
+    ),
+    (
+        "Government troops backed by Russian warplanes pushed them back hours later, the monitor said.",
+        ("Battles", 0.7),
+        ("Government regains territory", 0.66),
+    ),
+    (
+        "Observatory head Samir Haddad said the fighting killed 11 soldiers and 16 IS members.",
+        ("none", 0.55),
+        ("none", 0.55),
+    ),
+    (
+        "The Islamic State group lost the last of its territory in Syria in 2019, but its fighters still hide "
+        "in the vast desert.",
+        ("Strategic developments", 0.52),
+        ("Non-violent transfer of territory", 0.4),
+    ),
+    (
+        "Doctors in the region warned that a new wave of coronavirus infections could overwhelm field "
+        "hospitals.",
+        ("Strategic developments", 0.41),
+        ("Other", 0.3),
+    ),
 ]
 TEXT = " ".join(s for s, _, _ in SENTENCES)
 
@@ -46,14 +67,23 @@ def sentence_views(text: str, parts) -> list[SentenceView]:
 
 
 MENTIONS = [
-    at(TEXT, "BEIRUT", "Location"), at(TEXT, "March 12, 2021", "Temporal"),
-    at(TEXT, "Islamic State group", "Organisation"), at(TEXT, "army", "Organisation"),
-    at(TEXT, "Syrian", "Nationality"), at(TEXT, "late on Wednesday", "Temporal"), at(TEXT, "11", "Quantity"),
-    at(TEXT, "16", "Quantity"), at(TEXT, "Al-Kawm", "Location"), at(TEXT, "Homs", "Location"),
+    at(TEXT, "BEIRUT", "Location"),
+    at(TEXT, "March 12, 2021", "Temporal"),
+    at(TEXT, "Islamic State group", "Organisation"),
+    at(TEXT, "army", "Organisation"),
+    at(TEXT, "Syrian", "Nationality"),
+    at(TEXT, "late on Wednesday", "Temporal"),
+    at(TEXT, "11", "Quantity"),
+    at(TEXT, "16", "Quantity"),
+    at(TEXT, "Al-Kawm", "Location"),
+    at(TEXT, "Homs", "Location"),
     at(TEXT, "Syrian Observatory for Human Rights", "Organisation"),
     at(TEXT, "Government troops", "Organisation"),
-    at(TEXT, "Russian", "Nationality"), at(TEXT, "Samir Haddad", "Person"), at(TEXT, "IS", "Organisation"),
-    at(TEXT, "Islamic State group", "Organisation", 1), at(TEXT, "Syria", "Location"),
+    at(TEXT, "Russian", "Nationality"),
+    at(TEXT, "Samir Haddad", "Person"),
+    at(TEXT, "IS", "Organisation"),
+    at(TEXT, "Islamic State group", "Organisation", 1),
+    at(TEXT, "Syria", "Location"),
     at(TEXT, "2019", "Temporal"),
 ]
 
@@ -78,11 +108,22 @@ def test_the_article_gives_one_armed_clash_with_date_fatalities_actors_and_place
 def test_records_point_into_the_article_and_serialise_to_json():
     [record] = build()
     d = record.to_dict()
-    assert list(d) == ["event_type", "event_type_score", "sub_event_type", "sub_event_type_score", "date",
-                       "date_mention", "actor1", "actor2", "location", "fatalities", "fatalities_range",
-                       "evidence"]
+    assert list(d) == [
+        "event_type",
+        "event_type_score",
+        "sub_event_type",
+        "sub_event_type_score",
+        "date",
+        "date_mention",
+        "actor1",
+        "actor2",
+        "location",
+        "fatalities",
+        "fatalities_range",
+        "evidence",
+    ]
     for item in d["actor1"] + d["actor2"] + d["location"] + d["evidence"]:
-        assert TEXT[item["start"]:item["end"]] == item["text"]
+        assert TEXT[item["start"] : item["end"]] == item["text"]
     assert json.loads(json.dumps(d)) == d
 
 
@@ -115,10 +156,16 @@ def test_an_undated_incident_keeps_its_vague_mention_and_may_fall_back_to_the_ar
 
 def test_two_incidents_in_one_article_give_two_records_in_text_order():
     parts = [
-        ("A car bomb exploded at a cattle market in Baidoa on Thursday, killing seven people.",
-         ("Explosions/Remote violence", 0.9), ("Remote explosive/landmine/IED", 0.8)),
-        ("In a separate incident in Kismayo on Friday, gunmen abducted two aid workers.",
-         ("Violence against civilians", 0.85), ("Abduction/forced disappearance", 0.8)),
+        (
+            "A car bomb exploded at a cattle market in Baidoa on Thursday, killing seven people.",
+            ("Explosions/Remote violence", 0.9),
+            ("Remote explosive/landmine/IED", 0.8),
+        ),
+        (
+            "In a separate incident in Kismayo on Friday, gunmen abducted two aid workers.",
+            ("Violence against civilians", 0.85),
+            ("Abduction/forced disappearance", 0.8),
+        ),
     ]
     text = " ".join(p for p, _, _ in parts)
     mentions = [at(text, "Baidoa", "Location"), at(text, "Kismayo", "Location")]
@@ -159,12 +206,15 @@ def test_the_agent_of_a_passive_killing_is_actor1():
     assert [a.text for a in actor1] == ["Ansar Dine"] and [a.text for a in actor2] == ["soldiers"]
 
 
-@pytest.mark.parametrize("text, attacker, target", [
-    ("An Ansar Dine unit launched an offensive against army positions on Monday.", "Ansar Dine", "army"),
-    ("Clashes between the army and Fulani militiamen left five dead.", "army", "Fulani militiamen"),
-    ("Jihadist factions led by Katiba Macina attacked the Mali army base.", "Katiba Macina", "Mali army"),
-    ("Officials blamed al-Shabaab for the attack on the AMISOM convoy.", "al-Shabaab", "AMISOM"),
-])
+@pytest.mark.parametrize(
+    "text, attacker, target",
+    [
+        ("An Ansar Dine unit launched an offensive against army positions on Monday.", "Ansar Dine", "army"),
+        ("Clashes between the army and Fulani militiamen left five dead.", "army", "Fulani militiamen"),
+        ("Jihadist factions led by Katiba Macina attacked the Mali army base.", "Katiba Macina", "Mali army"),
+        ("Officials blamed al-Shabaab for the attack on the AMISOM convoy.", "al-Shabaab", "AMISOM"),
+    ],
+)
 def test_attacker_before_target(text, attacker, target):
     a, t = at(text, attacker, "Organisation"), at(text, target, "Organisation")
     actor1, actor2 = order_actors(text, [t, a], [(0, len(text))], "Battles")
@@ -182,13 +232,18 @@ def test_sources_are_not_actors():
 
 
 def test_duplicate_mentions_merge_into_the_longest():
-    text = ("Hurras al-Deen attacked a post. Hurras al-Deen fighters later withdrew, and the hurras al-deen "
-            "commander fled.")
-    ms = [at(text, "Hurras al-Deen", "Organisation"), at(text, "Hurras al-Deen fighters", "Organisation"),
-          at(text, "hurras al-deen", "Organisation")]
+    text = (
+        "Hurras al-Deen attacked a post. Hurras al-Deen fighters later withdrew, and the hurras al-deen "
+        "commander fled."
+    )
+    ms = [
+        at(text, "Hurras al-Deen", "Organisation"),
+        at(text, "Hurras al-Deen fighters", "Organisation"),
+        at(text, "hurras al-deen", "Organisation"),
+    ]
     actor1, _ = order_actors(text, ms, [(0, 31), (32, len(text))], "Battles")
     assert len(actor1) == 1 and actor1[0].text == "Hurras al-Deen fighters" and len(actor1[0].mentions) == 3
-    assert text[actor1[0].start:actor1[0].end] == "Hurras al-Deen fighters"
+    assert text[actor1[0].start : actor1[0].end] == "Hurras al-Deen fighters"
 
 
 def test_role_spans_decide_when_present():
@@ -213,22 +268,27 @@ def test_protesters_come_first_in_a_protest_with_intervention():
 # locations
 
 
-@pytest.mark.parametrize("text, place, level", [
-    ("Fighters seized the villages of Tall Nasr and Jubb Ramla.", "Jubb Ramla", SITE),
-    ("Gunmen attacked the town of Konduga at dawn.", "Konduga", SITE),
-    ("Fighting spread to Sahl al-Ghab, a region of the central province.", "Sahl al-Ghab", REGION),
-    ("Shelling hit the countryside of the province of Hama.", "Hama", REGION),
-    ("Troops were deployed in Borno State.", "Borno State", REGION),
-    ("Clashes continued in northwest Syria.", "northwest Syria", COUNTRY),
-    ("Clashes continued near Kafr Zita.", "Kafr Zita", PLACE),
-])
+@pytest.mark.parametrize(
+    "text, place, level",
+    [
+        ("Fighters seized the villages of Tall Nasr and Jubb Ramla.", "Jubb Ramla", SITE),
+        ("Gunmen attacked the town of Konduga at dawn.", "Konduga", SITE),
+        ("Fighting spread to Sahl al-Ghab, a region of the central province.", "Sahl al-Ghab", REGION),
+        ("Shelling hit the countryside of the province of Hama.", "Hama", REGION),
+        ("Troops were deployed in Borno State.", "Borno State", REGION),
+        ("Clashes continued in northwest Syria.", "northwest Syria", COUNTRY),
+        ("Clashes continued near Kafr Zita.", "Kafr Zita", PLACE),
+    ],
+)
 def test_place_levels_from_cue_words(text, place, level):
     assert place_level(text, at(text, place, "Location")) == level
 
 
 def test_villages_rank_before_provinces_and_countries():
-    text = ("Jihadists attacked the villages of Tall Nasr and Jubb Ramla in the province of Hama in "
-            "northwest Syria, and shelled Tall Nasr again at night.")
+    text = (
+        "Jihadists attacked the villages of Tall Nasr and Jubb Ramla in the province of Hama in "
+        "northwest Syria, and shelled Tall Nasr again at night."
+    )
     ms = [at(text, w, "Location") for w in ("Tall Nasr", "Jubb Ramla", "Hama", "northwest Syria")]
     ms.append(at(text, "Tall Nasr", "Location", 1))
     assert [p.text for p in rank_places(text, ms)] == ["Tall Nasr", "Jubb Ramla", "Hama", "northwest Syria"]

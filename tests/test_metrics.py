@@ -165,6 +165,7 @@ def test_multilabel_all_empty():
 
 # --- the evaluate path ---------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def no_network(monkeypatch):
     """Any socket connection or DNS lookup fails the test."""
@@ -194,10 +195,14 @@ def test_load_metric_sequence_classification_equals_plain_functions(no_network):
     metric = load_metric("sequence_classification")
     expected = compute_classification(PREDS, REFS, ignore_labels=["none"])
     assert metric.compute(predictions=PREDS, references=REFS, ignore_labels=["none"]) == expected
-    assert metric.compute(predictions=[0, 1, 1], references=[0, 1, 0]) == compute_classification([0, 1, 1], [0, 1, 0])
+    assert metric.compute(predictions=[0, 1, 1], references=[0, 1, 0]) == compute_classification(
+        [0, 1, 1], [0, 1, 0]
+    )
 
     multilabel = load_metric("sequence_classification", "multilabel")
-    assert multilabel.compute(predictions=ML_PREDS, references=ML_REFS) == compute_multilabel(ML_PREDS, ML_REFS)
+    assert multilabel.compute(predictions=ML_PREDS, references=ML_REFS) == compute_multilabel(
+        ML_PREDS, ML_REFS
+    )
     # integer ids after an empty first example stay integers (evaluate alone would guess strings)
     ids_pred, ids_ref = [[], [1, 2]], [[], [2]]
     got = multilabel.compute(predictions=ids_pred, references=ids_ref)
@@ -212,8 +217,10 @@ def test_load_metric_rejects_unknown_names():
 
 
 def test_thresholds_and_confusion_do_not_import_evaluate():
-    code = ("import sys, training.metrics.thresholds, training.metrics.confusion;"
-            "sys.exit('evaluate' in sys.modules)")
+    code = (
+        "import sys, training.metrics.thresholds, training.metrics.confusion;"
+        "sys.exit('evaluate' in sys.modules)"
+    )
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
 
 
@@ -223,21 +230,25 @@ def test_thresholds_and_confusion_do_not_import_evaluate():
 #   0.05-0.10: 2/3   0.15-0.25: 3/4   0.30-0.35: 6/7 (best)   0.40: 2/3   0.45-0.60: 0.4   0.65-0.90: 0.5
 # -> tie between 0.30 and 0.35, the one closer to 0.5 wins: 0.35.
 # Label Y: no positives -> 0.5.  Label Z: perfect at every grid value -> 0.5.
-PROBS = np.array([
-    [0.92, 0.2, 0.99],
-    [0.37, 0.2, 0.01],
-    [0.28, 0.2, 0.01],
-    [0.12, 0.2, 0.01],
-    [0.43, 0.2, 0.01],
-    [0.61, 0.2, 0.01],
-])
+PROBS = np.array(
+    [
+        [0.92, 0.2, 0.99],
+        [0.37, 0.2, 0.01],
+        [0.28, 0.2, 0.01],
+        [0.12, 0.2, 0.01],
+        [0.43, 0.2, 0.01],
+        [0.61, 0.2, 0.01],
+    ]
+)
 GOLD = np.array([[1, 0, 1], [1, 0, 0], [0, 0, 0], [0, 0, 0], [1, 0, 0], [0, 0, 0]])
 
 
 def test_tune_thresholds_per_label():
     assert tune_thresholds(PROBS, GOLD, ["X", "Y", "Z"]) == {"X": 0.35, "Y": 0.5, "Z": 0.5}
     # equal F1 and equally far from 0.5 -> the larger threshold
-    assert tune_thresholds(np.array([[0.9], [0.1]]), np.array([[1], [0]]), ["X"], grid=[0.4, 0.6]) == {"X": 0.6}
+    assert tune_thresholds(np.array([[0.9], [0.1]]), np.array([[1], [0]]), ["X"], grid=[0.4, 0.6]) == {
+        "X": 0.6
+    }
 
 
 def test_tune_global_threshold():
@@ -261,6 +272,7 @@ def test_apply_thresholds():
 
 # --- confusion matrix and plots ------------------------------------------------------------------------------
 
+
 def test_confusion_matrix_counts():
     m = confusion_matrix(["a", "a", "b", "c", "c", "c"], ["a", "b", "b", "c", "a", "c"], ["a", "b", "c"])
     assert m.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]  # rows gold, columns predicted
@@ -279,7 +291,9 @@ def test_plot_confusion_writes_png_that_grows_with_labels(tmp_path):
     rng = np.random.default_rng(0)
     gold = [labels[i] for i in rng.integers(0, 30, 300)]
     pred = [labels[i] if i % 3 else labels[0] for i in rng.integers(0, 30, 300)]
-    big = plot_confusion(confusion_matrix(gold, pred, labels), labels, tmp_path / "cm" / "big.png", "30 labels")
+    big = plot_confusion(
+        confusion_matrix(gold, pred, labels), labels, tmp_path / "cm" / "big.png", "30 labels"
+    )
     small = plot_confusion(np.array([[2, 1], [0, 3]]), ["a", "b"], tmp_path / "small.png", "2 labels")
     assert big.stat().st_size > 10_000
     assert _png_size(big)[0] > _png_size(small)[0]
@@ -291,8 +305,10 @@ def test_plot_confusion_writes_png_that_grows_with_labels(tmp_path):
 
 def test_plot_learning_curve(tmp_path):
     history = [{"step": s, "loss": 1.0 / s} for s in range(1, 60)]
-    history += [{"step": 25, "eval": {"event_type/macro_f1": 0.3, "per_label": {}}},
-                {"step": 50, "eval": {"event_type/macro_f1": 0.4}}]
+    history += [
+        {"step": 25, "eval": {"event_type/macro_f1": 0.3, "per_label": {}}},
+        {"step": 50, "eval": {"event_type/macro_f1": 0.4}},
+    ]
     path = plot_learning_curve(history, tmp_path / "curve.png")
     assert path.stat().st_size > 5_000 and _png_size(path)[0] == 1000
     no_eval = plot_learning_curve(history[:5], tmp_path / "no_eval.png")

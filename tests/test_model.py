@@ -11,11 +11,22 @@ from inference.span_decoder import decode_spans, merge_window_probs
 
 HEADS = [
     {"name": "entities", "kind": "token", "labels": ["Person", "Location"]},
-    {"name": "event_type", "kind": "sequence", "labels": ["none", "Battles", "Protests"],
-     "descriptions": {"Battles": "armed clash between forces", "Protests": "people demonstrate peacefully"}},
-    {"name": "sub_event_type", "kind": "sequence", "labels": ["none", "Armed clash", "Peaceful protest"],
-     "parent": "event_type",
-     "parent_map": {"none": "none", "Armed clash": "Battles", "Peaceful protest": "Protests"}},
+    {
+        "name": "event_type",
+        "kind": "sequence",
+        "labels": ["none", "Battles", "Protests"],
+        "descriptions": {
+            "Battles": "armed clash between forces",
+            "Protests": "people demonstrate peacefully",
+        },
+    },
+    {
+        "name": "sub_event_type",
+        "kind": "sequence",
+        "labels": ["none", "Armed clash", "Peaceful protest"],
+        "parent": "event_type",
+        "parent_map": {"none": "none", "Armed clash": "Battles", "Peaceful protest": "Protests"},
+    },
     {"name": "topics", "kind": "sequence", "problem_type": "multi_label", "labels": ["a", "b", "c"]},
 ]
 
@@ -23,12 +34,17 @@ HEADS = [
 @pytest.fixture(scope="module")
 def model_and_tok(tiny_encoder):
     torch.manual_seed(0)
-    return ConflictEventsModel.from_encoder(str(tiny_encoder), HEADS), AutoTokenizer.from_pretrained(tiny_encoder)
+    return ConflictEventsModel.from_encoder(str(tiny_encoder), HEADS), AutoTokenizer.from_pretrained(
+        tiny_encoder
+    )
 
 
 def _batch(tok):
-    return tok(["rebels attacked the village", "police arrested two men in the city"], padding=True,
-               return_tensors="pt")
+    return tok(
+        ["rebels attacked the village", "police arrested two men in the city"],
+        padding=True,
+        return_tensors="pt",
+    )
 
 
 def test_save_load_gives_identical_logits_and_needs_only_the_folder(model_and_tok, tmp_path):
@@ -62,7 +78,9 @@ def _grads(model, labels, enc):
     model.train()
     out = model(**enc, labels=labels)
     out.loss.backward()
-    return out, {n: (p.grad is not None and p.grad.abs().sum().item() > 0) for n, p in model.named_parameters()}
+    return out, {
+        n: (p.grad is not None and p.grad.abs().sum().item() > 0) for n, p in model.named_parameters()
+    }
 
 
 def test_absent_head_adds_no_loss_but_empty_is_a_negative(model_and_tok):
@@ -98,8 +116,16 @@ def test_windows_of_one_example_pool_together(model_and_tok):
 
 
 def test_parent_consistency_when_child_and_parent_disagree():
-    config = ConflictEventsConfig(encoder={"model_type": "bert", "hidden_size": 8, "num_hidden_layers": 1,
-                                           "num_attention_heads": 2, "intermediate_size": 16}, heads=HEADS)
+    config = ConflictEventsConfig(
+        encoder={
+            "model_type": "bert",
+            "hidden_size": 8,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 2,
+            "intermediate_size": 16,
+        },
+        heads=HEADS,
+    )
     # event_type prefers Protests (0.6), sub_event_type prefers Armed clash (0.7): joint decides.
     ev = torch.log(torch.tensor([[0.1, 0.3, 0.6]]))
     sub = torch.log(torch.tensor([[0.1, 0.7, 0.2]]))
@@ -119,25 +145,58 @@ def test_parent_consistency_when_child_and_parent_disagree():
 
 
 def test_multilabel_thresholds_per_label():
-    heads = [{"name": "t", "kind": "sequence", "problem_type": "multi_label", "labels": ["a", "b"],
-              "thresholds": {"a": 0.9}}]
+    heads = [
+        {
+            "name": "t",
+            "kind": "sequence",
+            "problem_type": "multi_label",
+            "labels": ["a", "b"],
+            "thresholds": {"a": 0.9},
+        }
+    ]
     config = ConflictEventsConfig(encoder={"model_type": "bert"}, heads=heads)
     logits = torch.logit(torch.tensor([[0.8, 0.6], [0.95, 0.4]]))
     preds = decode_sequence_heads(config, {"t": logits})["t"]
     assert [p.labels for p in preds] == [["b"], ["a"]]
 
 
-@pytest.mark.parametrize("heads, fragment", [
-    ([{"name": "x", "kind": "sequence", "labels": ["a", "a"]}], "duplicate labels"),
-    ([{"name": "x", "kind": "token", "labels": ["B-PER"]}], "span types"),
-    ([{"name": "x", "kind": "sequence", "labels": ["a", "b"], "parent": "nope", "parent_map": {"a": "z", "b": "z"}}],
-     "not a sequence head"),
-    ([{"name": "p", "kind": "sequence", "labels": ["n", "m"]},
-      {"name": "x", "kind": "sequence", "labels": ["a", "b"], "parent": "p", "parent_map": {"a": "n"}}],
-     "missing ['b']"),
-    ([{"name": "x", "kind": "sequence", "labels": ["a", "b"], "descriptions": {"c": "?"}}], "not in its label list"),
-    ([{"name": "x", "kind": "sequence", "labels": ["a"]}], "at least two labels"),
-])
+@pytest.mark.parametrize(
+    "heads, fragment",
+    [
+        ([{"name": "x", "kind": "sequence", "labels": ["a", "a"]}], "duplicate labels"),
+        ([{"name": "x", "kind": "token", "labels": ["B-PER"]}], "span types"),
+        (
+            [
+                {
+                    "name": "x",
+                    "kind": "sequence",
+                    "labels": ["a", "b"],
+                    "parent": "nope",
+                    "parent_map": {"a": "z", "b": "z"},
+                }
+            ],
+            "not a sequence head",
+        ),
+        (
+            [
+                {"name": "p", "kind": "sequence", "labels": ["n", "m"]},
+                {
+                    "name": "x",
+                    "kind": "sequence",
+                    "labels": ["a", "b"],
+                    "parent": "p",
+                    "parent_map": {"a": "n"},
+                },
+            ],
+            "missing ['b']",
+        ),
+        (
+            [{"name": "x", "kind": "sequence", "labels": ["a", "b"], "descriptions": {"c": "?"}}],
+            "not in its label list",
+        ),
+        ([{"name": "x", "kind": "sequence", "labels": ["a"]}], "at least two labels"),
+    ],
+)
 def test_config_errors_say_what_is_wrong(heads, fragment):
     with pytest.raises(ValueError, match=None) as err:
         ConflictEventsConfig(encoder={"model_type": "bert"}, heads=heads)

@@ -32,30 +32,51 @@ def _jsonl(path, lines):
 
 
 def test_jsonl_records_carry_line_locations_and_reasons(tmp_path):
-    path = _jsonl(tmp_path / "a.jsonl", [
-        {"id": "a", "text": "Rebels attacked.", "date": "2020-01-02"},
-        b"\n",
-        {"id": 7, "text": "Police left."},
-        b"{broken\n",
-        {"id": "b", "text": "  \n "},
-        {"id": "c", "text": ["not", "text"]},
-        {"text": "no id"},
-        b'{"id": "d", "text": "bad \xff byte"}\n',
-        {"id": "e", "text": "date 2020-01-01\n"},
-        [1, 2],
-        {"id": True, "text": "a bool id"},
-        {"id": "f", "text": "ok", "date": 20200101},
-    ])
+    path = _jsonl(
+        tmp_path / "a.jsonl",
+        [
+            {"id": "a", "text": "Rebels attacked.", "date": "2020-01-02"},
+            b"\n",
+            {"id": 7, "text": "Police left."},
+            b"{broken\n",
+            {"id": "b", "text": "  \n "},
+            {"id": "c", "text": ["not", "text"]},
+            {"text": "no id"},
+            b'{"id": "d", "text": "bad \xff byte"}\n',
+            {"id": "e", "text": "date 2020-01-01\n"},
+            [1, 2],
+            {"id": True, "text": "a bool id"},
+            {"id": "f", "text": "ok", "date": 20200101},
+        ],
+    )
     recs = _read(path)
     got = [(r.location.rsplit(":", 1)[1], r.id, r.error is None) for r in recs]
-    assert got == [("1", "a", True), ("3", "7", True), ("4", None, False), ("5", "b", False), ("6", "c", False),
-                   ("7", None, False), ("8", None, False), ("9", "e", False), ("10", None, False),
-                   ("11", None, False), ("12", "f", False)]
+    assert got == [
+        ("1", "a", True),
+        ("3", "7", True),
+        ("4", None, False),
+        ("5", "b", False),
+        ("6", "c", False),
+        ("7", None, False),
+        ("8", None, False),
+        ("9", "e", False),
+        ("10", None, False),
+        ("11", None, False),
+        ("12", "f", False),
+    ]
     assert recs[0].date == "2020-01-02" and recs[0].text == "Rebels attacked."
     reasons = [r.error for r in recs if r.error]
-    for fragment in ["invalid JSON", "empty article", "must be a string, got list", "no 'id' field (fields: text)",
-                     "undecodable bytes", "empty article", "expected an object", "must be a string or an integer",
-                     "must be an ISO date string"]:
+    for fragment in [
+        "invalid JSON",
+        "empty article",
+        "must be a string, got list",
+        "no 'id' field (fields: text)",
+        "undecodable bytes",
+        "empty article",
+        "expected an object",
+        "must be a string or an integer",
+        "must be an ISO date string",
+    ]:
         assert any(fragment in r for r in reasons), fragment
 
 
@@ -69,10 +90,15 @@ def test_csv_gzip_and_custom_fields(tmp_path):
         w.writerow(["x3", "Police left.", ""])
     recs = _read(path, fields=Fields(id="doc", text="body", date="published"))
     assert [(r.location, r.id, r.error is None) for r in recs] == [
-        (f"{path}:2", "x1", True), (f"{path}:4", "x2", False), (f"{path}:5", "x3", True)]
+        (f"{path}:2", "x1", True),
+        (f"{path}:4", "x2", False),
+        (f"{path}:5", "x3", True),
+    ]
     assert recs[0].text == "Rebels attacked\nthe village." and recs[0].date == "2021-01-01"
     assert recs[2].date is None
-    with pytest.raises(InputError, match=r"no column 'text' \(columns: doc, body, published\): set --text-field"):
+    with pytest.raises(
+        InputError, match=r"no column 'text' \(columns: doc, body, published\): set --text-field"
+    ):
         check_fields(discover_inputs([path]), Fields(id="doc"))
 
 
@@ -89,12 +115,19 @@ def test_parquet_rows_stream_with_row_locations(tmp_path, monkeypatch):
 
     monkeypatch.setattr(readers, "PARQUET_BATCH_ROWS", 2)  # several record batches
     path = tmp_path / "d.parquet"
-    table = pa.table({"id": ["p0", "p1", "p2", "p3", "p4"], "text": ["One.", None, "Three.", "Four.", "Five."],
-                      "date": ["2020-01-01", None, None, None, None], "other": [1, 2, 3, 4, 5]})
+    table = pa.table(
+        {
+            "id": ["p0", "p1", "p2", "p3", "p4"],
+            "text": ["One.", None, "Three.", "Four.", "Five."],
+            "date": ["2020-01-01", None, None, None, None],
+            "other": [1, 2, 3, 4, 5],
+        }
+    )
     pq.write_table(table, path)
     recs = _read(path)
     assert [(r.location, r.id, r.error is None) for r in recs] == [
-        (f"{path}:row {i}", f"p{i}", i != 1) for i in range(5)]
+        (f"{path}:row {i}", f"p{i}", i != 1) for i in range(5)
+    ]
     assert recs[0].date == "2020-01-01" and recs[4].text == "Five."
 
 
@@ -109,7 +142,10 @@ def test_folders_of_text_files_use_relative_paths_as_ids_and_the_date_prefix(tmp
     (root / ".hidden.txt").write_text("ignored")
     recs = _read(root)
     assert [(r.id, r.date, r.error is None) for r in recs] == [
-        ("b.txt", "2020-06-08", True), ("empty.txt", None, False), ("sub/a.txt.gz", "2021-01-01", True)]
+        ("b.txt", "2020-06-08", True),
+        ("empty.txt", None, False),
+        ("sub/a.txt.gz", "2021-01-01", True),
+    ]
     assert recs[0].text.startswith("date 2020-06-08\n")  # the text is handed on untouched
     assert recs[0].location == str(root / "b.txt")
 
@@ -126,8 +162,9 @@ def test_unusable_paths_are_input_errors(tmp_path):
 
 def test_truncated_gzip_reports_the_rest_as_unreadable(tmp_path):
     path = tmp_path / "e.jsonl.gz"
-    data = gzip.compress(b"".join(json.dumps({"id": str(i), "text": "x " * 50}).encode() + b"\n"
-                                  for i in range(200)))
+    data = gzip.compress(
+        b"".join(json.dumps({"id": str(i), "text": "x " * 50}).encode() + b"\n" for i in range(200))
+    )
     path.write_bytes(data[: len(data) // 2])
     recs = _read(path)
     assert all(r.error is None for r in recs[:-1]) and len(recs) > 2
@@ -140,11 +177,13 @@ HEADS = [HeadSpec("entities", "token", ["Location"]), HeadSpec("event_type", "se
 
 def _result(i):
     return ArticleResult(
-        id=f"a{i}", date="2020-01-01",
+        id=f"a{i}",
+        date="2020-01-01",
         spans={"entities": [SpanResult(0, 6, "Location", "Aleppo", 0.912345)]},
         labels={"event_type": [LabelScore("Battles", 0.8765432)]},
         sentences=[SentenceResult(0, 10, "Aleppo is.", {"event_type": [LabelScore("Battles", 0.8765432)]})],
-        model={"name": "m", "sha256": "0" * 64})
+        model={"name": "m", "sha256": "0" * 64},
+    )
 
 
 def test_output_record_layout():

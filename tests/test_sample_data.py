@@ -17,10 +17,26 @@ SAMPLE = REPO / "examples" / "sample"
 ARTICLES = REPO / "examples" / "articles"
 SCHEMA = REPO / "configs" / "schemas" / "acled.yaml"
 
-ACLED_EVENT_TYPES = {"Battles", "Explosions/Remote violence", "Violence against civilians", "Protests", "Riots",
-                     "Strategic developments"}
-ENTITY_TYPES = {"Organisation", "Person", "Location", "Temporal", "Quantity", "Weapon", "MilitaryPlatform",
-                "Nationality", "DocumentReference", "Money"}
+ACLED_EVENT_TYPES = {
+    "Battles",
+    "Explosions/Remote violence",
+    "Violence against civilians",
+    "Protests",
+    "Riots",
+    "Strategic developments",
+}
+ENTITY_TYPES = {
+    "Organisation",
+    "Person",
+    "Location",
+    "Temporal",
+    "Quantity",
+    "Weapon",
+    "MilitaryPlatform",
+    "Nationality",
+    "DocumentReference",
+    "Money",
+}
 ROLE_TYPES = {"S", "T", "R"}
 
 
@@ -52,7 +68,7 @@ def whole_word_problem(text: str, start: int, end: int) -> str | None:
 
 def test_whole_word_check_catches_partial_words():
     text = "Gunmen attacked Kidal on Monday."
-    assert whole_word_problem(text, 16, 21) is None          # "Kidal"
+    assert whole_word_problem(text, 16, 21) is None  # "Kidal"
     assert whole_word_problem(text, 17, 21) == "starts inside a word"
     assert whole_word_problem(text, 16, 20) == "ends inside a word"
     assert whole_word_problem(text, 15, 21) == "leading/trailing whitespace"
@@ -129,15 +145,27 @@ def test_schema_shape_and_descriptions(schema):
 def test_schema_spells_acled_sub_event_types(schema):
     expected = {
         "Battles": {"Armed clash", "Government regains territory", "Non-state actor overtakes territory"},
-        "Explosions/Remote violence": {"Chemical weapon", "Air/drone strike", "Suicide bomb",
-                                       "Shelling/artillery/missile attack", "Remote explosive/landmine/IED",
-                                       "Grenade"},
+        "Explosions/Remote violence": {
+            "Chemical weapon",
+            "Air/drone strike",
+            "Suicide bomb",
+            "Shelling/artillery/missile attack",
+            "Remote explosive/landmine/IED",
+            "Grenade",
+        },
         "Violence against civilians": {"Sexual violence", "Attack", "Abduction/forced disappearance"},
         "Protests": {"Peaceful protest", "Protest with intervention", "Excessive force against protesters"},
         "Riots": {"Violent demonstration", "Mob violence"},
-        "Strategic developments": {"Agreement", "Arrests", "Change to group/activity", "Disrupted weapons use",
-                                   "Headquarters or base established", "Looting/property destruction",
-                                   "Non-violent transfer of territory", "Other"},
+        "Strategic developments": {
+            "Agreement",
+            "Arrests",
+            "Change to group/activity",
+            "Disrupted weapons use",
+            "Headquarters or base established",
+            "Looting/property destruction",
+            "Non-violent transfer of territory",
+            "Other",
+        },
     }
     got: dict[str, set[str]] = {}
     for name, spec in schema["sub_event_type"].items():

@@ -16,14 +16,24 @@ from inference.cli import main
 from inference.writers import Progress
 
 REPO = Path(__file__).resolve().parents[1]
-SENTENCES = ["Rebels attacked the village on Monday.", "Police arrested two men in the city.",
-             "Protesters marched to the capital.", "The army said three soldiers were wounded.",
-             "Gunmen abducted a village chief."]
+SENTENCES = [
+    "Rebels attacked the village on Monday.",
+    "Police arrested two men in the city.",
+    "Protesters marched to the capital.",
+    "The army said three soldiers were wounded.",
+    "Gunmen abducted a village chief.",
+]
 
 
 def _articles(n, prefix="a"):
-    return [{"id": f"{prefix}{i}", "text": " ".join(SENTENCES[(i + k) % 5] for k in range(1 + i % 4)),
-             "date": f"2023-01-0{1 + i % 9}"} for i in range(n)]
+    return [
+        {
+            "id": f"{prefix}{i}",
+            "text": " ".join(SENTENCES[(i + k) % 5] for k in range(1 + i % 4)),
+            "date": f"2023-01-0{1 + i % 9}",
+        }
+        for i in range(n)
+    ]
 
 
 def _write_jsonl(path, rows):
@@ -45,31 +55,50 @@ def test_bad_records_are_reported_with_locations_and_the_run_goes_on(tiny_model,
     (folder / "x.txt").write_text("date 2020-06-08\nRebels attacked the\nvillage.\n")
     good = _articles(3)
     src = tmp_path / "in.jsonl"
-    src.write_bytes(b"".join([
-        json.dumps(good[0]).encode() + b"\n",
-        b'{"id": "bad-bytes", "text": "\xff"}\n',
-        json.dumps({"id": "empty", "text": "   "}).encode() + b"\n",
-        json.dumps(good[1]).encode() + b"\n",
-        json.dumps({"id": "a0", "text": "a duplicate id"}).encode() + b"\n",
-        json.dumps({"id": "notext"}).encode() + b"\n",
-        json.dumps(good[2]).encode() + b"\n",
-    ]))
+    src.write_bytes(
+        b"".join(
+            [
+                json.dumps(good[0]).encode() + b"\n",
+                b'{"id": "bad-bytes", "text": "\xff"}\n',
+                json.dumps({"id": "empty", "text": "   "}).encode() + b"\n",
+                json.dumps(good[1]).encode() + b"\n",
+                json.dumps({"id": "a0", "text": "a duplicate id"}).encode() + b"\n",
+                json.dumps({"id": "notext"}).encode() + b"\n",
+                json.dumps(good[2]).encode() + b"\n",
+            ]
+        )
+    )
     before = _sha(src)
     out = tmp_path / "out.jsonl"
-    code = main([str(src), str(folder), "--model", str(tiny_model), "-o", str(out), "--chunk-size", "2", "-q"])
+    code = main(
+        [str(src), str(folder), "--model", str(tiny_model), "-o", str(out), "--chunk-size", "2", "-q"]
+    )
     assert code == 1
     assert _sha(src) == before  # inputs are only read
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["id"] for r in records] == ["a0", "a1", "a2", "x.txt"]
-    assert list(records[0]) == ["id", "entities", "roles", "event_type", "sub_event_type", "sentences", "events",
-                                "date", "model"]
+    assert list(records[0]) == [
+        "id",
+        "entities",
+        "roles",
+        "event_type",
+        "sub_event_type",
+        "sentences",
+        "events",
+        "date",
+        "model",
+    ]
     assert records[3]["date"] == "2020-06-08" and records[0]["date"] == good[0]["date"]
     text = (folder / "x.txt").read_text()
     for span in records[3]["entities"] + records[3]["roles"]:
-        assert text[span["start"]:span["end"]] == span["text"]
+        assert text[span["start"] : span["end"]] == span["text"]
     errors = [json.loads(line) for line in (tmp_path / "out.jsonl.errors.jsonl").read_text().splitlines()]
     assert [(e["location"], e["id"]) for e in errors] == [
-        (f"{src}:2", None), (f"{src}:3", "empty"), (f"{src}:5", "a0"), (f"{src}:6", "notext")]
+        (f"{src}:2", None),
+        (f"{src}:3", "empty"),
+        (f"{src}:5", "a0"),
+        (f"{src}:6", "notext"),
+    ]
     assert "duplicate id" in errors[2]["reason"] and "undecodable" in errors[0]["reason"]
     summary = capsys.readouterr().out
     assert "4 articles tagged, 4 failed" in summary
@@ -109,8 +138,22 @@ def test_csv_and_parquet_outputs_match_jsonl(tiny_model, tmp_path):
     src = _write_jsonl(tmp_path / "in.jsonl", _articles(5))
     outs = {fmt: tmp_path / f"out.{fmt}" for fmt in ("jsonl", "csv", "parquet")}
     for out in outs.values():
-        assert main([str(src), "--model", str(tiny_model), "-o", str(out), "--chunk-size", "2", "-q",
-                     "--all-scores"]) == 0
+        assert (
+            main(
+                [
+                    str(src),
+                    "--model",
+                    str(tiny_model),
+                    "-o",
+                    str(out),
+                    "--chunk-size",
+                    "2",
+                    "-q",
+                    "--all-scores",
+                ]
+            )
+            == 0
+        )
     ref = [json.loads(line) for line in outs["jsonl"].read_text().splitlines()]
     import csv
 
@@ -127,8 +170,9 @@ def test_csv_and_parquet_outputs_match_jsonl(tiny_model, tmp_path):
                 assert json.loads(row[key]) == r[key]
 
 
-def test_resume_after_a_crash_between_write_and_progress_loses_and_repeats_nothing(tiny_model, tmp_path,
-                                                                                    monkeypatch):
+def test_resume_after_a_crash_between_write_and_progress_loses_and_repeats_nothing(
+    tiny_model, tmp_path, monkeypatch
+):
     rows = _articles(23)
     rows.insert(7, {"id": "a3", "text": "duplicate of an id in the first chunk"})
     src = _write_jsonl(tmp_path / "in.jsonl", rows)
@@ -159,7 +203,9 @@ def test_resume_after_a_crash_between_write_and_progress_loses_and_repeats_nothi
 
     assert main([*args, "-o", str(out), "--resume"]) == 1
     assert out.read_bytes() == ref.read_bytes()
-    assert (tmp_path / "out.jsonl.errors.jsonl").read_bytes() == (tmp_path / "ref.jsonl.errors.jsonl").read_bytes()
+    assert (tmp_path / "out.jsonl.errors.jsonl").read_bytes() == (
+        tmp_path / "ref.jsonl.errors.jsonl"
+    ).read_bytes()
     assert _ids(out) == [r["id"] for r in _articles(23)]
 
 
@@ -169,14 +215,20 @@ def test_sigkill_mid_run_then_resume(tiny_model, tmp_path):
     args = [str(src), "--model", str(tiny_model), "--chunk-size", "5", "-q"]
     out = tmp_path / "out.jsonl"
     # The child sleeps in every chunk so that the kill lands mid-run.
-    code = ("import sys, time, inference.tagger as t\n"
-            "tag = t.Tagger.tag_articles\n"
-            "def slow(*a, **k):\n    time.sleep(0.3)\n    return tag(*a, **k)\n"
-            "t.Tagger.tag_articles = slow\n"
-            "from inference.cli import main\nsys.exit(main(sys.argv[1:]))\n")
+    code = (
+        "import sys, time, inference.tagger as t\n"
+        "tag = t.Tagger.tag_articles\n"
+        "def slow(*a, **k):\n    time.sleep(0.3)\n    return tag(*a, **k)\n"
+        "t.Tagger.tag_articles = slow\n"
+        "from inference.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+    )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-c", code, *args, "-o", str(out)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *args, "-o", str(out)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     progress = tmp_path / "out.jsonl.progress.json"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
@@ -202,8 +254,16 @@ def test_python_dash_m_runs_the_cli(tiny_model, tmp_path):
     src.mkdir()
     (src / "one.txt").write_text("date 2021-05-01\nPolice fired tear gas\n\nat protesters.\n")
     out = tmp_path / "o.csv"
-    proc = subprocess.run([sys.executable, "-m", "inference", str(src), "--model", str(tiny_model), "-o", str(out)],
-                          capture_output=True, text=True, timeout=120, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, "-m", "inference", str(src), "--model", str(tiny_model), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "1 articles tagged, 0 failed" in proc.stdout
-    assert out.read_text().splitlines()[0] == "id,entities,roles,event_type,sub_event_type,sentences,events,date,model"
+    assert (
+        out.read_text().splitlines()[0]
+        == "id,entities,roles,event_type,sub_event_type,sentences,events,date,model"
+    )

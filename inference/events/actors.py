@@ -45,64 +45,136 @@ ACTOR_LABELS = {"Organisation", "Person", "Nationality"}
 PROTEST_TYPES = {"Protests", "Riots"}
 
 # word lists as regex alternatives; "\s+" inside a phrase
-_ATTACK_VERBS = "|".join(r"""
+_ATTACK_VERBS = "|".join(
+    r"""
     attacked attacks? attacking launched launch(?:es)? led leads clashed clash fought ambushed fired shelled
     stormed seized captured bombed struck targeted raided killed kills? abducted kidnapped opened\s+fire
     carried\s+out detonated took overran shot besieged executed beheaded burned burnt looted torched
     set\s+fire assaulted invaded advanced retook recaptured arrested detained pounded hit
-    claimed\s+responsibility used dispersed fired\s+tear\s+gas overrun massacred""".split())
-_PROTEST_VERBS = "|".join(r"""
+    claimed\s+responsibility used dispersed fired\s+tear\s+gas overrun massacred""".split()
+)
+_PROTEST_VERBS = "|".join(
+    r"""
     protested demonstrated marched rallied gathered rioted staged
-    held\s+(?:a\s+)?(?:protest|rally|sit-in)""".split())
-_ATTACK_NOUNS = "|".join(r"""
+    held\s+(?:a\s+)?(?:protest|rally|sit-in)""".split()
+)
+_ATTACK_NOUNS = "|".join(
+    r"""
     air\s*strikes? strikes? shelling bombardment offensive attacks? assault raids? ambush warplanes jets
-    drones? fire artillery forces troops fighters gunmen militants jihadists""".split())
-_TARGET_BEFORE = "|".join(r"""
+    drones? fire artillery forces troops fighters gunmen militants jihadists""".split()
+)
+_TARGET_BEFORE = "|".join(
+    r"""
     against targeting targeted attacked attacking attacks?\s+on assaults?\s+on raids?\s+on strikes?\s+on
     offensive\s+on ambushed ambushing killed killing kidnapped kidnapping abducted abducting shelled shelling
     bombed bombing struck hit raided stormed besieged clashed\s+with clash(?:es)?\s+with fighting\s+with
     fought fighting battled fired\s+(?:on|at) opened\s+fire\s+on positions\s+of arrested detained dispersed
-    disperse executed beheaded under""".split())
-_PASSIVE = "|".join(r"""
+    disperse executed beheaded under""".split()
+)
+_PASSIVE = "|".join(
+    r"""
     killed attacked targeted ambushed wounded injured abducted kidnapped shot executed arrested detained
     besieged forced hit struck beheaded seized captured overrun displaced massacred dispersed repelled
-    pushed\s+back driven\s+out routed""".split())
-_SPEECH = "|".join(r"""
+    pushed\s+back driven\s+out routed""".split()
+)
+_SPEECH = "|".join(
+    r"""
     said says say told tells reported reports announced stated added confirmed quoted explained noted
-    warned""".split())
+    warned""".split()
+)
 _AUXILIARY = r"were|was|had\s+been|have\s+been|has\s+been|are|is|being|got|get"
-_NON_AGENT = {"backed", "brokered", "controlled", "dominated", "founded", "funded", "run", "owned",
-              "mediated", "financed", "trained", "sponsored", "recognised", "recognized", "designated",
-              "listed", "condemned", "reported", "confirmed", "said", "supported", "welcomed", "denied",
-              "praised", "criticised", "criticized", "organised", "organized", "called", "joined", "followed"}
-_ALLY = {"backed", "supported", "aided", "assisted", "helped", "accompanied", "reinforced", "joined",
-         "escorted"}
+_NON_AGENT = {
+    "backed",
+    "brokered",
+    "controlled",
+    "dominated",
+    "founded",
+    "funded",
+    "run",
+    "owned",
+    "mediated",
+    "financed",
+    "trained",
+    "sponsored",
+    "recognised",
+    "recognized",
+    "designated",
+    "listed",
+    "condemned",
+    "reported",
+    "confirmed",
+    "said",
+    "supported",
+    "welcomed",
+    "denied",
+    "praised",
+    "criticised",
+    "criticized",
+    "organised",
+    "organized",
+    "called",
+    "joined",
+    "followed",
+}
+_ALLY = {
+    "backed",
+    "supported",
+    "aided",
+    "assisted",
+    "helped",
+    "accompanied",
+    "reinforced",
+    "joined",
+    "escorted",
+}
 _HELD = {"held", "controlled", "manned", "occupied", "guarded"}  # "positions held by X": X is what was hit
 _I = re.IGNORECASE
 _PROTESTER_WORDS = re.compile(
-    r"\b(?:protesters?|protestors?|demonstrators?|rioters?|marchers|strikers|activists)\b", _I)
+    r"\b(?:protesters?|protestors?|demonstrators?|rioters?|marchers|strikers|activists)\b", _I
+)
 
 # contexts: ``before`` ends right before the mention, ``after`` starts right after it
-_SOURCE_BEFORE = re.compile(r"\b(?:according\s+to|citing|quoted\s+by|told)\s+(?:the\s+|a\s+|an\s+)?"
-                            r"(?:\S+\s+){0,2}$", _I)
-_SOURCE_AFTER = re.compile(rf"^(?:['’]s)?(?:\s+[^\s,.;]+){{0,4}}?\s*,?\s+(?:also\s+)?(?:{_SPEECH})\b"
-                           r"(?P<rest>.*)$", _I)
-_CLAIM_REST = re.compile(rf"^\s*(?:that\s+)?(?:it|they|its\s+\w+|their\s+\w+)\s+(?:had\s+|have\s+|has\s+)?"
-                         rf"(?:{_ATTACK_VERBS})\b", _I)
-_BY_BEFORE = re.compile(r"\b(?P<verb>[\w-]+)\s+by\s+"
-                        r"(?:(?:the|a|an|suspected|alleged|presumed|unidentified|unknown|armed)\s+)*"
-                        r"(?:\S+\s+){0,1}$", _I)
-_BLAME_BEFORE = re.compile(r"\b(?:blamed|blaming|accused|accusing|suspected|claimed\s+by)\s+(?:the\s+)?"
-                           r"(?:\S+\s+){0,1}$", _I)
+_SOURCE_BEFORE = re.compile(
+    r"\b(?:according\s+to|citing|quoted\s+by|told)\s+(?:the\s+|a\s+|an\s+)?"
+    r"(?:\S+\s+){0,2}$",
+    _I,
+)
+_SOURCE_AFTER = re.compile(
+    rf"^(?:['’]s)?(?:\s+[^\s,.;]+){{0,4}}?\s*,?\s+(?:also\s+)?(?:{_SPEECH})\b"
+    r"(?P<rest>.*)$",
+    _I,
+)
+_CLAIM_REST = re.compile(
+    rf"^\s*(?:that\s+)?(?:it|they|its\s+\w+|their\s+\w+)\s+(?:had\s+|have\s+|has\s+)?"
+    rf"(?:{_ATTACK_VERBS})\b",
+    _I,
+)
+_BY_BEFORE = re.compile(
+    r"\b(?P<verb>[\w-]+)\s+by\s+"
+    r"(?:(?:the|a|an|suspected|alleged|presumed|unidentified|unknown|armed)\s+)*"
+    r"(?:\S+\s+){0,1}$",
+    _I,
+)
+_BLAME_BEFORE = re.compile(
+    r"\b(?:blamed|blaming|accused|accusing|suspected|claimed\s+by)\s+(?:the\s+)?"
+    r"(?:\S+\s+){0,1}$",
+    _I,
+)
 _BETWEEN_FIRST = re.compile(r"\bbetween\s+(?:the\s+)?(?:\S+\s+){0,1}$", _I)
 _BETWEEN_SECOND = re.compile(r"\bbetween\s+[^,.;]{1,80}?\s+and\s+(?:the\s+)?(?:\S+\s+){0,1}$", _I)
-_PASSIVE_AFTER = re.compile(rf"^(?:['’]s)?(?:\s+[^\s,.;]+){{0,3}}?(?:\s*,[^,.;]{{1,60}},)?"
-                            rf"\s+(?:{_AUXILIARY})\s+(?:\w+ly\s+)?(?:{_PASSIVE})\b", _I)
+_PASSIVE_AFTER = re.compile(
+    rf"^(?:['’]s)?(?:\s+[^\s,.;]+){{0,3}}?(?:\s*,[^,.;]{{1,60}},)?"
+    rf"\s+(?:{_AUXILIARY})\s+(?:\w+ly\s+)?(?:{_PASSIVE})\b",
+    _I,
+)
 _TARGET_BEFORE_RE = re.compile(rf"\b(?:{_TARGET_BEFORE})\s+(?:\S+\s+){{0,2}}$", _I)
-_ATTACK_AFTER = re.compile(rf"^(?:['’]s)?(?P<gap>(?:\s+[^\s,.;]+){{0,3}}?)"
-                           r"\s+(?:has\s+|have\s+|had\s+|reportedly\s+|allegedly\s+|also\s+|then\s+"
-                           r"|later\s+)*"
-                           rf"(?:{_ATTACK_VERBS}|{_PROTEST_VERBS})\b", _I)
+_ATTACK_AFTER = re.compile(
+    rf"^(?:['’]s)?(?P<gap>(?:\s+[^\s,.;]+){{0,3}}?)"
+    r"\s+(?:has\s+|have\s+|had\s+|reportedly\s+|allegedly\s+|also\s+|then\s+"
+    r"|later\s+)*"
+    rf"(?:{_ATTACK_VERBS}|{_PROTEST_VERBS})\b",
+    _I,
+)
 _ATTACK_NOUN_AFTER = re.compile(rf"^(?:['’]s)?\s+(?:[\w-]+\s+)?(?:{_ATTACK_NOUNS})\b", _I)
 _PROTEST_AFTER = re.compile(rf"^(?:['’]s)?(?:\s+[^\s,.;]+){{0,3}}?\s+(?:{_PROTEST_VERBS})\b", _I)
 # words that, between a name and an attack verb, show the name is not the verb's subject
@@ -125,8 +197,8 @@ class Actor:
 
 def mention_side(text: str, mention: Mention, sentence_start: int, sentence_end: int) -> str:
     """Side of one entity mention from the words around it inside its sentence (see the module docstring)."""
-    before = text[max(sentence_start, mention.start - 120):mention.start]
-    after = text[mention.end:min(sentence_end, mention.end + 120)]
+    before = text[max(sentence_start, mention.start - 120) : mention.start]
+    after = text[mention.end : min(sentence_end, mention.end + 120)]
     src = _SOURCE_AFTER.match(after)
     if src and not _CLAIM_REST.match(src["rest"]):
         return SOURCE
@@ -221,9 +293,14 @@ def _resolve_allies(sided: list[tuple[Mention, str]], bounds) -> list[tuple[Ment
     return out
 
 
-def order_actors(text: str, mentions: Sequence[Mention], sentence_bounds: Sequence[tuple[int, int]],
-                 event_type: str | None = None) -> tuple[list[Actor], list[Actor]]:
+def order_actors(
+    text: str,
+    mentions: Sequence[Mention],
+    sentence_bounds: Sequence[tuple[int, int]],
+    event_type: str | None = None,
+) -> tuple[list[Actor], list[Actor]]:
     """(actor1, actor2) of an incident from the mentions inside its sentences (``sentence_bounds``)."""
+
     def bounds(m: Mention) -> tuple[int, int]:
         return next(((s, e) for s, e in sentence_bounds if s <= m.start < e), (m.start, m.end))
 
@@ -232,8 +309,10 @@ def order_actors(text: str, mentions: Sequence[Mention], sentence_bounds: Sequen
         side_of = {"S": ATTACKER, "T": TARGET, "R": RECIPROCAL}
         sided = [(m, side_of[m.label]) for m in roles]
     else:
-        entities = sorted((m for m in mentions if m.head == "entities" and m.label in ACTOR_LABELS),
-                          key=lambda m: (m.start, m.end))
+        entities = sorted(
+            (m for m in mentions if m.head == "entities" and m.label in ACTOR_LABELS),
+            key=lambda m: (m.start, m.end),
+        )
         sided = [(m, mention_side(text, m, *bounds(m))) for m in entities]
         sided = _resolve_allies(sided, bounds)
     side_by_mention = {id(m): s for m, s in sided}
@@ -241,8 +320,15 @@ def order_actors(text: str, mentions: Sequence[Mention], sentence_bounds: Sequen
     for group in merge_mentions([m for m, _ in sided]):
         in_order = sorted(group, key=lambda m: m.start)
         rep = group[0]
-        actors.append(Actor(rep.text, rep.start, rep.end, _decide([side_by_mention[id(m)] for m in in_order]),
-                            tuple(in_order)))
+        actors.append(
+            Actor(
+                rep.text,
+                rep.start,
+                rep.end,
+                _decide([side_by_mention[id(m)] for m in in_order]),
+                tuple(in_order),
+            )
+        )
     actors.sort(key=lambda a: a.mentions[0].start)
     if event_type in PROTEST_TYPES:
         # demonstrators first; without a protest cue, whoever the police acted against are the demonstrators

@@ -31,42 +31,75 @@ FUTURE_TOLERANCE_DAYS = 31
 RECENT_DAYS = 31  # a resolved date this close to the article date is the report's own news
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-MONTH_NUMBERS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-                 "oct": 10, "nov": 11, "dec": 12}
+MONTH_NUMBERS = {
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
 
 _WD = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
-_MONTH = (r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-          r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
-_MONTH_FULL_CAPS = ("(?P<month>January|February|March|April|May|June|July|August|September|October"
-                    "|November|December)")
+_MONTH = (
+    r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_MONTH_FULL_CAPS = (
+    "(?P<month>January|February|March|April|May|June|July|August|September|October|November|December)"
+)
 _I = re.IGNORECASE
 
 ISO = re.compile(r"\b(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b")
 NUMERIC = re.compile(r"\b(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<year>\d{4}|\d{2})\b")
-MONTH_DAY = re.compile(rf"\b(?:{_WD},?\s+)?{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"
-                       r"(?:,?\s+(?P<year>\d{4})\b)?", _I)
+MONTH_DAY = re.compile(
+    rf"\b(?:{_WD},?\s+)?{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"
+    r"(?:,?\s+(?P<year>\d{4})\b)?",
+    _I,
+)
 DAY_MONTH = re.compile(
     rf"\b(?:{_WD},?\s+)?(?:the\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?![a-z])"
-    rf"(?:,?\s+(?P<year>\d{{4}})\b)?", _I)
-RELATIVE = re.compile(r"\b(?P<rel>the\s+day\s+before\s+yesterday|yesterday|today|tonight|this\s+morning"
-                      r"|this\s+afternoon|this\s+evening|earlier\s+today|last\s+night)\b", _I)
+    rf"(?:,?\s+(?P<year>\d{{4}})\b)?",
+    _I,
+)
+RELATIVE = re.compile(
+    r"\b(?P<rel>the\s+day\s+before\s+yesterday|yesterday|today|tonight|this\s+morning"
+    r"|this\s+afternoon|this\s+evening|earlier\s+today|last\s+night)\b",
+    _I,
+)
 DAYS_AGO = re.compile(r"\b(?P<n>\d+|[a-z]+(?:-[a-z]+)?)\s+days?\s+ago\b", _I)
-WEEKDAY = re.compile(rf"\b(?:(?:early|late)\s+(?:on\s+)?|on\s+)?(?:(?P<rel>last|next|this|past)\s+)?"
-                     rf"(?P<wd>{_WD})(?:['’]s)?(?:\s+(?:morning|afternoon|evening|night))?\b", _I)
-VAGUE = re.compile(r"\b(?:(?:last|this|past|previous)\s+(?:week|weekend|month|year)"
-                   r"|(?:earlier|later)\s+(?:this|last)\s+(?:week|month|year)|recently|overnight"
-                   r"|in\s+recent\s+(?:days|weeks|months|years)|(?:over|at|during)\s+the\s+weekend"
-                   r"|the\s+(?:previous|following|next)\s+day|the\s+day\s+before|a\s+day\s+(?:earlier|later)"
-                   r"|(?:hours|days|weeks|months|years)\s+(?:later|earlier|ago))\b", _I)
+WEEKDAY = re.compile(
+    rf"\b(?:(?:early|late)\s+(?:on\s+)?|on\s+)?(?:(?P<rel>last|next|this|past)\s+)?"
+    rf"(?P<wd>{_WD})(?:['’]s)?(?:\s+(?:morning|afternoon|evening|night))?\b",
+    _I,
+)
+VAGUE = re.compile(
+    r"\b(?:(?:last|this|past|previous)\s+(?:week|weekend|month|year)"
+    r"|(?:earlier|later)\s+(?:this|last)\s+(?:week|month|year)|recently|overnight"
+    r"|in\s+recent\s+(?:days|weeks|months|years)|(?:over|at|during)\s+the\s+weekend"
+    r"|the\s+(?:previous|following|next)\s+day|the\s+day\s+before|a\s+day\s+(?:earlier|later)"
+    r"|(?:hours|days|weeks|months|years)\s+(?:later|earlier|ago))\b",
+    _I,
+)
 # month without a day: in running text it needs a time word before or a year after it ("May" is also a verb)
 MONTH_ONLY_IN_TEXT = re.compile(
     r"\b(?i:(?:in|since|until|by|during|from|of|early|late|mid|last|this|next)[-\s]+"
     r"(?:early\s+|late\s+|mid-)?)"
     rf"{_MONTH_FULL_CAPS}(?:\s+(?P<year>\d{{4}}))?\b"
-    rf"|\b{_MONTH_FULL_CAPS.replace('month', 'month2')}\s+(?P<year2>\d{{4}})\b")
+    rf"|\b{_MONTH_FULL_CAPS.replace('month', 'month2')}\s+(?P<year2>\d{{4}})\b"
+)
 MONTH_ONLY = re.compile(rf"\b{_MONTH}(?![a-z])(?:\s+(?P<year>\d{{4}}))?", _I)
-YEAR_IN_TEXT = re.compile(r"\b(?:in|since|during|until|from|by|of|between|before|after|and)\s+"
-                          r"(?:the\s+)?(?:early\s+|late\s+)?(?P<year>1[89]\d\d|20\d\d)(?P<decade>s)?\b", _I)
+YEAR_IN_TEXT = re.compile(
+    r"\b(?:in|since|during|until|from|by|of|between|before|after|and)\s+"
+    r"(?:the\s+)?(?:early\s+|late\s+)?(?P<year>1[89]\d\d|20\d\d)(?P<decade>s)?\b",
+    _I,
+)
 YEAR = re.compile(r"\b(?P<year>1[89]\d\d|20\d\d)(?P<decade>s)?\b")
 
 _DATELINE_DATE = r"(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?|\d{1,2}\s+[A-Z][a-z]{2,8}\.?(?:\s+\d{4})?)"
@@ -74,7 +107,8 @@ DATELINE = re.compile(
     r"^\s*(?:date\s+\d{4}-\d{2}-\d{2}\s+)?"
     r"(?:(?:[A-Z][A-Z'’.\-]+(?:\s+[A-Z][A-Z'’.\-]+)*|[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){0,3}(?=[^()]*\())"
     r"(?:,\s*[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){0,2})?(?:,\s*" + _DATELINE_DATE + r")?"
-    r"\s*(?:\([^()\n]{1,40}\))?\s*[-–—]+\s+)?")
+    r"\s*(?:\([^()\n]{1,40}\))?\s*[-–—]+\s+)?"
+)
 
 
 @dataclass(frozen=True)
@@ -137,8 +171,9 @@ def _month_number(name: str) -> int:
     return MONTH_NUMBERS[name.lower()[:3]]
 
 
-def _day_of(year: int | None, month: int, day: int, article: dt.date | None, mention: str,
-            rule: str) -> ResolvedDate:
+def _day_of(
+    year: int | None, month: int, day: int, article: dt.date | None, mention: str, rule: str
+) -> ResolvedDate:
     if year is not None:
         try:
             return ResolvedDate(dt.date(year, month, day).isoformat(), mention, rule)
@@ -217,8 +252,18 @@ def resolve_date(mention: str, article_date: dt.date | str | None) -> ResolvedDa
 
 def find_date_mentions(text: str) -> list[DateMention]:
     """Time expressions in a sentence, left to right (for text where the tagger found no Temporal span)."""
-    patterns = [ISO, NUMERIC, MONTH_DAY, DAY_MONTH, RELATIVE, DAYS_AGO, VAGUE, WEEKDAY, MONTH_ONLY_IN_TEXT,
-                YEAR_IN_TEXT]
+    patterns = [
+        ISO,
+        NUMERIC,
+        MONTH_DAY,
+        DAY_MONTH,
+        RELATIVE,
+        DAYS_AGO,
+        VAGUE,
+        WEEKDAY,
+        MONTH_ONLY_IN_TEXT,
+        YEAR_IN_TEXT,
+    ]
     taken: list[tuple[int, int]] = []
     for pattern in patterns:
         for m in pattern.finditer(text):
@@ -230,7 +275,7 @@ def find_date_mentions(text: str) -> list[DateMention]:
 
 
 def time_relation(mention: str, article_date: dt.date | str | None) -> str:
-    """"recent" (within RECENT_DAYS of the article), "past" (clearly before that: an old date, an earlier year
+    """ "recent" (within RECENT_DAYS of the article), "past" (clearly before that: an old date, an earlier year
     or month, "last year", "years ago") or "unknown". Background detection uses it.
     """
     article = parse_article_date(article_date)
@@ -241,8 +286,11 @@ def time_relation(mention: str, article_date: dt.date | str | None) -> str:
         delta = (article - dt.date.fromisoformat(resolved.iso)).days
         return "recent" if -RECENT_DAYS <= delta <= RECENT_DAYS else "past" if delta > 0 else "unknown"
     low = mention.lower()
-    if re.search(r"\b(last|past|previous)\s+(year|month)\b|\b(years|months|decades)\s+ago\b|\bin\s+recent\s+"
-                 r"(months|years)\b", low):
+    if re.search(
+        r"\b(last|past|previous)\s+(year|month)\b|\b(years|months|decades)\s+ago\b|\bin\s+recent\s+"
+        r"(months|years)\b",
+        low,
+    ):
         return "past"
     if resolved.rule in ("month_only", "year_only"):
         year_m = YEAR.search(mention)

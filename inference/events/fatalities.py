@@ -32,62 +32,302 @@ from dataclasses import dataclass
 
 from inference.events.numbers import Quantity, Token, find_quantities, tokenize
 
-DEATH_PASSIVE = {"killed", "slain", "murdered", "massacred", "executed", "beheaded", "assassinated",
-                 "lynched", "slaughtered", "martyred", "dead", "died", "perished"}
+DEATH_PASSIVE = {
+    "killed",
+    "slain",
+    "murdered",
+    "massacred",
+    "executed",
+    "beheaded",
+    "assassinated",
+    "lynched",
+    "slaughtered",
+    "martyred",
+    "dead",
+    "died",
+    "perished",
+}
 INTRANSITIVE = {"dead", "died", "perished", "slain", "martyred", "kia"}
-ACTIVE_KILL = {"killed", "killing", "kills", "kill", "murdered", "murdering", "massacred", "massacring",
-               "executed", "executing", "beheaded", "beheading", "assassinated", "assassinating",
-               "slaughtered", "slaughtering", "lynched"}
+ACTIVE_KILL = {
+    "killed",
+    "killing",
+    "kills",
+    "kill",
+    "murdered",
+    "murdering",
+    "massacred",
+    "massacring",
+    "executed",
+    "executing",
+    "beheaded",
+    "beheading",
+    "assassinated",
+    "assassinating",
+    "slaughtered",
+    "slaughtering",
+    "lynched",
+}
 DEATH_NOUNS = {"deaths", "death", "fatalities", "fatality", "bodies", "body", "corpses", "corpse", "dead"}
 DETERMINERS = {"the", "his", "her", "their", "its", "this", "that"}
-PLURAL_NOUNS = {"people", "men", "women", "children", "police", "personnel", "staff", "youth", "folk", "dead",
-                "military", "army", "security", "public", "media", "clergy", "livestock", "cattle"}
+PLURAL_NOUNS = {
+    "people",
+    "men",
+    "women",
+    "children",
+    "police",
+    "personnel",
+    "staff",
+    "youth",
+    "folk",
+    "dead",
+    "military",
+    "army",
+    "security",
+    "public",
+    "media",
+    "clergy",
+    "livestock",
+    "cattle",
+}
 QUOTES = {'"', "“", "”", "'", "‘", "’"}
-OTHER_CASUALTY = {"wounded", "injured", "hurt", "arrested", "detained", "abducted", "kidnapped", "missing",
-                  "displaced", "captured", "rescued", "released", "evacuated", "taken", "held", "freed",
-                  "hospitalised", "hospitalized", "treated", "surrendered", "fled", "survived", "wounding",
-                  "injuring", "arresting", "abducting", "kidnapping", "casualties", "injuries", "hostage",
-                  "hostages", "jailed", "sentenced", "charged", "questioned", "beaten", "tortured", "raped",
-                  "assaulted", "shot"}
+OTHER_CASUALTY = {
+    "wounded",
+    "injured",
+    "hurt",
+    "arrested",
+    "detained",
+    "abducted",
+    "kidnapped",
+    "missing",
+    "displaced",
+    "captured",
+    "rescued",
+    "released",
+    "evacuated",
+    "taken",
+    "held",
+    "freed",
+    "hospitalised",
+    "hospitalized",
+    "treated",
+    "surrendered",
+    "fled",
+    "survived",
+    "wounding",
+    "injuring",
+    "arresting",
+    "abducting",
+    "kidnapping",
+    "casualties",
+    "injuries",
+    "hostage",
+    "hostages",
+    "jailed",
+    "sentenced",
+    "charged",
+    "questioned",
+    "beaten",
+    "tortured",
+    "raped",
+    "assaulted",
+    "shot",
+}
 AUXILIARIES = {"were", "was", "have", "has", "had", "been", "are", "is", "being", "be", "got", "get"}
 # skipped between a subject and its predicate: "were reportedly killed", "were believed to have been killed"
 AUX_AND_ADVERBS = AUXILIARIES | {
-    "reported", "reportedly", "allegedly", "also", "all", "both", "later", "subsequently", "since",
-    "confirmed", "believed", "thought", "feared", "presumed", "to", "then", "each", "either", "instantly",
-    "immediately", "found", "left", "now", "already"}
+    "reported",
+    "reportedly",
+    "allegedly",
+    "also",
+    "all",
+    "both",
+    "later",
+    "subsequently",
+    "since",
+    "confirmed",
+    "believed",
+    "thought",
+    "feared",
+    "presumed",
+    "to",
+    "then",
+    "each",
+    "either",
+    "instantly",
+    "immediately",
+    "found",
+    "left",
+    "now",
+    "already",
+}
 # after a reduced passive "19 soldiers killed ...": what may follow "killed" when nothing is its object
-AFTER_REDUCED_PASSIVE = {"were", "was", "are", "is", "had", "have", "has", "in", "on", "at", "by", "during",
-                         "when", "as", "after", "while", "and", "near", "overnight", "yesterday", "today",
-                         "last", "early", "late", "since", "following", "amid", "outside", "inside",
-                         "across", "along", "around", "within", "this", "earlier", "so", "or", "but",
-                         "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+AFTER_REDUCED_PASSIVE = {
+    "were",
+    "was",
+    "are",
+    "is",
+    "had",
+    "have",
+    "has",
+    "in",
+    "on",
+    "at",
+    "by",
+    "during",
+    "when",
+    "as",
+    "after",
+    "while",
+    "and",
+    "near",
+    "overnight",
+    "yesterday",
+    "today",
+    "last",
+    "early",
+    "late",
+    "since",
+    "following",
+    "amid",
+    "outside",
+    "inside",
+    "across",
+    "along",
+    "around",
+    "within",
+    "this",
+    "earlier",
+    "so",
+    "or",
+    "but",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+}
 # words that end the noun phrase after a count
 NP_BREAK = (AUX_AND_ADVERBS | DEATH_PASSIVE | ACTIVE_KILL | OTHER_CASUALTY) - {"all", "both", "each"} | {
-    "in", "on", "at", "by", "during", "after", "before", "near", "with", "as", "when", "while", "including",
-    "among", "for", "since", "amid", "following", "into", "across", "outside", "inside", "against", "and",
-    "or", "but", "who", "which", "that", "whom", "whose", "said", "says", "say", "told", "reported", "added",
-    "claimed", "according", "stated", "announced", "lost", "succumbed", "if", "than",
+    "in",
+    "on",
+    "at",
+    "by",
+    "during",
+    "after",
+    "before",
+    "near",
+    "with",
+    "as",
+    "when",
+    "while",
+    "including",
+    "among",
+    "for",
+    "since",
+    "amid",
+    "following",
+    "into",
+    "across",
+    "outside",
+    "inside",
+    "against",
+    "and",
+    "or",
+    "but",
+    "who",
+    "which",
+    "that",
+    "whom",
+    "whose",
+    "said",
+    "says",
+    "say",
+    "told",
+    "reported",
+    "added",
+    "claimed",
+    "according",
+    "stated",
+    "announced",
+    "lost",
+    "succumbed",
+    "if",
+    "than",
     # verbs that follow a subject ("An intense shoot-out broke out and ...")
-    "attacked", "ambushed", "stormed", "raided", "opened", "fired", "exploded", "erupted", "broke", "went",
-    "hit", "struck", "launched", "carried", "targeted", "arrived", "clashed", "detonated", "set", "burned",
-    "torched", "looted", "shelled", "bombed", "seized", "took", "came", "occurred", "happened", "began",
-    "started", "continued", "ended", "returned", "fatally"}
+    "attacked",
+    "ambushed",
+    "stormed",
+    "raided",
+    "opened",
+    "fired",
+    "exploded",
+    "erupted",
+    "broke",
+    "went",
+    "hit",
+    "struck",
+    "launched",
+    "carried",
+    "targeted",
+    "arrived",
+    "clashed",
+    "detonated",
+    "set",
+    "burned",
+    "torched",
+    "looted",
+    "shelled",
+    "bombed",
+    "seized",
+    "took",
+    "came",
+    "occurred",
+    "happened",
+    "began",
+    "started",
+    "continued",
+    "ended",
+    "returned",
+    "fatally",
+}
 SEPARATORS = {",", "and", "plus"}
 PRONOUNS_OF_ONE = {"him", "her"}  # "killing him"
 PARENTS = {"father", "mother", "parent"}
 SUBSET_BEFORE = {"including", "among", "whom", "them"}
-ANIMALS = {"livestock", "cattle", "cows", "goats", "camels", "sheep", "animals", "chickens", "donkeys",
-           "head", "horses", "pigs", "dogs", "birds"}
+ANIMALS = {
+    "livestock",
+    "cattle",
+    "cows",
+    "goats",
+    "camels",
+    "sheep",
+    "animals",
+    "chickens",
+    "donkeys",
+    "head",
+    "horses",
+    "pigs",
+    "dogs",
+    "birds",
+}
 MAX_NP_TOKENS = 5
 
 # "also" before a death word, not before a verb of saying: "4 militants were also killed", "also 13 died"
-ADDITIONAL = re.compile(r"\balso\s+(?!said|reported|told|confirmed|stated|announced|added)[^.;]{0,60}?"
-                        r"\b(?:killed|died|dead|perished|lost\s+their\s+lives)\b", re.IGNORECASE)
-ZERO = re.compile(r"\b(?:no\s+one|no-one|nobody|none)\s+(?:was|were|had\s+been|has\s+been)\s+"
-                  r"(?:killed|hurt|injured|harmed)\b"
-                  r"|\bno\s+(?:one|body)\s+died\b"
-                  r"|\bno\s+(?:deaths|fatalities|casualties|injuries)\b"
-                  r"|\bwithout\s+(?:causing\s+)?(?:any\s+)?casualties\b", re.IGNORECASE)
+ADDITIONAL = re.compile(
+    r"\balso\s+(?!said|reported|told|confirmed|stated|announced|added)[^.;]{0,60}?"
+    r"\b(?:killed|died|dead|perished|lost\s+their\s+lives)\b",
+    re.IGNORECASE,
+)
+ZERO = re.compile(
+    r"\b(?:no\s+one|no-one|nobody|none)\s+(?:was|were|had\s+been|has\s+been)\s+"
+    r"(?:killed|hurt|injured|harmed)\b"
+    r"|\bno\s+(?:one|body)\s+died\b"
+    r"|\bno\s+(?:deaths|fatalities|casualties|injuries)\b"
+    r"|\bwithout\s+(?:causing\s+)?(?:any\s+)?casualties\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -109,8 +349,11 @@ def _sum(quantities: list[Quantity], additional: bool = False) -> Fatalities:
     """Sum of counts; a stated number counts as itself ("at least 12" is 12), a vague one by its range."""
     value = sum(q.value for q in quantities) if all(q.value is not None for q in quantities) else None
     low = sum(q.low if q.value is None else q.value for q in quantities)
-    high = None if any(q.high is None and q.value is None for q in quantities) else \
-        sum(q.high if q.value is None else q.value for q in quantities)
+    high = (
+        None
+        if any(q.high is None and q.value is None for q in quantities)
+        else sum(q.high if q.value is None else q.value for q in quantities)
+    )
     return Fatalities(value, low, high, tuple(quantities), additional)
 
 
@@ -133,8 +376,11 @@ class _Sentence:
             one = Quantity(1, 1, 1, "exact", t.text, t.start, t.end, article=True)
             if w in DETERMINERS and i not in self.quantities and i + 1 not in self.quantities:
                 end = self.np_end(i + 1)
-                if end > i + 1 and self._singular(i + 1, end) and not (self.word(end - 1) == "of"
-                                                                       and end in self.quantities):
+                if (
+                    end > i + 1
+                    and self._singular(i + 1, end)
+                    and not (self.word(end - 1) == "of" and end in self.quantities)
+                ):
                     self.quantities[i] = (one, i + 1)
             elif w in PRONOUNS_OF_ONE and i not in self.quantities:
                 self.quantities[i] = (one, i + 1)
@@ -172,7 +418,7 @@ class _Sentence:
     def _singular(self, i: int, end: int) -> bool:
         """Is the head of the noun phrase tokens[i:end] (the word before any "of") singular?"""
         words = self.lower[i:end]
-        head = words[:words.index("of")] if "of" in words else words
+        head = words[: words.index("of")] if "of" in words else words
         if not head:
             return False
         w = head[-1]
@@ -183,8 +429,11 @@ class _Sentence:
         before = {self.word(q_start - 1), self.word(q_start - 2)}
         if before & SUBSET_BEFORE or "among" in {self.word(q_start - k) for k in (3, 4)}:
             return True
-        return (self.word(q_start - 1) == "," and self.word(after) == "of"
-                and self.word(after + 1) in ("them", "whom", "those"))
+        return (
+            self.word(q_start - 1) == ","
+            and self.word(after) == "of"
+            and self.word(after + 1) in ("them", "whom", "those")
+        )
 
     def predicate(self, j: int) -> str | None:
         """What the words from token j say about the subject before them: "death", "other" or None.
@@ -326,24 +575,31 @@ def sentence_fatalities(text: str) -> Fatalities | None:
             continue
         if q.article and q.text.lower() in PRONOUNS_OF_ONE:
             continue
-        if predicate is None and s.word(end) in ("and", "or") and s.word(end + 1) not in ("were", "was") \
-                and end + 1 not in s.quantities:
+        if (
+            predicate is None
+            and s.word(end) in ("and", "or")
+            and s.word(end + 1) not in ("were", "was")
+            and end + 1 not in s.quantities
+        ):
             # a conjunct with no count shares the predicate: "11 soldiers and militiamen were killed"
             predicate = s.predicate(s.np_end(end + 1))
         determiner = q.article and q.text.lower() in DETERMINERS
         if predicate == "mixed":  # "7 militants were killed and wounded": between none and all of them died
-            counted.extend(Quantity(None, 0, m.value if m.value is not None else m.high, "vague", m.text,
-                                    m.start, m.end) for m in members)
+            counted.extend(
+                Quantity(None, 0, m.value if m.value is not None else m.high, "vague", m.text, m.start, m.end)
+                for m in members
+            )
         elif predicate == "death" or (s.word(after) in DEATH_NOUNS and not determiner):  # not "her body"
             counted.extend(members)
     if not counted and not tolls:
         return Fatalities(0, 0, 0) if ZERO.search(text) else None
-    additional = bool(ADDITIONAL.search(text)) or any(q.article and q.text.lower() == "another"
-                                                        for q in counted)
+    additional = bool(ADDITIONAL.search(text)) or any(
+        q.article and q.text.lower() == "another" for q in counted
+    )
     summed = _sum(counted, additional) if counted else None
     if not tolls:
         return summed
-    toll = _sum([max(tolls, key=lambda q: (q.value if q.value is not None else q.low))])
+    toll = _sum([max(tolls, key=lambda q: q.value if q.value is not None else q.low)])
     if summed is None:
         return toll
     return toll if (toll.value or toll.low) >= (summed.value or summed.low) else summed
@@ -376,4 +632,5 @@ def incident_fatalities(per_sentence: Iterable[Fatalities | None]) -> Fatalities
         value=sum(f.value for f in parts) if all(f.value is not None for f in parts) else None,
         low=sum(f.low for f in parts),
         high=None if any(f.high is None for f in parts) else sum(f.high for f in parts),
-        quantities=tuple(q for f in parts for q in f.quantities))
+        quantities=tuple(q for f in parts for q in f.quantities),
+    )

@@ -45,36 +45,61 @@ LINK_ACTOR_LABELS = ACTOR_LABELS - {"Nationality"}  # "Syrian" in two sentences 
 
 _I = re.IGNORECASE
 BACKGROUND_CUES = [
-    ("history", re.compile(
-        r"\b(?:\w+|\d+)[-\s]years?[-\s](?:of|long)\b|\bdecades?\s+of\b|\bfor\s+(?:years|decades)\b"
-        r"|\bin\s+recent\s+(?:years|months)\b|\b(?:years|decades)\s+ago\b"
-        r"|\bover\s+the\s+(?:past|last)\s+(?:\w+\s+)?(?:years?|decades?|months)\b"
-        r"|\bsince\s+(?:the\s+)?(?:start|beginning|outbreak|collapse|end)\s+of\b"
-        r"|\b(?:has|have)\s+(?:long|largely|repeatedly|often)\b", _I)),
-    ("description", re.compile(
-        r"\b(?:is|are)\s+(?:also\s+)?(?:a|an|the)\s+(?:[\w-]+\s+){0,5}?(?:group|alliance|faction"
-        r"|organi[sz]ation|movement|coalition|militia|rival|affiliate|offshoot|bastion|stronghold|network"
-        r"|branch|umbrella|party)\b", _I)),
-    ("hypothetical", re.compile(
-        r"\b(?:could|would|might|may)\s+(?:\w+\s+){0,2}?(?:cause|lead|trigger|spark|result|become|worsen"
-        r"|escalate)\b|\b(?:warned|warn|warns|fears?|feared)\s+(?:that|of)\b", _I)),
+    (
+        "history",
+        re.compile(
+            r"\b(?:\w+|\d+)[-\s]years?[-\s](?:of|long)\b|\bdecades?\s+of\b|\bfor\s+(?:years|decades)\b"
+            r"|\bin\s+recent\s+(?:years|months)\b|\b(?:years|decades)\s+ago\b"
+            r"|\bover\s+the\s+(?:past|last)\s+(?:\w+\s+)?(?:years?|decades?|months)\b"
+            r"|\bsince\s+(?:the\s+)?(?:start|beginning|outbreak|collapse|end)\s+of\b"
+            r"|\b(?:has|have)\s+(?:long|largely|repeatedly|often)\b",
+            _I,
+        ),
+    ),
+    (
+        "description",
+        re.compile(
+            r"\b(?:is|are)\s+(?:also\s+)?(?:a|an|the)\s+(?:[\w-]+\s+){0,5}?(?:group|alliance|faction"
+            r"|organi[sz]ation|movement|coalition|militia|rival|affiliate|offshoot|bastion|stronghold|network"
+            r"|branch|umbrella|party)\b",
+            _I,
+        ),
+    ),
+    (
+        "hypothetical",
+        re.compile(
+            r"\b(?:could|would|might|may)\s+(?:\w+\s+){0,2}?(?:cause|lead|trigger|spark|result|become|worsen"
+            r"|escalate)\b|\b(?:warned|warn|warns|fears?|feared)\s+(?:that|of)\b",
+            _I,
+        ),
+    ),
 ]
 DEFINITE_REF = re.compile(
     r"\b(?:the|this|these|those|such)\s+(?:[\w-]+\s+)?(?:attacks?|clash(?:es)?|fighting|offensive|assaults?"
     r"|raids?|ambush|strikes?|air\s*strikes?|bombing|blast|explosion|incident|violence|protests?"
     r"|demonstrations?|rally|riots?|operation|battle|shelling|killings?|massacre|abduction|kidnapping|unrest"
-    r"|march|villages?|town|base|camp|convoy|checkpoint|market)\b", _I)
+    r"|march|villages?|town|base|camp|convoy|checkpoint|market)\b",
+    _I,
+)
 LEADING_PRONOUN = re.compile(
     r"^\W*(?:but\s+|and\s+|however,?\s+|then\s+|later,?\s+)?(?:they|it|he|she|the\s+(?:group|attackers"
     r"|assailants|gunmen|militants|fighters|jihadists|insurgents|rebels|soldiers|troops|protesters"
-    r"|demonstrators|rioters|police))\b", _I)
+    r"|demonstrators|rioters|police))\b",
+    _I,
+)
 NEW_INCIDENT = re.compile(
     r"\b(?:in\s+a\s+separate|separately|in\s+(?:another|an\s+unrelated)\s+(?:incident|attack|development"
-    r"|raid)|elsewhere|meanwhile|in\s+other\s+(?:violence|news|incidents?))\b", _I)
+    r"|raid)|elsewhere|meanwhile|in\s+other\s+(?:violence|news|incidents?))\b",
+    _I,
+)
 ALSO = re.compile(r"\balso\b", _I)
 # a date right after these is the report's or a deadline: "said on Monday", "buried by Sunday"
-REPORT_DATE_BEFORE = re.compile(r"\b(?:said|says|told\s+(?:\w+\s+){0,2}|announced|reported|added|confirmed"
-                                r"|stated|quoted|by|until|till|since)\s*$", _I)
+REPORT_DATE_BEFORE = re.compile(
+    r"\b(?:said|says|told\s+(?:\w+\s+){0,2}|announced|reported|added|confirmed"
+    r"|stated|quoted|by|until|till|since)\s*$",
+    _I,
+)
+
 
 @dataclass
 class SentenceFeatures:
@@ -85,10 +110,10 @@ class SentenceFeatures:
     event_score: float
     is_event: bool
     background: str | None
-    dates: list[DateMention]            # absolute offsets; report dates excluded
-    resolved: list[str]                 # ISO days of ``dates``, in order, unresolved ones left out
+    dates: list[DateMention]  # absolute offsets; report dates excluded
+    resolved: list[str]  # ISO days of ``dates``, in order, unresolved ones left out
     actors: list[str]
-    places: dict[str, int]              # key -> specificity level
+    places: dict[str, int]  # key -> specificity level
     numbers: set[int]
     fatalities: Fatalities | None
     back_ref: bool
@@ -132,23 +157,30 @@ def _place_key(text: str) -> str:
     return re.sub(r"^the\s+", "", " ".join(text.casefold().split()))
 
 
-def sentence_dates(text: str, sentence: SentenceView, mentions: Sequence[Mention], body_start: int
-                   ) -> list[DateMention]:
+def sentence_dates(
+    text: str, sentence: SentenceView, mentions: Sequence[Mention], body_start: int
+) -> list[DateMention]:
     """Time expressions of a sentence: its Temporal spans plus those the date finder sees and no span covers,
     in text order; none inside the dateline, none that dates the report ("said on Monday").
     """
-    found = [DateMention(m.start, m.end, m.text) for m in mentions
-             if m.head == "entities" and m.label == "Temporal" and m.start >= body_start]
+    found = [
+        DateMention(m.start, m.end, m.text)
+        for m in mentions
+        if m.head == "entities" and m.label == "Temporal" and m.start >= body_start
+    ]
     for d in find_date_mentions(sentence.text):
         s, e = sentence.start + d.start, sentence.start + d.end
         if s >= body_start and not any(s < f.end and f.start < e for f in found):
             found.append(DateMention(s, e, d.text))
-    return sorted((d for d in found if not REPORT_DATE_BEFORE.search(text[max(0, d.start - 40):d.start])),
-                  key=lambda d: d.start)
+    return sorted(
+        (d for d in found if not REPORT_DATE_BEFORE.search(text[max(0, d.start - 40) : d.start])),
+        key=lambda d: d.start,
+    )
 
 
-def background_reason(sentence: str, date_mentions: Sequence[DateMention], article_date: dt.date | None
-                      ) -> str | None:
+def background_reason(
+    sentence: str, date_mentions: Sequence[DateMention], article_date: dt.date | None
+) -> str | None:
     """Why a sentence is background (see the module docstring), or None when it may report the news."""
     relations = [time_relation(d.text, article_date) for d in date_mentions]
     relations += [time_relation(d.text, article_date) for d in find_date_mentions(sentence)]
@@ -162,8 +194,13 @@ def background_reason(sentence: str, date_mentions: Sequence[DateMention], artic
     return None
 
 
-def sentence_features(text: str, sentences: Sequence[SentenceView], mentions: Sequence[Mention],
-                      article_date: dt.date | None, min_event_score: float = 0.0) -> list[SentenceFeatures]:
+def sentence_features(
+    text: str,
+    sentences: Sequence[SentenceView],
+    mentions: Sequence[Mention],
+    article_date: dt.date | None,
+    min_event_score: float = 0.0,
+) -> list[SentenceFeatures]:
     """Features of every sentence; mentions are assigned to the sentence that contains their start."""
     body_start = dateline_end(text)
     out = []
@@ -172,8 +209,11 @@ def sentence_features(text: str, sentences: Sequence[SentenceView], mentions: Se
         label, score = s.top_event_type
         dates = sentence_dates(text, s, inside, body_start)
         resolved = [r.iso for r in (resolve_date(d.text, article_date) for d in dates) if r.iso]
-        actors = [m.text for m in inside
-                  if m.head == "roles" or (m.head == "entities" and m.label in LINK_ACTOR_LABELS)]
+        actors = [
+            m.text
+            for m in inside
+            if m.head == "roles" or (m.head == "entities" and m.label in LINK_ACTOR_LABELS)
+        ]
         places: dict[str, int] = {}
         for m in inside:
             if m.head == "entities" and m.label == "Location":
@@ -182,20 +222,29 @@ def sentence_features(text: str, sentences: Sequence[SentenceView], mentions: Se
                     k = _place_key(m.text)
                     places[k] = max(level, places.get(k, 0))
         numbers = {q.value for q in find_quantities(s.text) if q.value is not None and q.value >= 2}
-        out.append(SentenceFeatures(
-            index=i, event_type=label, event_score=score,
-            is_event=label != NONE_LABEL and score >= min_event_score,
-            background=background_reason(s.text, dates, article_date),
-            dates=dates, resolved=resolved, actors=actors, places=places, numbers=numbers,
-            fatalities=sentence_fatalities(s.text),
-            back_ref=bool(DEFINITE_REF.search(s.text) or LEADING_PRONOUN.match(s.text)),
-            new_marker=bool(NEW_INCIDENT.search(s.text)), also=bool(ALSO.search(s.text)),
-        ))
+        out.append(
+            SentenceFeatures(
+                index=i,
+                event_type=label,
+                event_score=score,
+                is_event=label != NONE_LABEL and score >= min_event_score,
+                background=background_reason(s.text, dates, article_date),
+                dates=dates,
+                resolved=resolved,
+                actors=actors,
+                places=places,
+                numbers=numbers,
+                fatalities=sentence_fatalities(s.text),
+                back_ref=bool(DEFINITE_REF.search(s.text) or LEADING_PRONOUN.match(s.text)),
+                new_marker=bool(NEW_INCIDENT.search(s.text)),
+                also=bool(ALSO.search(s.text)),
+            )
+        )
     return out
 
 
 def _link(f: SentenceFeatures, inc: Incident) -> str | None:
-    """"strong", "weak" or None; None also when the sentence conflicts with the incident. A date conflicts
+    """ "strong", "weak" or None; None also when the sentence conflicts with the incident. A date conflicts
     only for an event sentence: evidence sentences report later facts ("28 bodies were buried on Sunday").
     """
     if f.new_marker:

@@ -24,29 +24,107 @@ from inference.events.inputs import Mention
 SITE, PLACE, REGION, COUNTRY = 4, 3, 2, 1
 LEVEL_NAMES = {SITE: "site", PLACE: "place", REGION: "region", COUNTRY: "country"}
 
-_SITE = (r"villages?|towns?|cit(?:y|ies)|neighbou?rhoods?|suburbs?|camps?|markets?|hamlets?|settlements?"
-         r"|localit(?:y|ies)|bases?|airports?|checkpoints?|outposts?|districts? of the city")
-_REGION = (r"provinces?|regions?|governorates?|districts?|states?|count(?:y|ies)|departments?|prefectures?"
-           r"|valleys?|plains?|countryside|oblasts?|territor(?:y|ies)|zones?|areas?|municipalit(?:y|ies)"
-           r"|divisions?")
-COMPASS = (r"(?:north|south|east|west|central|northern|southern|eastern|western|north-?west|north-?east|"
-           r"south-?west|south-?east|northwestern|northeastern|southwestern|southeastern|upper|lower)")
+_SITE = (
+    r"villages?|towns?|cit(?:y|ies)|neighbou?rhoods?|suburbs?|camps?|markets?|hamlets?|settlements?"
+    r"|localit(?:y|ies)|bases?|airports?|checkpoints?|outposts?|districts? of the city"
+)
+_REGION = (
+    r"provinces?|regions?|governorates?|districts?|states?|count(?:y|ies)|departments?|prefectures?"
+    r"|valleys?|plains?|countryside|oblasts?|territor(?:y|ies)|zones?|areas?|municipalit(?:y|ies)"
+    r"|divisions?"
+)
+COMPASS = (
+    r"(?:north|south|east|west|central|northern|southern|eastern|western|north-?west|north-?east|"
+    r"south-?west|south-?east|northwestern|northeastern|southwestern|southeastern|upper|lower)"
+)
 
-COUNTRIES = {"afghanistan", "algeria", "bangladesh", "benin", "burkina faso", "burundi", "cameroon",
-             "central african republic", "chad", "colombia", "democratic republic of congo", "dr congo",
-             "drc", "congo", "egypt", "eritrea", "ethiopia", "ghana", "india", "indonesia", "iran", "iraq",
-             "israel", "ivory coast", "jordan", "kenya", "lebanon", "libya", "mali", "mauritania", "mexico",
-             "mozambique", "myanmar", "niger", "nigeria", "pakistan", "palestine", "philippines", "russia",
-             "rwanda", "saudi arabia", "senegal", "somalia", "south sudan", "sudan", "syria", "tanzania",
-             "togo", "tunisia", "turkey", "uganda", "ukraine", "venezuela", "yemen", "zimbabwe", "armenia",
-             "azerbaijan", "georgia", "france", "britain", "united states", "china", "brazil", "haiti",
-             "ecuador", "peru", "the middle east", "middle east", "africa", "west africa", "east africa",
-             "the sahel", "sahel", "europe", "asia", "latin america", "the gaza strip", "gaza strip",
-             "the west bank", "west bank"}
+COUNTRIES = {
+    "afghanistan",
+    "algeria",
+    "bangladesh",
+    "benin",
+    "burkina faso",
+    "burundi",
+    "cameroon",
+    "central african republic",
+    "chad",
+    "colombia",
+    "democratic republic of congo",
+    "dr congo",
+    "drc",
+    "congo",
+    "egypt",
+    "eritrea",
+    "ethiopia",
+    "ghana",
+    "india",
+    "indonesia",
+    "iran",
+    "iraq",
+    "israel",
+    "ivory coast",
+    "jordan",
+    "kenya",
+    "lebanon",
+    "libya",
+    "mali",
+    "mauritania",
+    "mexico",
+    "mozambique",
+    "myanmar",
+    "niger",
+    "nigeria",
+    "pakistan",
+    "palestine",
+    "philippines",
+    "russia",
+    "rwanda",
+    "saudi arabia",
+    "senegal",
+    "somalia",
+    "south sudan",
+    "sudan",
+    "syria",
+    "tanzania",
+    "togo",
+    "tunisia",
+    "turkey",
+    "uganda",
+    "ukraine",
+    "venezuela",
+    "yemen",
+    "zimbabwe",
+    "armenia",
+    "azerbaijan",
+    "georgia",
+    "france",
+    "britain",
+    "united states",
+    "china",
+    "brazil",
+    "haiti",
+    "ecuador",
+    "peru",
+    "the middle east",
+    "middle east",
+    "africa",
+    "west africa",
+    "east africa",
+    "the sahel",
+    "sahel",
+    "europe",
+    "asia",
+    "latin america",
+    "the gaza strip",
+    "gaza strip",
+    "the west bank",
+    "west bank",
+}
 
 # "the villages of X", "the villages of X and " (before the second name of a list)
-_SITE_BEFORE = re.compile(rf"\b(?:{_SITE})\s+of\s+(?:[^,.;()]{{0,60}}?(?:,|\band)\s+)?(?:the\s+)?$",
-                          re.IGNORECASE)
+_SITE_BEFORE = re.compile(
+    rf"\b(?:{_SITE})\s+of\s+(?:[^,.;()]{{0,60}}?(?:,|\band)\s+)?(?:the\s+)?$", re.IGNORECASE
+)
 _REGION_BEFORE = re.compile(rf"\b(?:{_REGION})\s+of\s+(?:the\s+)?$", re.IGNORECASE)
 _APPOSITION = r"""^[\s"'”’]*(?:,[\s"'”’]*(?:a|an|the)\s+(?:[\w-]+\s+){0,3})?"""  # ", a region of", ",” a town
 _SITE_AFTER = re.compile(rf"{_APPOSITION}(?:{_SITE})\b", re.IGNORECASE)
@@ -69,13 +147,13 @@ class Place:
 
 
 def _clause_before(text: str, start: int) -> str:
-    left = text[max(0, start - 80):start]
+    left = text[max(0, start - 80) : start]
     cut = max(left.rfind("."), left.rfind(";"), left.rfind("\n\n"))
-    return left[cut + 1:]
+    return left[cut + 1 :]
 
 
 def _clause_after(text: str, end: int) -> str:
-    right = text[end:end + 60]
+    right = text[end : end + 60]
     cut = min((i for i in (right.find("."), right.find(";")) if i >= 0), default=len(right))
     return right[:cut]
 
@@ -89,8 +167,13 @@ def place_level(text: str, mention: Mention) -> int:
     before, after = _clause_before(text, mention.start), _clause_after(text, mention.end)
     if _SITE_IN.search(name) or _SITE_BEFORE.search(before) or _SITE_AFTER.match(after):
         return SITE
-    if (_REGION_IN.search(name) or _REGION_BEFORE.search(before) or _REGION_AFTER.match(after)
-            or _COMPASS_START.match(name) or _COMPASS_BEFORE.search(before)):
+    if (
+        _REGION_IN.search(name)
+        or _REGION_BEFORE.search(before)
+        or _REGION_AFTER.match(after)
+        or _COMPASS_START.match(name)
+        or _COMPASS_BEFORE.search(before)
+    ):
         return REGION
     return PLACE
 

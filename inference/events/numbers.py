@@ -43,42 +43,134 @@ from decimal import Decimal
 EXACT, AT_LEAST, MORE_THAN, APPROX = "exact", "at_least", "more_than", "approx"
 AT_MOST, VAGUE = "at_most", "vague"
 
-UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-         "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-         "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
-TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-        "ninety": 90}
+UNITS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
 SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 
 # phrase (lower-case words) -> qualifier; the longest phrase wins.
-QUALIFIERS = {("at", "least"): AT_LEAST, ("no", "fewer", "than"): AT_LEAST, ("no", "less", "than"): AT_LEAST,
-              ("not", "less", "than"): AT_LEAST, ("a", "minimum", "of"): AT_LEAST,
-              ("more", "than"): MORE_THAN, ("over",): MORE_THAN, ("upwards", "of"): MORE_THAN,
-              ("in", "excess", "of"): MORE_THAN, ("some",): APPROX, ("about",): APPROX, ("around",): APPROX,
-              ("approximately",): APPROX, ("roughly",): APPROX, ("nearly",): APPROX, ("almost",): APPROX,
-              ("close", "to"): APPROX, ("an", "estimated"): APPROX, ("estimated",): APPROX,
-              ("as", "many", "as"): AT_MOST, ("up", "to"): AT_MOST, ("fewer", "than"): AT_MOST,
-              ("less", "than"): AT_MOST, ("a", "total", "of"): EXACT}
+QUALIFIERS = {
+    ("at", "least"): AT_LEAST,
+    ("no", "fewer", "than"): AT_LEAST,
+    ("no", "less", "than"): AT_LEAST,
+    ("not", "less", "than"): AT_LEAST,
+    ("a", "minimum", "of"): AT_LEAST,
+    ("more", "than"): MORE_THAN,
+    ("over",): MORE_THAN,
+    ("upwards", "of"): MORE_THAN,
+    ("in", "excess", "of"): MORE_THAN,
+    ("some",): APPROX,
+    ("about",): APPROX,
+    ("around",): APPROX,
+    ("approximately",): APPROX,
+    ("roughly",): APPROX,
+    ("nearly",): APPROX,
+    ("almost",): APPROX,
+    ("close", "to"): APPROX,
+    ("an", "estimated"): APPROX,
+    ("estimated",): APPROX,
+    ("as", "many", "as"): AT_MOST,
+    ("up", "to"): AT_MOST,
+    ("fewer", "than"): AT_MOST,
+    ("less", "than"): AT_MOST,
+    ("a", "total", "of"): EXACT,
+}
 MAX_QUALIFIER_WORDS = max(len(k) for k in QUALIFIERS)
 
 # vague words -> (low, high); high None = open-ended
 VAGUE_AMOUNTS = {
-    ("dozens",): (24, 99), ("scores",): (40, 99), ("hundreds",): (200, 999), ("thousands",): (2000, 9999),
-    ("tens", "of", "thousands"): (20_000, 99_999), ("hundreds", "of", "thousands"): (200_000, 999_999),
-    ("millions",): (2_000_000, None), ("several",): (3, 9), ("a", "few"): (2, 9), ("a", "handful"): (2, 9),
-    ("many",): (2, None), ("a", "number"): (2, None),
+    ("dozens",): (24, 99),
+    ("scores",): (40, 99),
+    ("hundreds",): (200, 999),
+    ("thousands",): (2000, 9999),
+    ("tens", "of", "thousands"): (20_000, 99_999),
+    ("hundreds", "of", "thousands"): (200_000, 999_999),
+    ("millions",): (2_000_000, None),
+    ("several",): (3, 9),
+    ("a", "few"): (2, 9),
+    ("a", "handful"): (2, 9),
+    ("many",): (2, None),
+    ("a", "number"): (2, None),
 }
 # a vague multiplier before a unit: "several dozen", "a few hundred"
 VAGUE_MULTIPLIERS = {("several",): (3, 9), ("a", "few"): (2, 9)}
 UNIT_WORDS = {"dozen": 12, "hundred": 100, "thousand": 1000}
 ARTICLES = {("a", "single"), ("a",), ("an",), ("another",)}
 # nouns after "a"/"an" that make it part of a larger amount, never a count of one
-NOT_ONE_AFTER_ARTICLE = {"dozen", "few", "handful", "number", "total", "couple", "hundred", "thousand",
-                         "million", "minimum", "score", "lot", "series", "group", "spate", "wave"}
+NOT_ONE_AFTER_ARTICLE = {
+    "dozen",
+    "few",
+    "handful",
+    "number",
+    "total",
+    "couple",
+    "hundred",
+    "thousand",
+    "million",
+    "minimum",
+    "score",
+    "lot",
+    "series",
+    "group",
+    "spate",
+    "wave",
+}
 
-MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-          "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
-          "nov", "dec"}
+MONTHS = {
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+}
 
 _TOKEN = re.compile(r"\d[\d,.]*\d|\d|[^\W\d_]+(?:[-'’][^\W\d_]+)*|\S")
 
@@ -152,8 +244,13 @@ def _number_words(tokens: list[Token], i: int) -> tuple[int, int] | None:
             continue
         # "and" inside a number: "one hundred and five"
         after_and = _word_parts(tokens[j + 1].lower) if j + 1 < len(tokens) else None
-        if (tokens[j].lower == "and" and words and words[-1] in SCALES and after_and
-                and not set(after_and) & set(SCALES)):
+        if (
+            tokens[j].lower == "and"
+            and words
+            and words[-1] in SCALES
+            and after_and
+            and not set(after_and) & set(SCALES)
+        ):
             j += 1
             continue
         break
@@ -178,7 +275,7 @@ def _match_phrase(tokens: list[Token], i: int, phrases) -> tuple[tuple[str, ...]
     best = None
     for phrase in phrases:
         n = len(phrase)
-        if tuple(t.lower for t in tokens[i:i + n]) == phrase and (best is None or n > len(best)):
+        if tuple(t.lower for t in tokens[i : i + n]) == phrase and (best is None or n > len(best)):
             best = phrase
     return (best, i + len(best)) if best else None
 
@@ -186,7 +283,7 @@ def _match_phrase(tokens: list[Token], i: int, phrases) -> tuple[tuple[str, ...]
 def _is_not_a_count(text: str, tokens: list[Token], i: int, qualified: bool) -> bool:
     """Digits that are a year, a day of a month, a time, an ordinal, an age or a percentage."""
     tok = tokens[i]
-    after = text[tok.end:tok.end + 8].lower()
+    after = text[tok.end : tok.end + 8].lower()
     if re.match(r"(st|nd|rd|th)\b|:\d|-|%|\s*(percent|per cent)\b|\s*(am|pm|a\.m|p\.m|gmt|hrs|h\b)", after):
         return True
     if i > 0 and tokens[i - 1].text == ":":
@@ -203,7 +300,7 @@ def _core_at(text: str, tokens: list[Token], i: int, qualified: bool, articles: 
         return None
     low_tok = tokens[i].lower
     # "half a dozen", "two dozen", "a dozen"
-    if tuple(t.lower for t in tokens[i:i + 3]) == ("half", "a", "dozen"):
+    if tuple(t.lower for t in tokens[i : i + 3]) == ("half", "a", "dozen"):
         return 6, 6, 6, APPROX, i + 3, False
     # "several dozen", "a few hundred"
     mult = _match_phrase(tokens, i, VAGUE_MULTIPLIERS)
@@ -219,9 +316,9 @@ def _core_at(text: str, tokens: list[Token], i: int, qualified: bool, articles: 
             if end >= len(tokens) or tokens[end].lower != "of":
                 return None
         return None, lo, hi, VAGUE, end, False
-    if tuple(t.lower for t in tokens[i:i + 3]) == ("a", "couple", "of"):
+    if tuple(t.lower for t in tokens[i : i + 3]) == ("a", "couple", "of"):
         return 2, 2, 2, APPROX, i + 3, False
-    if tuple(t.lower for t in tokens[i:i + 2]) == ("a", "dozen"):
+    if tuple(t.lower for t in tokens[i : i + 2]) == ("a", "dozen"):
         return 12, 12, 12, APPROX, i + 2, False
     value: int | Decimal | None = None
     nxt = i
@@ -246,8 +343,12 @@ def _core_at(text: str, tokens: list[Token], i: int, qualified: bool, articles: 
         return value, value, value, None, nxt, False
     if articles:
         art = _match_phrase(tokens, i, ARTICLES)
-        if art and art[1] < len(tokens) and tokens[art[1]].lower not in NOT_ONE_AFTER_ARTICLE \
-                and tokens[art[1]].lower[0].isalpha():
+        if (
+            art
+            and art[1] < len(tokens)
+            and tokens[art[1]].lower not in NOT_ONE_AFTER_ARTICLE
+            and tokens[art[1]].lower[0].isalpha()
+        ):
             return 1, 1, 1, EXACT, art[1], True
     return None
 

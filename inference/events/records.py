@@ -48,10 +48,14 @@ class EventRecord:
     def to_dict(self) -> dict:
         """JSON-ready dict, keys in a fixed order."""
         return {
-            "event_type": self.event_type, "event_type_score": self.event_type_score,
-            "sub_event_type": self.sub_event_type, "sub_event_type_score": self.sub_event_type_score,
-            "date": self.date, "date_mention": self.date_mention,
-            "actor1": [dict(a) for a in self.actor1], "actor2": [dict(a) for a in self.actor2],
+            "event_type": self.event_type,
+            "event_type_score": self.event_type_score,
+            "sub_event_type": self.sub_event_type,
+            "sub_event_type_score": self.sub_event_type_score,
+            "date": self.date,
+            "date_mention": self.date_mention,
+            "actor1": [dict(a) for a in self.actor1],
+            "actor2": [dict(a) for a in self.actor2],
             "location": [dict(p) for p in self.location],
             "fatalities": self.fatalities,
             "fatalities_range": list(self.fatalities_range) if self.fatalities_range is not None else None,
@@ -79,17 +83,25 @@ def vote(labels: Sequence[tuple[str, float, int]]) -> tuple[str, float] | None:
 
 def _check_inputs(text: str, sentences: Sequence[SentenceView], mentions: Sequence[Mention]) -> None:
     for i, s in enumerate(sentences):
-        if not 0 <= s.start <= s.end <= len(text) or text[s.start:s.end] != s.text:
+        if not 0 <= s.start <= s.end <= len(text) or text[s.start : s.end] != s.text:
             raise ValueError(f"sentence {i}: text {s.text[:40]!r} is not article[{s.start}:{s.end}]")
     for i, m in enumerate(mentions):
-        if not 0 <= m.start <= m.end <= len(text) or text[m.start:m.end] != m.text:
-            raise ValueError(f"mention {i} ({m.head}/{m.label}): text {m.text[:40]!r} is not "
-                             f"article[{m.start}:{m.end}]")
+        if not 0 <= m.start <= m.end <= len(text) or text[m.start : m.end] != m.text:
+            raise ValueError(
+                f"mention {i} ({m.head}/{m.label}): text {m.text[:40]!r} is not article[{m.start}:{m.end}]"
+            )
 
 
-def _record(text: str, inc: Incident, sentences: Sequence[SentenceView], feats: Sequence[SentenceFeatures],
-            mentions: Sequence[Mention], article: dt.date | None, body_start: int, date_fallback: bool
-            ) -> EventRecord | None:
+def _record(
+    text: str,
+    inc: Incident,
+    sentences: Sequence[SentenceView],
+    feats: Sequence[SentenceFeatures],
+    mentions: Sequence[Mention],
+    article: dt.date | None,
+    body_start: int,
+    date_fallback: bool,
+) -> EventRecord | None:
     chosen = vote([(feats[i].event_type, feats[i].event_score, i) for i in inc.event_ids])
     if chosen is None:
         return None
@@ -114,21 +126,34 @@ def _record(text: str, inc: Incident, sentences: Sequence[SentenceView], feats: 
     actor1, actor2 = order_actors(text, inside, bounds, event_type)
     fatal = incident_fatalities(feats[i].fatalities for i in inc.sentence_ids)
     return EventRecord(
-        event_type=event_type, event_type_score=event_score,
-        sub_event_type=sub[0] if sub else None, sub_event_type_score=sub[1] if sub else None,
-        date=date, date_mention=date_mention,
-        actor1=[a.as_dict() for a in actor1], actor2=[a.as_dict() for a in actor2],
+        event_type=event_type,
+        event_type_score=event_score,
+        sub_event_type=sub[0] if sub else None,
+        sub_event_type_score=sub[1] if sub else None,
+        date=date,
+        date_mention=date_mention,
+        actor1=[a.as_dict() for a in actor1],
+        actor2=[a.as_dict() for a in actor2],
         location=[p.as_dict() for p in rank_places(text, inside)],
         fatalities=fatal.value if fatal is not None else None,
         fatalities_range=list(fatal.range) if fatal is not None and fatal.range is not None else None,
-        evidence=[{"start": sentences[i].start, "end": sentences[i].end, "text": sentences[i].text}
-                  for i in inc.sentence_ids],
+        evidence=[
+            {"start": sentences[i].start, "end": sentences[i].end, "text": sentences[i].text}
+            for i in inc.sentence_ids
+        ],
     )
 
 
-def build_events(text: str, sentences: Sequence[SentenceView], mentions: Sequence[Mention],
-                 article_date: dt.date | str | None, *, min_event_score: float = 0.0, max_gap: int = MAX_GAP,
-                 date_fallback_to_article: bool = False) -> list[EventRecord]:
+def build_events(
+    text: str,
+    sentences: Sequence[SentenceView],
+    mentions: Sequence[Mention],
+    article_date: dt.date | str | None,
+    *,
+    min_event_score: float = 0.0,
+    max_gap: int = MAX_GAP,
+    date_fallback_to_article: bool = False,
+) -> list[EventRecord]:
     """One record per incident of a labelled article, in text order. Raises ValueError when a sentence or
     mention does not match the text at its offsets.
     """

@@ -24,8 +24,14 @@ from typing import Any
 class DataError(ValueError):
     """Bad input, located: which file, which line, which field, and what was wrong."""
 
-    def __init__(self, message: str, *, file: str | os.PathLike | None = None, line: int | None = None,
-                 field: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | os.PathLike | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ):
         self.file = str(file) if file is not None else None
         self.line = line
         self.field = field
@@ -65,7 +71,9 @@ class Example:
         return json.dumps(self.to_dict(), ensure_ascii=False)
 
     @classmethod
-    def from_dict(cls, obj: Any, *, file: str | os.PathLike | None = None, line: int | None = None) -> Example:
+    def from_dict(
+        cls, obj: Any, *, file: str | os.PathLike | None = None, line: int | None = None
+    ) -> Example:
         """Validate a decoded JSON object and build an Example; errors name file, line and field."""
 
         def fail(msg: str, fld: str | None = None) -> DataError:
@@ -92,13 +100,18 @@ class Example:
                 raise fail("must be a list of [start, end, label] triples", fld)
             out: list[Span] = []
             for i, item in enumerate(items):
-                if (not isinstance(item, list | tuple) or len(item) != 3
-                        or not all(isinstance(v, int) and not isinstance(v, bool) for v in item[:2])
-                        or not isinstance(item[2], str)):
+                if (
+                    not isinstance(item, list | tuple)
+                    or len(item) != 3
+                    or not all(isinstance(v, int) and not isinstance(v, bool) for v in item[:2])
+                    or not isinstance(item[2], str)
+                ):
                     raise fail(f"item {i} must be [start:int, end:int, label:str], got {item!r}", fld)
                 start, end, label = item
                 if not 0 <= start < end <= len(text):
-                    raise fail(f"item {i} span [{start}, {end}) out of range for text of length {len(text)}", fld)
+                    raise fail(
+                        f"item {i} span [{start}, {end}) out of range for text of length {len(text)}", fld
+                    )
                 out.append((start, end, label))
             spans[head] = out
         labels_in = obj.get("labels", {})
@@ -115,8 +128,9 @@ class Example:
         return cls(id=ex_id, text=text, spans=spans, labels=labels, meta=meta)
 
 
-def iter_examples(path: str | os.PathLike, *, skip_bad: bool = False,
-                  rejects: list[DataError] | None = None) -> Iterator[Example]:
+def iter_examples(
+    path: str | os.PathLike, *, skip_bad: bool = False, rejects: list[DataError] | None = None
+) -> Iterator[Example]:
     """Stream examples from a canonical JSONL file; with ``skip_bad`` bad lines go to ``rejects`` instead."""
     path = Path(path)
     with open(path, "rb") as fh:
@@ -125,13 +139,17 @@ def iter_examples(path: str | os.PathLike, *, skip_bad: bool = False,
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError as e:
-                    raise DataError(f"undecodable bytes at offset {e.start} (not UTF-8)", file=path, line=lineno) from e
+                    raise DataError(
+                        f"undecodable bytes at offset {e.start} (not UTF-8)", file=path, line=lineno
+                    ) from e
                 if not line.strip():
                     continue
                 try:
                     obj = json.loads(line)
                 except json.JSONDecodeError as e:
-                    raise DataError(f"invalid JSON: {e.msg} at column {e.colno}", file=path, line=lineno) from e
+                    raise DataError(
+                        f"invalid JSON: {e.msg} at column {e.colno}", file=path, line=lineno
+                    ) from e
                 yield Example.from_dict(obj, file=path, line=lineno)
             except DataError as err:
                 if not skip_bad:

@@ -56,14 +56,17 @@ class Converter:
         if not path.exists():
             raise FileNotFoundError(
                 f"dataset '{self.name}' expects the folder {path}; pass --root pointing at the shared data "
-                f"(e.g. ../shared/data)")
+                f"(e.g. ../shared/data)"
+            )
         return self.fn(path, skip_bad=skip_bad)
 
 
 _REGISTRY: dict[str, Converter] = {}
 
 
-def register(name: str, *, folder: str, heads: tuple[str, ...], description: str) -> Callable[[ConvertFn], ConvertFn]:
+def register(
+    name: str, *, folder: str, heads: tuple[str, ...], description: str
+) -> Callable[[ConvertFn], ConvertFn]:
     """Decorator: make ``fn(folder_path, *, skip_bad) -> Conversion`` available as ``name``."""
 
     def deco(fn: ConvertFn) -> ConvertFn:

@@ -17,8 +17,13 @@ def _rank(seed: int, key: str) -> str:
     return hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()
 
 
-def carve_dev(examples: Sequence[Example], *, seed: int = DEFAULT_SEED, dev_fraction: float = DEFAULT_DEV_FRACTION,
-              stratify: Callable[[Example], str] | None = None) -> tuple[list[Example], list[Example]]:
+def carve_dev(
+    examples: Sequence[Example],
+    *,
+    seed: int = DEFAULT_SEED,
+    dev_fraction: float = DEFAULT_DEV_FRACTION,
+    stratify: Callable[[Example], str] | None = None,
+) -> tuple[list[Example], list[Example]]:
     """Split ``examples`` into (train, dev), keeping input order within each; stratified by ``stratify(ex)``.
 
     Every stratum with at least two examples gives dev at least one; a singleton stays in train.

@@ -50,8 +50,9 @@ def _save(fig: Any, path: str | os.PathLike) -> Path:
     return path
 
 
-def plot_confusion(matrix: np.ndarray, labels: Sequence[str], path: str | os.PathLike,
-                   title: str = "Confusion matrix") -> Path:
+def plot_confusion(
+    matrix: np.ndarray, labels: Sequence[str], path: str | os.PathLike, title: str = "Confusion matrix"
+) -> Path:
     """PNG heat map: colours are row-normalised (share of each gold label), cells show raw counts."""
     matrix = np.asarray(matrix)
     n = len(labels)
@@ -66,8 +67,9 @@ def plot_confusion(matrix: np.ndarray, labels: Sequence[str], path: str | os.Pat
     image = ax.imshow(share, cmap="Blues", vmin=0.0, vmax=1.0, interpolation="nearest")
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="share of gold row")
     tick_size = 10 if n <= 12 else max(5, 10 - (n - 12) // 6)
-    ax.set_xticks(range(n), labels=list(labels), rotation=60, ha="right", rotation_mode="anchor",
-                  fontsize=tick_size)
+    ax.set_xticks(
+        range(n), labels=list(labels), rotation=60, ha="right", rotation_mode="anchor", fontsize=tick_size
+    )
     ax.set_yticks(range(n), labels=list(labels), fontsize=tick_size)
     ax.set_xlabel("predicted")
     ax.set_ylabel("gold")
@@ -76,19 +78,33 @@ def plot_confusion(matrix: np.ndarray, labels: Sequence[str], path: str | os.Pat
     for i in range(n):
         for j in range(n):
             if matrix[i, j]:
-                ax.text(j, i, str(int(matrix[i, j])), ha="center", va="center", fontsize=cell_size,
-                        color="white" if share[i, j] > 0.5 else "black")
+                ax.text(
+                    j,
+                    i,
+                    str(int(matrix[i, j])),
+                    ha="center",
+                    va="center",
+                    fontsize=cell_size,
+                    color="white" if share[i, j] > 0.5 else "black",
+                )
     fig.tight_layout()
     return _save(fig, path)
 
 
 def _numeric_items(metrics: dict[str, Any]) -> dict[str, float]:
-    return {k: float(v) for k, v in metrics.items()
-            if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)}
+    return {
+        k: float(v)
+        for k, v in metrics.items()
+        if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    }
 
 
-def plot_learning_curve(history: Sequence[dict[str, Any]], path: str | os.PathLike,
-                        metrics: Sequence[str] | None = None, title: str = "Training") -> Path:
+def plot_learning_curve(
+    history: Sequence[dict[str, Any]],
+    path: str | os.PathLike,
+    metrics: Sequence[str] | None = None,
+    title: str = "Training",
+) -> Path:
     """Two panels: training loss per step, and dev metrics per evaluation (``{"step", "eval": {...}}`` entries).
 
     ``metrics`` picks the eval keys to draw (default: every numeric one).

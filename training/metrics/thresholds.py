@@ -14,7 +14,9 @@ DEFAULT_THRESHOLD = 0.5
 DEFAULT_GRID: tuple[float, ...] = tuple(round(0.05 * i, 2) for i in range(1, 20))  # 0.05, 0.10, ..., 0.95
 
 
-def _check_inputs(probs: np.ndarray, gold: np.ndarray, grid: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+def _check_inputs(
+    probs: np.ndarray, gold: np.ndarray, grid: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray]:
     probs, gold = np.asarray(probs, dtype=float), np.asarray(gold)
     if probs.ndim != 2 or probs.shape != gold.shape:
         raise ValueError(f"probs and gold must both be [N, L]; got {probs.shape} and {gold.shape}")
@@ -42,20 +44,24 @@ def _pick(grid: Sequence[float], scores: Sequence[float]) -> float:
     return float(grid[best])
 
 
-def tune_thresholds(probs: np.ndarray, gold: np.ndarray, labels: Sequence[str],
-                    grid: Sequence[float] = DEFAULT_GRID) -> dict[str, float]:
+def tune_thresholds(
+    probs: np.ndarray, gold: np.ndarray, labels: Sequence[str], grid: Sequence[float] = DEFAULT_GRID
+) -> dict[str, float]:
     """Per-label threshold maximising that label's F1 on dev; a label with no dev positives keeps 0.5."""
     probs, gold = _check_inputs(probs, gold, grid)
     if len(labels) != probs.shape[1]:
         raise ValueError(f"{len(labels)} labels for {probs.shape[1]} probability columns")
     f1 = np.stack([_f1(*_counts(probs, gold, t)) for t in grid])  # [len(grid), L]
     positives = gold.sum(0)
-    return {label: _pick(grid, f1[:, j].tolist()) if positives[j] else DEFAULT_THRESHOLD
-            for j, label in enumerate(labels)}
+    return {
+        label: _pick(grid, f1[:, j].tolist()) if positives[j] else DEFAULT_THRESHOLD
+        for j, label in enumerate(labels)
+    }
 
 
-def tune_global_threshold(probs: np.ndarray, gold: np.ndarray, grid: Sequence[float] = DEFAULT_GRID, *,
-                          average: str = "micro") -> float:
+def tune_global_threshold(
+    probs: np.ndarray, gold: np.ndarray, grid: Sequence[float] = DEFAULT_GRID, *, average: str = "micro"
+) -> float:
     """One threshold for all labels maximising micro (or macro) F1 on dev; no dev positives at all -> 0.5."""
     if average not in ("micro", "macro"):
         raise ValueError(f"average must be 'micro' or 'macro', got {average!r}")
@@ -72,8 +78,9 @@ def tune_global_threshold(probs: np.ndarray, gold: np.ndarray, grid: Sequence[fl
     return _pick(grid, scores)
 
 
-def apply_thresholds(probs: np.ndarray, thresholds: dict[str, float] | float,
-                     labels: Sequence[str]) -> np.ndarray:
+def apply_thresholds(
+    probs: np.ndarray, thresholds: dict[str, float] | float, labels: Sequence[str]
+) -> np.ndarray:
     """0/1 predictions [N, L]: probs >= the label's threshold (or one global threshold)."""
     probs = np.asarray(probs, dtype=float)
     if probs.ndim != 2 or probs.shape[1] != len(labels):

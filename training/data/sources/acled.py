@@ -37,8 +37,16 @@ LEGACY_EXPORTS = ("acled_africa_2016_AschHarwood",)
 DEV_SEED = 2019
 REQUIRED_COLUMNS = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "notes", "fatalities")
 # Copied into meta when the export has them and the value is not empty.
-META_COLUMNS = ("country", "admin1", "admin2", "location", "actor1", "assoc_actor_1", "actor2",
-                "assoc_actor_2")
+META_COLUMNS = (
+    "country",
+    "admin1",
+    "admin2",
+    "location",
+    "actor1",
+    "assoc_actor_1",
+    "actor2",
+    "assoc_actor_2",
+)
 DATE_FORMATS = ("%d-%b-%y", "%d-%m-%y", "%Y-%m-%d", "%d-%b-%Y", "%d %B %Y")
 
 # "[size=no report]", "[Size= 30]", and the sloppy "[size=no report" / "[size=no report}" seen in the data.
@@ -95,8 +103,9 @@ def _row_to_example(row: dict[str, str], *, export: str, path: Path, line: int) 
     try:
         parent = parent_of(sub_type)
     except KeyError:
-        raise fail(f"unknown sub_event_type {sub_type!r} (not in the current ACLED taxonomy)",
-                   "sub_event_type") from None
+        raise fail(
+            f"unknown sub_event_type {sub_type!r} (not in the current ACLED taxonomy)", "sub_event_type"
+        ) from None
     if not is_valid_pair(event_type, sub_type):
         raise fail(f"sub_event_type {sub_type!r} belongs to {parent!r}, not {event_type!r}", "sub_event_type")
     text, n_tags = strip_size_tags(row["notes"])
@@ -110,8 +119,12 @@ def _row_to_example(row: dict[str, str], *, export: str, path: Path, line: int) 
     except ValueError as e:
         raise fail(str(e), "event_date") from None
 
-    meta: dict[str, Any] = {"source": "acled", "export": export, "event_id_cnty": event_id,
-                            "event_date": when.isoformat()}
+    meta: dict[str, Any] = {
+        "source": "acled",
+        "export": export,
+        "event_id_cnty": event_id,
+        "event_date": when.isoformat(),
+    }
     for col in META_COLUMNS:
         value = (row.get(col) or "").strip()
         if value:
@@ -121,8 +134,12 @@ def _row_to_example(row: dict[str, str], *, export: str, path: Path, line: int) 
         if name:
             meta[col] = name
     meta["fatalities"] = int(fatalities)
-    example = Example(id=f"acled-{event_id}", text=text,
-                      labels={"event_type": [event_type], "sub_event_type": [sub_type]}, meta=meta)
+    example = Example(
+        id=f"acled-{event_id}",
+        text=text,
+        labels={"event_type": [event_type], "sub_event_type": [sub_type]},
+        meta=meta,
+    )
     return example, n_tags
 
 
@@ -143,8 +160,9 @@ def read_export(path: Path, *, export: str, rejects: list[DataError] | None) -> 
             raise DataError("empty file (no header)", file=path, line=1) from None
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         if missing:
-            raise DataError(f"missing column(s) {missing}; header has {header}", file=path, line=1,
-                            field=missing[0])
+            raise DataError(
+                f"missing column(s) {missing}; header has {header}", file=path, line=1, field=missing[0]
+            )
         start = reader.line_num + 1
         while True:
             try:
@@ -167,12 +185,16 @@ def read_export(path: Path, *, export: str, rejects: list[DataError] | None) -> 
                 bad(err)
 
 
-@register("acled", folder=".", heads=("event_type", "sub_event_type"),
-          description="ACLED coder notes typed with the current ACLED taxonomy (event_type 6, "
-                      "sub_event_type 25): global 2020 + Kenya 2004-2019 + Bangladesh 2024 exports merged, "
-                      "de-duplicated by event id and note text, [size=...] tags stripped; dev carved (seed "
-                      "2019, stratified by sub_event_type). The 2016 Africa export is excluded: pre-2019 "
-                      "taxonomy, no sub-event types.")
+@register(
+    "acled",
+    folder=".",
+    heads=("event_type", "sub_event_type"),
+    description="ACLED coder notes typed with the current ACLED taxonomy (event_type 6, "
+    "sub_event_type 25): global 2020 + Kenya 2004-2019 + Bangladesh 2024 exports merged, "
+    "de-duplicated by event id and note text, [size=...] tags stripped; dev carved (seed "
+    "2019, stratified by sub_event_type). The 2016 Africa export is excluded: pre-2019 "
+    "taxonomy, no sub-event types.",
+)
 def convert_acled(root: Path, *, skip_bad: bool) -> Conversion:
     """Merge, validate and de-duplicate the current-schema ACLED exports, then carve dev."""
     rejects: list[DataError] = []
@@ -208,13 +230,20 @@ def convert_acled(root: Path, *, skip_bad: bool) -> Conversion:
     meta = {
         "valid_rows_per_export": rows_read,
         "excluded_exports": {f: "pre-2019 ACLED taxonomy (no sub_event_type)" for f in LEGACY_EXPORTS},
-        "duplicates_dropped": {k: dropped[k]
-                               for k in ("event_id", "note_text", "note_text_with_other_label")},
+        "duplicates_dropped": {
+            k: dropped[k] for k in ("event_id", "note_text", "note_text_with_other_label")
+        },
         "size_tags_stripped": size_tags,
         "dev": {"seed": DEV_SEED, "dev_fraction": DEFAULT_DEV_FRACTION, "stratified_by": "sub_event_type"},
         "rejected": len(rejects),
     }
-    log.info("acled: %d valid rows, %d kept (%d train / %d dev), dropped %s, %d rejected",
-             sum(rows_read.values()), len(examples), len(train), len(dev), meta["duplicates_dropped"],
-             len(rejects))
+    log.info(
+        "acled: %d valid rows, %d kept (%d train / %d dev), dropped %s, %d rejected",
+        sum(rows_read.values()),
+        len(examples),
+        len(train),
+        len(dev),
+        meta["duplicates_dropped"],
+        len(rejects),
+    )
     return Conversion(splits={"train": train, "dev": dev}, rejects=rejects, meta=meta)

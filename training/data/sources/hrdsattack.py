@@ -25,10 +25,29 @@ log = logging.getLogger(__name__)
 
 HEAD = "violation_type"
 SPLITS = ("train", "dev")
-VIOLATION_TYPES = ("arbitrary detention", "enforced disappearance", "kidnapping", "killing", "torture",
-                   "other", "unknown")
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-          "november", "december")
+VIOLATION_TYPES = (
+    "arbitrary detention",
+    "enforced disappearance",
+    "kidnapping",
+    "killing",
+    "torture",
+    "other",
+    "unknown",
+)
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _NONE_STRINGS = {"", "none", "unknown", "nan", "n/a"}
 
 
@@ -142,10 +161,13 @@ def record_meta(record: dict[str, Any]) -> dict[str, Any]:
     """Perpetrator, victims, place and date of the (merged) annotation, plus article provenance."""
     sample = record.get("sample") or {}
     ann = record.get("merged_sample") or {}
-    meta: dict[str, Any] = {"source": "hrdsattack", "hit_id": sample.get("HIT_id"),
-                            "gdelt_event_id": sample.get("Input.GLOBALEVENTID"),
-                            "title": _clean(sample.get("Input.title")),
-                            "publish_date": _clean(sample.get("Input.publish_date"))}
+    meta: dict[str, Any] = {
+        "source": "hrdsattack",
+        "hit_id": sample.get("HIT_id"),
+        "gdelt_event_id": sample.get("Input.GLOBALEVENTID"),
+        "title": _clean(sample.get("Input.title")),
+        "publish_date": _clean(sample.get("Input.publish_date")),
+    }
     for key in ("perpetrator_type", "city", "region", "country"):
         value = _clean(ann.get(key))
         if value is not None:
@@ -159,8 +181,19 @@ def record_meta(record: dict[str, Any]) -> dict[str, Any]:
     for v in ann.get("victims") or []:
         if not isinstance(v, dict):
             continue
-        victims.append({k: v.get(k) for k in ("victim_name", "victim_type", "victim_population_type",
-                                              "victim_sex_type", "victim_age_group") if v.get(k) is not None})
+        victims.append(
+            {
+                k: v.get(k)
+                for k in (
+                    "victim_name",
+                    "victim_type",
+                    "victim_population_type",
+                    "victim_sex_type",
+                    "victim_age_group",
+                )
+                if v.get(k) is not None
+            }
+        )
     meta["victims"] = victims
     return {k: v for k, v in meta.items() if v is not None}
 
@@ -185,18 +218,24 @@ def record_to_example(record: Any, *, split: str, index: int, path: Path) -> Exa
         raise fail(str(e), "merged_sample.violation_types") from None
     unknown = [t for t in labels if t not in VIOLATION_TYPES]
     if unknown:
-        raise fail(f"unknown violation type(s) {unknown}; known: {', '.join(VIOLATION_TYPES)}",
-                   "merged_sample.violation_types")
+        raise fail(
+            f"unknown violation type(s) {unknown}; known: {', '.join(VIOLATION_TYPES)}",
+            "merged_sample.violation_types",
+        )
     key = record["sample"].get("HIT_id") or f"{index}"
     return Example(id=f"hrdsattack-{split}-{key}", text=text, labels={HEAD: labels}, meta=record_meta(record))
 
 
-@register("hrdsattack", folder="hrdsattack", heads=(HEAD,),
-          description="HRDsAttack news articles on attacks against human-rights defenders -> "
-                      "'violation_type' (multi-label: arbitrary detention, enforced disappearance, "
-                      "kidnapping, killing, torture, "
-                      "other, unknown) from merged_sample (one annotator per article in the release); text = "
-                      "article paragraphs; meta: perpetrator type, victims, city/region/country, event date.")
+@register(
+    "hrdsattack",
+    folder="hrdsattack",
+    heads=(HEAD,),
+    description="HRDsAttack news articles on attacks against human-rights defenders -> "
+    "'violation_type' (multi-label: arbitrary detention, enforced disappearance, "
+    "kidnapping, killing, torture, "
+    "other, unknown) from merged_sample (one annotator per article in the release); text = "
+    "article paragraphs; meta: perpetrator type, victims, city/region/country, event date.",
+)
 def convert_hrdsattack(folder: Path, *, skip_bad: bool) -> Conversion:
     """Convert data/train.json and data/dev.json."""
     rejects: list[DataError] = []
@@ -212,12 +251,19 @@ def convert_hrdsattack(folder: Path, *, skip_bad: bool) -> Conversion:
                     raise
                 rejects.append(err)
         splits[split] = out
-    counts = {s: dict(sorted(Counter(t for e in exs for t in e.labels[HEAD]).items()))
-              for s, exs in splits.items()}
+    counts = {
+        s: dict(sorted(Counter(t for e in exs for t in e.labels[HEAD]).items())) for s, exs in splits.items()
+    }
     train_texts = {e.text for e in splits["train"]}
     overlap = sum(1 for e in splits["dev"] if e.text in train_texts)  # reported, not altered
     log.info("hrdsattack: %s examples, %d rejected", {s: len(v) for s, v in splits.items()}, len(rejects))
-    return Conversion(splits=splits, rejects=rejects,
-                      meta={"label_counts": counts, "aggregation": "merged_sample (else strict majority)",
-                            "dev_texts_also_in_train": overlap,
-                            "rejected": len(rejects)})
+    return Conversion(
+        splits=splits,
+        rejects=rejects,
+        meta={
+            "label_counts": counts,
+            "aggregation": "merged_sample (else strict majority)",
+            "dev_texts_also_in_train": overlap,
+            "rejected": len(rejects),
+        },
+    )

@@ -133,12 +133,17 @@ def _rank(key: str) -> str:
     return hashlib.sha256(f"{SELECTION_SEED}:{key}".encode()).hexdigest()
 
 
-def _example(source: str, key: str, text: str, mapping: Mapping, rule_prefix: str = "",
-             **meta: Any) -> Example:
+def _example(
+    source: str, key: str, text: str, mapping: Mapping, rule_prefix: str = "", **meta: Any
+) -> Example:
     sub = mapping.sub_event_type
     labels = {"event_type": [parent_of(sub)] if sub else [], "sub_event_type": [sub] if sub else []}
-    return Example(id=f"news_dev-{source}-{key}", text=text, labels=labels,
-                   meta={"source": source, "mapping_rule": f"{source}:{rule_prefix}{mapping.rule}", **meta})
+    return Example(
+        id=f"news_dev-{source}-{key}",
+        text=text,
+        labels=labels,
+        meta={"source": source, "mapping_rule": f"{source}:{rule_prefix}{mapping.rule}", **meta},
+    )
 
 
 def _collect(err: DataError, rejects: Rejects) -> None:
@@ -215,24 +220,38 @@ def satp_examples(root: Path, rejects: Rejects, stats: Counter) -> Iterator[Exam
         columns = row.labels[SATP_SPEC.head]
         mapping = map_satp(row.text, columns)
         if mapping is not None:
-            yield _example("satp", f"dev-{row.meta['line']}", row.text, mapping, satp_columns=columns,
-                           line=row.meta["line"])
+            yield _example(
+                "satp",
+                f"dev-{row.meta['line']}",
+                row.text,
+                mapping,
+                satp_columns=columns,
+                line=row.meta["line"],
+            )
 
 
 # --- HRDsAttack -------------------------------------------------------------------------------------------
 
-HRDS_TYPE_TO_ACLED = {"killing": "Attack", "torture": "Attack",
-                      "kidnapping": "Abduction/forced disappearance",
-                      "enforced disappearance": "Abduction/forced disappearance",
-                      "arbitrary detention": "Arrests"}
-HRDS_CUE_FOR = {"Attack": ("kill", "torture"), "Abduction/forced disappearance": ("abduct",),
-                "Arrests": ("arrest",)}
+HRDS_TYPE_TO_ACLED = {
+    "killing": "Attack",
+    "torture": "Attack",
+    "kidnapping": "Abduction/forced disappearance",
+    "enforced disappearance": "Abduction/forced disappearance",
+    "arbitrary detention": "Arrests",
+}
+HRDS_CUE_FOR = {
+    "Attack": ("kill", "torture"),
+    "Abduction/forced disappearance": ("abduct",),
+    "Arrests": ("arrest",),
+}
 STATE_PERPETRATORS = {"state actor", "other state actors"}
 # Titles about proceedings, policy or commentary: the article reports no new incident.
 NOT_AN_EVENT_TITLE = re.compile(
     r"\b(trial|court|guilty|convicted|sentenced|sentence|jails?|jailed|verdict|ruling|charges?|prosecut\w+"
     r"|lawsuit|appeal|hearing|indict\w*|ban|proposal|factbox|opinion|timeline|anniversary|campaign|calls? for"
-    r"|demands?|urges?|spike|threatens?|pressure|report|case)\b", re.IGNORECASE)
+    r"|demands?|urges?|spike|threatens?|pressure|report|case)\b",
+    re.IGNORECASE,
+)
 
 
 def map_hrds(title: str, body: str, types: list[str], perpetrator: str | None) -> Mapping | None:
@@ -273,8 +292,11 @@ def hrds_examples(root: Path, rejects: Rejects, stats: Counter) -> Iterator[Exam
         try:
             sample = record["sample"]
             types = violation_types(record)
-            paragraphs = [p for p in article_paragraphs(sample["Input.article_interface"])
-                          if not p.startswith("Click to expand")]  # image-caption boilerplate
+            paragraphs = [
+                p
+                for p in article_paragraphs(sample["Input.article_interface"])
+                if not p.startswith("Click to expand")
+            ]  # image-caption boilerplate
         except (KeyError, TypeError, ValueError) as e:
             _collect(DataError(f"record {i}: unreadable ({e})", file=path, field="sample"), rejects)
             continue
@@ -287,24 +309,50 @@ def hrds_examples(root: Path, rejects: Rejects, stats: Counter) -> Iterator[Exam
         mapping = map_hrds(title, body, types, perpetrator)
         if mapping is not None:
             snippet = f"{title}\n\n{body}" if title else body
-            yield _example("hrdsattack", str(sample.get("HIT_id") or i), snippet, mapping,
-                           violation_types=types, perpetrator_type=perpetrator)
+            yield _example(
+                "hrdsattack",
+                str(sample.get("HIT_id") or i),
+                snippet,
+                mapping,
+                violation_types=types,
+                perpetrator_type=perpetrator,
+            )
 
 
 # --- CEHA -------------------------------------------------------------------------------------------------
 
-CEHA_TYPE_COLUMNS = ("tribal/communal/ethnic conflict", "religious conflict",
-                     "socio-political violence against women", "climate-related security risks", "Other")
+CEHA_TYPE_COLUMNS = (
+    "tribal/communal/ethnic conflict",
+    "religious conflict",
+    "socio-political violence against women",
+    "climate-related security risks",
+    "Other",
+)
 CEHA_NOT_CONFLICT = "2. Not violence / conflict related"
-CEHA_NEGATIVE_BLOCKERS = {"protest", "march", "rally", "riot", "mob", "kill", "clash", "abduct", "sexual",
-                          "arrest", "property", *SPECIFIC}
+CEHA_NEGATIVE_BLOCKERS = {
+    "protest",
+    "march",
+    "rally",
+    "riot",
+    "mob",
+    "kill",
+    "clash",
+    "abduct",
+    "sexual",
+    "arrest",
+    "property",
+    *SPECIFIC,
+}
 _VIOLENCE_WORDS = re.compile(r"\b(violen\w+|coup|attack\w*)\b", re.IGNORECASE)
 
 
 def is_safe_ceha_negative(text: str) -> bool:
     """Experts said "not violence/conflict related"; still drop it if it names a protest or a violent act."""
-    return (len(text.split()) >= MIN_CEHA_NEGATIVE_WORDS and not cues(text) & CEHA_NEGATIVE_BLOCKERS
-            and not _VIOLENCE_WORDS.search(text))
+    return (
+        len(text.split()) >= MIN_CEHA_NEGATIVE_WORDS
+        and not cues(text) & CEHA_NEGATIVE_BLOCKERS
+        and not _VIOLENCE_WORDS.search(text)
+    )
 
 
 def ceha_examples(root: Path, rejects: Rejects, stats: Counter) -> Iterator[Example]:
@@ -313,8 +361,13 @@ def ceha_examples(root: Path, rejects: Rejects, stats: Counter) -> Iterator[Exam
         reader = csv.DictReader(fh)
         header = reader.fieldnames or []
         reason_col = next((h for h in header if h.startswith("Why is the event NOT relevant")), None)
-        needed = ["ACLED/GDELT", "Index", "Event Description", "Is the event relevant?",
-                  "train_dev_test_split"]
+        needed = [
+            "ACLED/GDELT",
+            "Index",
+            "Event Description",
+            "Is the event relevant?",
+            "train_dev_test_split",
+        ]
         missing = [c for c in needed if c not in header]
         if reason_col is None:
             missing.append("Why is the event NOT relevant?")
@@ -331,26 +384,40 @@ def ceha_examples(root: Path, rejects: Rejects, stats: Counter) -> Iterator[Exam
             stats["ceha:news_rows_read"] += 1
             snippet = lead(row["Event Description"] or "")
             if not snippet:
-                _collect(DataError("empty event description", file=path, line=line,
-                                   field="Event Description"), rejects)
+                _collect(
+                    DataError("empty event description", file=path, line=line, field="Event Description"),
+                    rejects,
+                )
                 continue
             relevant = (row["Is the event relevant?"] or "").strip()
             if relevant == "Yes":
                 mapping = classify_news(snippet)
                 prefix = "relevant+"
-            elif (relevant == "No" and (row[reason_col] or "").strip() == CEHA_NOT_CONFLICT
-                  and is_safe_ceha_negative(snippet)):
+            elif (
+                relevant == "No"
+                and (row[reason_col] or "").strip() == CEHA_NOT_CONFLICT
+                and is_safe_ceha_negative(snippet)
+            ):
                 mapping, prefix = Mapping(None, "not_conflict_related"), ""
             else:
                 continue
             if mapping is not None:
                 types = [c for c in CEHA_TYPE_COLUMNS if (row.get(c) or "").strip()]
-                yield _example("ceha", (row["Index"] or str(line)).strip(), snippet, mapping, prefix,
-                               ceha_split=split, ceha_types=types, country=(row.get("Country") or "").strip(),
-                               line=line)
+                yield _example(
+                    "ceha",
+                    (row["Index"] or str(line)).strip(),
+                    snippet,
+                    mapping,
+                    prefix,
+                    ceha_split=split,
+                    ceha_types=types,
+                    country=(row.get("Country") or "").strip(),
+                    line=line,
+                )
 
 
 # --- GLOCON gold sample -----------------------------------------------------------------------------------
+
 
 def _json_lines(path: Path, rejects: Rejects) -> Iterator[tuple[int, dict[str, Any], int]]:
     """(line, object, label) per JSON line; undecodable lines and bad labels are located DataErrors."""
@@ -365,8 +432,10 @@ def _json_lines(path: Path, rejects: Rejects) -> Iterator[tuple[int, dict[str, A
                 continue
             label = obj.get("label") if isinstance(obj, dict) else None
             if label not in (0, 1, 2, "0", "1", "2"):
-                _collect(DataError(f"must be 0, 1 or 2, got {label!r}", file=path, line=lineno,
-                                   field="label"), rejects)
+                _collect(
+                    DataError(f"must be 0, 1 or 2, got {label!r}", file=path, line=lineno, field="label"),
+                    rejects,
+                )
                 continue
             yield lineno, obj, int(label)
 
@@ -391,8 +460,9 @@ def glocon_examples(root: Path, rejects: Rejects, stats: Counter) -> Iterator[Ex
             if mapping is not None:
                 yield _example("glocon_sentence", key, text, mapping, "event_label+", **meta)
         elif label == 0 and len(text.split()) >= MIN_NEGATIVE_WORDS and is_safe_negative(text):
-            negatives.append(_example("glocon_sentence", key, text, Mapping(None, "no_event_label+no_cue"),
-                                      **meta))
+            negatives.append(
+                _example("glocon_sentence", key, text, Mapping(None, "no_event_label+no_cue"), **meta)
+            )
     yield from _bounded(negatives, MAX_GLOCON_SENTENCE_NEGATIVES)
 
     negatives = []
@@ -405,15 +475,24 @@ def glocon_examples(root: Path, rejects: Rejects, stats: Counter) -> Iterator[Ex
             mapping = classify_news(split_sentences(snippet)[0]) if snippet else None
             if mapping is not None and classify_news(snippet) == mapping:
                 yield _example("glocon_document", key, snippet, mapping, "event_label+", **meta)
-        elif (label == 0 and str(obj.get("url")) not in sentence_urls
-              and len(snippet.split()) >= MIN_NEGATIVE_WORDS and is_safe_negative(snippet)):
-            negatives.append(_example("glocon_document", key, snippet,
-                                      Mapping(None, "no_event_label+no_cue"), **meta))
+        elif (
+            label == 0
+            and str(obj.get("url")) not in sentence_urls
+            and len(snippet.split()) >= MIN_NEGATIVE_WORDS
+            and is_safe_negative(snippet)
+        ):
+            negatives.append(
+                _example("glocon_document", key, snippet, Mapping(None, "no_event_label+no_cue"), **meta)
+            )
     yield from _bounded(negatives, MAX_GLOCON_DOCUMENT_NEGATIVES)
 
 
 SOURCES: tuple[Callable[[Path, Rejects, Counter], Iterator[Example]], ...] = (
-    satp_examples, hrds_examples, ceha_examples, glocon_examples)
+    satp_examples,
+    hrds_examples,
+    ceha_examples,
+    glocon_examples,
+)
 
 
 def composition(examples: list[Example]) -> dict[str, dict[str, int]]:
@@ -425,11 +504,15 @@ def composition(examples: list[Example]) -> dict[str, dict[str, int]]:
     return {src: dict(sorted(c.items())) for src, c in sorted(out.items())}
 
 
-@register("news_dev", folder=".", heads=("event_type", "sub_event_type"),
-          description="News-domain DEV set only (single split 'dev') typed with ACLED event_type/"
-                      "sub_event_type by documented cue rules: SATP dev, HRDsAttack dev, CEHA GDELT news "
-                      "(train+dev rows), GLOCON gold sample; negatives have empty labels; meta.mapping_rule "
-                      "names the rule. See docs/news_dev.md.")
+@register(
+    "news_dev",
+    folder=".",
+    heads=("event_type", "sub_event_type"),
+    description="News-domain DEV set only (single split 'dev') typed with ACLED event_type/"
+    "sub_event_type by documented cue rules: SATP dev, HRDsAttack dev, CEHA GDELT news "
+    "(train+dev rows), GLOCON gold sample; negatives have empty labels; meta.mapping_rule "
+    "names the rule. See docs/news_dev.md.",
+)
 def convert_news_dev(root: Path, *, skip_bad: bool) -> Conversion:
     """Build the news dev set from the shared data root (duplicate texts across sources kept once)."""
     rejects: list[DataError] = []
@@ -444,8 +527,14 @@ def convert_news_dev(root: Path, *, skip_bad: bool) -> Conversion:
                 continue
             seen_text.add(key)
             examples.append(ex)
-    meta = {"read": dict(sorted(stats.items())), "rejected": len(rejects),
-            "composition": composition(examples)}
-    log.info("news_dev: %d examples %s", len(examples),
-             {s: sum(c.values()) for s, c in meta["composition"].items()})
+    meta = {
+        "read": dict(sorted(stats.items())),
+        "rejected": len(rejects),
+        "composition": composition(examples),
+    }
+    log.info(
+        "news_dev: %d examples %s",
+        len(examples),
+        {s: sum(c.values()) for s, c in meta["composition"].items()},
+    )
     return Conversion(splits={"dev": examples}, rejects=rejects, meta=meta)

@@ -32,31 +32,60 @@ class TsvSpec:
 
 
 SPECS: tuple[TsvSpec, ...] = (
-    TsvSpec("satp", "conflibert_satp_relevant", "satp_attack",
-            ("armed_assault", "bombing", "kidnapping", "other"),
-            "SATP incident summaries; column meanings inferred from keywords, unverified (SOURCE.txt): "
-            "armed assault/firing/encounter, bombing/explosion, kidnapping/abduction, other (arson, property "
-            "destruction, assault)."),
-    TsvSpec("insightcrime", "conflibert_insightCrime", "insightcrime_topic",
-            ("drug_trafficking", "corruption", "justice_security_policy", "homicide_violence",
-             "extortion_fraud_kidnapping", "environmental_crime", "human_arms_trafficking_smuggling"),
-            "InSight Crime articles; the 7 topic names are INFERRED from keywords, unverified (SOURCE.txt); "
-            "137 of 1,653 rows have no positive label."),
-    TsvSpec("ipe_sents", "conflibert_IndiaPoliceEvents_sents", "police_action",
-            ("KILL", "ARREST", "ANY_ACTION", "FAIL", "FORCE"),
-            "IndiaPoliceEvents sentences (lowercased, Gujarat 2002); columns in the original CSV order "
-            "KILL, ARREST, ANY_ACTION, FAIL, FORCE (police did X); ~90% of sentences have no label."),
-    TsvSpec("ipe_docs", "conflibert_IndiaPoliceEvents_docs", "police_action",
-            ("KILL", "ARREST", "ANY_ACTION", "FAIL", "FORCE"),
-            "IndiaPoliceEvents documents (lowercased); columns KILL, ARREST, ANY_ACTION, FAIL, FORCE."),
-    TsvSpec("bbc", "conflibert_BBC_News", "politics", ("politics",),
-            "BBC News articles (lowercased); 1 = BBC 'politics' category, 0 = any other category: an "
-            "off-domain negative set, not conflict-specific."),
+    TsvSpec(
+        "satp",
+        "conflibert_satp_relevant",
+        "satp_attack",
+        ("armed_assault", "bombing", "kidnapping", "other"),
+        "SATP incident summaries; column meanings inferred from keywords, unverified (SOURCE.txt): "
+        "armed assault/firing/encounter, bombing/explosion, kidnapping/abduction, other (arson, property "
+        "destruction, assault).",
+    ),
+    TsvSpec(
+        "insightcrime",
+        "conflibert_insightCrime",
+        "insightcrime_topic",
+        (
+            "drug_trafficking",
+            "corruption",
+            "justice_security_policy",
+            "homicide_violence",
+            "extortion_fraud_kidnapping",
+            "environmental_crime",
+            "human_arms_trafficking_smuggling",
+        ),
+        "InSight Crime articles; the 7 topic names are INFERRED from keywords, unverified (SOURCE.txt); "
+        "137 of 1,653 rows have no positive label.",
+    ),
+    TsvSpec(
+        "ipe_sents",
+        "conflibert_IndiaPoliceEvents_sents",
+        "police_action",
+        ("KILL", "ARREST", "ANY_ACTION", "FAIL", "FORCE"),
+        "IndiaPoliceEvents sentences (lowercased, Gujarat 2002); columns in the original CSV order "
+        "KILL, ARREST, ANY_ACTION, FAIL, FORCE (police did X); ~90% of sentences have no label.",
+    ),
+    TsvSpec(
+        "ipe_docs",
+        "conflibert_IndiaPoliceEvents_docs",
+        "police_action",
+        ("KILL", "ARREST", "ANY_ACTION", "FAIL", "FORCE"),
+        "IndiaPoliceEvents documents (lowercased); columns KILL, ARREST, ANY_ACTION, FAIL, FORCE.",
+    ),
+    TsvSpec(
+        "bbc",
+        "conflibert_BBC_News",
+        "politics",
+        ("politics",),
+        "BBC News articles (lowercased); 1 = BBC 'politics' category, 0 = any other category: an "
+        "off-domain negative set, not conflict-specific.",
+    ),
 )
 
 
-def read_tsv(path: Path, spec: TsvSpec, split: str,
-             rejects: list[DataError] | None) -> tuple[list[Example], int]:
+def read_tsv(
+    path: Path, spec: TsvSpec, split: str, rejects: list[DataError] | None
+) -> tuple[list[Example], int]:
     """Read one TSV file -> (examples, rows skipped for empty text and no label).
 
     Bad rows raise a located DataError, or go to ``rejects`` when it is given. IndiaPoliceEvents_sents has
@@ -83,13 +112,15 @@ def read_tsv(path: Path, spec: TsvSpec, split: str,
     return out, n_empty
 
 
-def _parse_line(raw: bytes, lineno: int, path: Path, spec: TsvSpec, split: str,
-                n_fields: int) -> Example | None:
+def _parse_line(
+    raw: bytes, lineno: int, path: Path, spec: TsvSpec, split: str, n_fields: int
+) -> Example | None:
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise DataError(f"undecodable bytes at offset {e.start} (not UTF-8)", file=path, line=lineno,
-                        field="text") from None
+        raise DataError(
+            f"undecodable bytes at offset {e.start} (not UTF-8)", file=path, line=lineno, field="text"
+        ) from None
     line = line.rstrip("\r\n")
     if not line.strip():
         return None
@@ -98,8 +129,12 @@ def _parse_line(raw: bytes, lineno: int, path: Path, spec: TsvSpec, split: str,
     except csv.Error as e:
         raise DataError(f"bad quoting ({e})", file=path, line=lineno, field="text") from None
     if len(fields) != n_fields:
-        raise DataError(f"expected {n_fields} tab-separated fields (text + {len(spec.columns)} labels), "
-                        f"got {len(fields)}", file=path, line=lineno)
+        raise DataError(
+            f"expected {n_fields} tab-separated fields (text + {len(spec.columns)} labels), "
+            f"got {len(fields)}",
+            file=path,
+            line=lineno,
+        )
     text = fields[0].strip()
     labels: list[str] = []
     for name, value in zip(spec.columns, fields[1:], strict=True):
@@ -110,8 +145,12 @@ def _parse_line(raw: bytes, lineno: int, path: Path, spec: TsvSpec, split: str,
             labels.append(name)
     if not text and labels:
         raise DataError(f"empty text but labels {labels}", file=path, line=lineno, field="text")
-    return Example(id=f"{spec.name}-{split}-{lineno}", text=text, labels={spec.head: labels},
-                   meta={"source": spec.name, "file": f"{split}.tsv", "line": lineno})
+    return Example(
+        id=f"{spec.name}-{split}-{lineno}",
+        text=text,
+        labels={spec.head: labels},
+        meta={"source": spec.name, "file": f"{split}.tsv", "line": lineno},
+    )
 
 
 def normalised(text: str) -> str:
@@ -129,15 +168,24 @@ def convert_tsv(folder: Path, spec: TsvSpec, *, skip_bad: bool) -> Conversion:
         if not path.is_file():
             raise FileNotFoundError(f"{spec.name}: {path} not found")
         splits[split], skipped[split] = read_tsv(path, spec, split, rejects if skip_bad else None)
-    counts = {s: dict(sorted(Counter(lab for e in exs for lab in e.labels[spec.head]).items()))
-              for s, exs in splits.items()}
+    counts = {
+        s: dict(sorted(Counter(lab for e in exs for lab in e.labels[spec.head]).items()))
+        for s, exs in splits.items()
+    }
     empty = {s: sum(1 for e in exs if not e.labels[spec.head]) for s, exs in splits.items()}
     # The published splits overlap a little (same text in train and dev); reported, not altered.
     train_texts = {normalised(e.text) for e in splits["train"]}
     overlap = sum(1 for e in splits["dev"] if normalised(e.text) in train_texts)
-    meta = {"head": spec.head, "columns": list(spec.columns), "label_counts": counts, "no_label": empty,
-            "empty_text_skipped": skipped, "dev_texts_also_in_train": overlap, "caveat": spec.caveat,
-            "rejected": len(rejects)}
+    meta = {
+        "head": spec.head,
+        "columns": list(spec.columns),
+        "label_counts": counts,
+        "no_label": empty,
+        "empty_text_skipped": skipped,
+        "dev_texts_also_in_train": overlap,
+        "caveat": spec.caveat,
+        "rejected": len(rejects),
+    }
     log.info("%s: %s examples, %d rejected", spec.name, {s: len(v) for s, v in splits.items()}, len(rejects))
     return Conversion(splits=splits, rejects=rejects, meta=meta)
 
@@ -149,9 +197,12 @@ def _register(spec: TsvSpec) -> None:
     fn.__name__ = f"convert_{spec.name}"
     fn.__doc__ = f"Convert {spec.folder} (train + dev) to head '{spec.head}'."
     kind = "multi-label" if len(spec.columns) > 1 else "binary as multi-label ([] or [label])"
-    register(spec.name, folder=spec.folder, heads=(spec.head,),
-             description=f"{spec.folder} -> '{spec.head}', {kind}: {', '.join(spec.columns)}. "
-                         f"{spec.caveat}")(fn)
+    register(
+        spec.name,
+        folder=spec.folder,
+        heads=(spec.head,),
+        description=f"{spec.folder} -> '{spec.head}', {kind}: {', '.join(spec.columns)}. {spec.caveat}",
+    )(fn)
 
 
 for _spec in SPECS:

@@ -33,7 +33,9 @@ import evaluate
 
 CONFIGS = ("multiclass", "multilabel")
 
-_DESCRIPTION = "Accuracy and micro/macro/weighted/per-label F1; multi-label adds subset accuracy and example F1."
+_DESCRIPTION = (
+    "Accuracy and micro/macro/weighted/per-label F1; multi-label adds subset accuracy and example F1."
+)
 _CITATION = "Example-based scores: ConfliBERT, https://github.com/eventdata/ConfliBERT (example_based.py)."
 _KWARGS_DESCRIPTION = """
 Args:
@@ -74,8 +76,9 @@ def _check_one_kind(labels: Iterable[str | int]) -> None:
         raise ValueError(f"labels mix strings and integer ids ({sorted(kinds)}); use one kind per call")
 
 
-def _label_based(tp: Counter, n_pred: Counter, n_gold: Counter, *, labels: Sequence | None,
-                 ignore_labels: Iterable) -> dict:
+def _label_based(
+    tp: Counter, n_pred: Counter, n_gold: Counter, *, labels: Sequence | None, ignore_labels: Iterable
+) -> dict:
     """Per-label, micro, macro and weighted scores from per-label counts (see module doc for the label sets)."""
     ignored = set(ignore_labels)
     seen = set(n_pred) | set(n_gold)
@@ -114,9 +117,13 @@ def _label_based(tp: Counter, n_pred: Counter, n_gold: Counter, *, labels: Seque
     }
 
 
-def compute_classification(predictions: Sequence[Any], references: Sequence[Any], *,
-                           labels: Sequence[str | int] | None = None,
-                           ignore_labels: Iterable[str | int] = ()) -> dict:
+def compute_classification(
+    predictions: Sequence[Any],
+    references: Sequence[Any],
+    *,
+    labels: Sequence[str | int] | None = None,
+    ignore_labels: Iterable[str | int] = (),
+) -> dict:
     """Single-label scores: accuracy, micro/macro/weighted F1 and per-label P/R/F1 (label sets: module doc)."""
     if len(predictions) != len(references):
         raise ValueError(f"{len(predictions)} predictions but {len(references)} references")
@@ -127,8 +134,10 @@ def compute_classification(predictions: Sequence[Any], references: Sequence[Any]
         if p == g:
             tp[g] += 1
     correct = sum(tp.values())
-    return {"accuracy": _ratio(correct, len(golds)),
-            **_label_based(tp, n_pred, n_gold, labels=labels, ignore_labels=ignore_labels)}
+    return {
+        "accuracy": _ratio(correct, len(golds)),
+        **_label_based(tp, n_pred, n_gold, labels=labels, ignore_labels=ignore_labels),
+    }
 
 
 def _as_label_set(value: Any, where: str) -> frozenset:
@@ -143,9 +152,13 @@ def _mean_defined(pairs: Iterable[tuple[float, float]]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def compute_multilabel(predictions: Sequence[Iterable[Any]], references: Sequence[Iterable[Any]], *,
-                       labels: Sequence[str | int] | None = None,
-                       ignore_labels: Iterable[str | int] = ()) -> dict:
+def compute_multilabel(
+    predictions: Sequence[Iterable[Any]],
+    references: Sequence[Iterable[Any]],
+    *,
+    labels: Sequence[str | int] | None = None,
+    ignore_labels: Iterable[str | int] = (),
+) -> dict:
     """Multi-label scores: label-based micro/macro/weighted F1, subset accuracy, ConfliBERT example-based scores."""
     if len(predictions) != len(references):
         raise ValueError(f"{len(predictions)} predictions but {len(references)} references")
@@ -172,8 +185,10 @@ def _features(config_name: str) -> list[datasets.Features]:
         value = datasets.Value(kind)
         return datasets.List(value) if config_name == "multilabel" else value
 
-    return [datasets.Features({"predictions": feature(kind), "references": feature(kind)})
-            for kind in ("string", "int64")]
+    return [
+        datasets.Features({"predictions": feature(kind), "references": feature(kind)})
+        for kind in ("string", "int64")
+    ]
 
 
 class SequenceClassification(evaluate.Metric):
@@ -183,8 +198,12 @@ class SequenceClassification(evaluate.Metric):
         config = "multiclass" if self.config_name == "default" else self.config_name
         if config not in CONFIGS:
             raise ValueError(f"config_name must be one of {CONFIGS}, got {self.config_name!r}")
-        return evaluate.MetricInfo(description=_DESCRIPTION, citation=_CITATION,
-                                   inputs_description=_KWARGS_DESCRIPTION, features=_features(config))
+        return evaluate.MetricInfo(
+            description=_DESCRIPTION,
+            citation=_CITATION,
+            inputs_description=_KWARGS_DESCRIPTION,
+            features=_features(config),
+        )
 
     def _infer_feature_from_batch(self, batch: dict) -> datasets.Features:
         # evaluate picks strings vs ids from the first example only; an empty label set fits both, so pick the

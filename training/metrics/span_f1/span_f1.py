@@ -96,11 +96,17 @@ def bio_to_spans(tags: Sequence[str], *, where: str = "tags") -> list[tuple[int,
 
 
 def _check_span(item: Any, where: str) -> tuple[int, int, str]:
-    ok = (isinstance(item, list | tuple) and len(item) == 3
-          and all(isinstance(v, int) and not isinstance(v, bool) for v in item[:2])
-          and isinstance(item[2], str) and item[0] < item[1])
+    ok = (
+        isinstance(item, list | tuple)
+        and len(item) == 3
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in item[:2])
+        and isinstance(item[2], str)
+        and item[0] < item[1]
+    )
     if not ok:
-        raise ValueError(f"{where}: expected a span [start:int, end:int, label:str] with start < end, got {item!r}")
+        raise ValueError(
+            f"{where}: expected a span [start:int, end:int, label:str] with start < end, got {item!r}"
+        )
     return int(item[0]), int(item[1]), item[2]
 
 
@@ -108,8 +114,9 @@ def _as_span_sets(batch: Sequence[Any], fmt: str, name: str) -> list[set[tuple[i
     out = []
     for i, example in enumerate(batch):
         if isinstance(example, str) or not isinstance(example, Iterable):
-            raise ValueError(f"{name}[{i}]: expected a list of {'tags' if fmt == 'bio' else 'spans'}, "
-                             f"got {example!r}")
+            raise ValueError(
+                f"{name}[{i}]: expected a list of {'tags' if fmt == 'bio' else 'spans'}, got {example!r}"
+            )
         if fmt == "bio":
             out.append(set(bio_to_spans(list(example), where=f"{name}[{i}]")))
         else:
@@ -198,24 +205,32 @@ class SpanF1(evaluate.Metric):
             description=_DESCRIPTION,
             citation=_CITATION,
             inputs_description=_KWARGS_DESCRIPTION,
-            features=datasets.Features({
-                "predictions": datasets.List(datasets.Value("string")),
-                "references": datasets.List(datasets.Value("string")),
-            }),
+            features=datasets.Features(
+                {
+                    "predictions": datasets.List(datasets.Value("string")),
+                    "references": datasets.List(datasets.Value("string")),
+                }
+            ),
         )
 
     def add_batch(self, *, predictions=None, references=None, **kwargs) -> None:
         """Add a batch of examples (each a list of spans, or of tags for format="bio")."""
-        evaluate.Metric.add_batch(self, predictions=_encode_batch(predictions),
-                                  references=_encode_batch(references), **kwargs)
+        evaluate.Metric.add_batch(
+            self, predictions=_encode_batch(predictions), references=_encode_batch(references), **kwargs
+        )
 
     def add(self, *, prediction=None, reference=None, **kwargs) -> None:
         """Add one example (a list of spans, or of tags for format="bio")."""
-        evaluate.Metric.add(self, prediction=_encode_example(prediction), reference=_encode_example(reference),
-                            **kwargs)
+        evaluate.Metric.add(
+            self, prediction=_encode_example(prediction), reference=_encode_example(reference), **kwargs
+        )
 
     def _compute(self, predictions, references, format: str = "spans") -> dict:
         if format == "spans":
-            predictions = [[_decode_span(s, f"predictions[{i}]") for s in ex] for i, ex in enumerate(predictions)]
-            references = [[_decode_span(s, f"references[{i}]") for s in ex] for i, ex in enumerate(references)]
+            predictions = [
+                [_decode_span(s, f"predictions[{i}]") for s in ex] for i, ex in enumerate(predictions)
+            ]
+            references = [
+                [_decode_span(s, f"references[{i}]") for s in ex] for i, ex in enumerate(references)
+            ]
         return compute_span_f1(predictions, references, format=format)
