@@ -21,8 +21,9 @@ class Span:
     score: float
 
 
-def merge_window_probs(windows: list[tuple[np.ndarray, list[tuple[int, int]], list[int | None]]]
-                       ) -> tuple[np.ndarray, list[tuple[int, int]], list[int | None]]:
+def merge_window_probs(
+    windows: list[tuple[np.ndarray, list[tuple[int, int]], list[int | None]]],
+) -> tuple[np.ndarray, list[tuple[int, int]], list[int | None]]:
     """Average per-token probabilities of overlapping windows.
 
     Each window is ``(probs [T, n_tags], offsets [(start, end)] * T, word_ids [T])`` over real tokens only
@@ -45,33 +46,39 @@ def merge_window_probs(windows: list[tuple[np.ndarray, list[tuple[int, int]], li
     return probs, keys, [acc[k][2] for k in keys]
 
 
-def decode_spans(probs: np.ndarray, offsets: list[tuple[int, int]], word_ids: list[int | None],
-                 bio_labels: list[str]) -> list[Span]:
+def decode_spans(
+    probs: np.ndarray, offsets: list[tuple[int, int]], word_ids: list[int | None], bio_labels: list[str]
+) -> list[Span]:
     """BIO-decode tokens (in text order) into character spans with the mean tag probability as score."""
     spans: list[Span] = []
+    if not len(offsets):
+        return spans
+    probs = np.asarray(probs)
+    # One argmax over all rows, then plain Python: per-row numpy calls cost more than the decoding itself.
+    tags = probs.argmax(axis=1)
+    best = probs[np.arange(len(tags)), tags].tolist()
+    parsed = [(None, None) if tag == "O" else tuple(tag.split("-", 1)) for tag in bio_labels]
     cur: list | None = None  # [start, end, label, [scores]]
     prev_word = object()
-    for row, (start, end), wid in zip(probs, offsets, word_ids):
+    for (start, end), wid, j, p in zip(offsets, word_ids, tags.tolist(), best):
         if wid is not None and wid == prev_word:
             if cur is not None:  # later sub-tokens of a word extend whatever span the word is in
                 cur[1] = end
             continue
         prev_word = wid
-        j = int(np.argmax(row))
-        tag = bio_labels[j]
-        if tag == "O":
+        prefix, label = parsed[j]
+        if prefix is None:
             if cur is not None:
                 spans.append(Span(cur[0], cur[1], cur[2], float(np.mean(cur[3]))))
                 cur = None
             continue
-        prefix, label = tag.split("-", 1)
         if prefix == "I" and cur is not None and cur[2] == label:
             cur[1] = end
-            cur[3].append(float(row[j]))
+            cur[3].append(p)
             continue
         if cur is not None:
             spans.append(Span(cur[0], cur[1], cur[2], float(np.mean(cur[3]))))
-        cur = [start, end, label, [float(row[j])]]
+        cur = [start, end, label, [p]]
     if cur is not None:
         spans.append(Span(cur[0], cur[1], cur[2], float(np.mean(cur[3]))))
     return spans

@@ -52,10 +52,14 @@ def _weights_files(folder: Path) -> list[Path]:
         try:
             shards = sorted(set(json.loads(index.read_text(encoding="utf-8"))["weight_map"].values()))
         except (ValueError, KeyError, TypeError) as e:
-            raise ModelLoadError(f"{index} is not a valid safetensors index ({e}); copy the model folder again") from e
+            raise ModelLoadError(
+                f"{index} is not a valid safetensors index ({e}); copy the model folder again"
+            ) from e
         missing = [s for s in shards if not (folder / s).is_file()]
         if missing:
-            raise ModelLoadError(f"{index} lists shards that are missing from {folder}: {missing}; copy them too")
+            raise ModelLoadError(
+                f"{index} lists shards that are missing from {folder}: {missing}; copy them too"
+            )
         return [folder / s for s in shards]
     pickles = sorted(p.name for p in folder.iterdir() if p.suffix in _PICKLE_SUFFIXES)
     if pickles:
@@ -63,9 +67,12 @@ def _weights_files(folder: Path) -> list[Path]:
             f"{folder} has only pickle weights ({', '.join(pickles)}); pickles can run code when loaded, so they are "
             "refused. Convert them once, somewhere you trust the file: "
             f"ConflictEventsModel.from_pretrained('{folder}', use_safetensors=False).save_pretrained('{folder}') "
-            "writes model.safetensors")
-    raise ModelLoadError(f"{single} is missing: point at a folder written by save_pretrained "
-                         "(config.json, model.safetensors and the tokenizer files)")
+            "writes model.safetensors"
+        )
+    raise ModelLoadError(
+        f"{single} is missing: point at a folder written by save_pretrained "
+        "(config.json, model.safetensors and the tokenizer files)"
+    )
 
 
 def _sha256(files: list[Path]) -> str:
@@ -81,15 +88,21 @@ def _sha256(files: list[Path]) -> str:
 def _load_config(folder: Path) -> ConflictEventsConfig:
     path = folder / "config.json"
     if not path.is_file():
-        raise ModelLoadError(f"{path} is missing: point at a folder written by save_pretrained "
-                             "(config.json, model.safetensors and the tokenizer files)")
+        raise ModelLoadError(
+            f"{path} is missing: point at a folder written by save_pretrained "
+            "(config.json, model.safetensors and the tokenizer files)"
+        )
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as e:
-        raise ModelLoadError(f"{path} is not valid JSON ({e}): the file is corrupt; copy the model folder again") from e
+        raise ModelLoadError(
+            f"{path} is not valid JSON ({e}): the file is corrupt; copy the model folder again"
+        ) from e
     if raw.get("model_type") != ConflictEventsConfig.model_type:
-        raise ModelLoadError(f"{path} describes a '{raw.get('model_type')}' model, not a conflict-events model "
-                             f"(model_type '{ConflictEventsConfig.model_type}'): point at a folder saved by training")
+        raise ModelLoadError(
+            f"{path} describes a '{raw.get('model_type')}' model, not a conflict-events model "
+            f"(model_type '{ConflictEventsConfig.model_type}'): point at a folder saved by training"
+        )
     try:
         return ConflictEventsConfig.from_pretrained(folder)
     except (ValueError, TypeError, KeyError) as e:
@@ -108,8 +121,15 @@ def _resolve_device(device: str | torch.device) -> torch.device:
 def _resolve_dtype(dtype: torch.dtype | str | None) -> torch.dtype | None:
     if dtype is None or isinstance(dtype, torch.dtype):
         return dtype
-    names = {"auto": None, "float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
-             "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}
+    names = {
+        "auto": None,
+        "float32": torch.float32,
+        "fp32": torch.float32,
+        "bfloat16": torch.bfloat16,
+        "bf16": torch.bfloat16,
+        "float16": torch.float16,
+        "fp16": torch.float16,
+    }
     if dtype not in names:
         raise ValueError(f"dtype {dtype!r} not understood; use one of {sorted(names)}")
     return names[dtype]
@@ -122,14 +142,19 @@ def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
     dependency; its deprecation notices are expected and silenced here, nowhere else.
     """
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"torch\.ao\.quantization is deprecated", category=DeprecationWarning)
-        warnings.filterwarnings("ignore", message=r".*quantized tensor creation functions.*deprecated",
-                                category=UserWarning)
+        warnings.filterwarnings(
+            "ignore", message=r"torch\.ao\.quantization is deprecated", category=DeprecationWarning
+        )
+        warnings.filterwarnings(
+            "ignore", message=r".*quantized tensor creation functions.*deprecated", category=UserWarning
+        )
         from torch.ao.quantization import quantize_dynamic
 
         quantized = quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-    logger.info("int8: nn.Linear layers quantised with torch.ao.quantization.quantize_dynamic (deprecated by torch "
-                "in favour of torchao, which is not installed)")
+    logger.info(
+        "int8: nn.Linear layers quantised with torch.ao.quantization.quantize_dynamic (deprecated by torch "
+        "in favour of torchao, which is not installed)"
+    )
     return quantized
 
 
@@ -145,8 +170,10 @@ def as_article(item: Any, index: int) -> Article:
     elif hasattr(item, "text"):
         text, art_id, date = item.text, getattr(item, "id", None), getattr(item, "date", None)
     else:
-        raise TypeError(f"item {index}: expected a string, a dict with 'text' or an object with .text; "
-                        f"got {type(item).__name__}")
+        raise TypeError(
+            f"item {index}: expected a string, a dict with 'text' or an object with .text; "
+            f"got {type(item).__name__}"
+        )
     if not isinstance(text, str):
         raise TypeError(f"item {index}: 'text' must be a string, got {type(text).__name__}")
     if art_id is not None and not isinstance(art_id, str | int):
@@ -169,9 +196,17 @@ class _Unit:
 class Tagger:
     """Label articles with a trained conflict-events model: ``Tagger.from_pretrained(folder)(texts)``."""
 
-    def __init__(self, model: ConflictEventsModel | torch.nn.Module, tokenizer, *, config: ConflictEventsConfig,
-                 device: torch.device, model_info: dict[str, str], autocast_dtype: torch.dtype | None = None,
-                 max_length: int | None = None):
+    def __init__(
+        self,
+        model: ConflictEventsModel | torch.nn.Module,
+        tokenizer,
+        *,
+        config: ConflictEventsConfig,
+        device: torch.device,
+        model_info: dict[str, str],
+        autocast_dtype: torch.dtype | None = None,
+        max_length: int | None = None,
+    ):
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.config = config
@@ -186,9 +221,15 @@ class Tagger:
         self.sequence_heads = [h for h in self.heads if h.kind == SEQUENCE]
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, device: str | torch.device = "auto",
-                        dtype: torch.dtype | str | None = None, *, quantize: str | None = None,
-                        max_length: int | None = None) -> Tagger:
+    def from_pretrained(
+        cls,
+        path: str | Path,
+        device: str | torch.device = "auto",
+        dtype: torch.dtype | str | None = None,
+        *,
+        quantize: str | None = None,
+        max_length: int | None = None,
+    ) -> Tagger:
         """Load a saved model folder (safetensors only; no remote code).
 
         ``device``: "auto" (CUDA when present), "cpu", "cuda[:n]". ``dtype``: None keeps float32 weights and, on
@@ -197,8 +238,10 @@ class Tagger:
         """
         folder = Path(path).expanduser()
         if not folder.is_dir():
-            raise ModelLoadError(f"model folder {folder} does not exist (or is not a folder): point at a folder "
-                                 "written by save_pretrained")
+            raise ModelLoadError(
+                f"model folder {folder} does not exist (or is not a folder): point at a folder "
+                "written by save_pretrained"
+            )
         config = _load_config(folder)
         weights = _weights_files(folder)
         dev = _resolve_device(device)
@@ -208,27 +251,38 @@ class Tagger:
         if quantize and (dev.type != "cpu" or torch_dtype not in (None, torch.float32)):
             raise ValueError("quantize='int8' is for CPU float32 inference: use device='cpu' and no dtype")
         try:
-            model, info = ConflictEventsModel.from_pretrained(folder, config=config, use_safetensors=True,
-                                                              output_loading_info=True)
+            model, info = ConflictEventsModel.from_pretrained(
+                folder, config=config, use_safetensors=True, output_loading_info=True
+            )
         except Exception as e:  # safetensors/transformers raise many types for a damaged file
             names = ", ".join(str(w) for w in weights)
-            raise ModelLoadError(f"{names} could not be loaded ({type(e).__name__}: {e}); the file is corrupt, "
-                                 "truncated or from another model: copy the model folder again or re-save it") from e
+            raise ModelLoadError(
+                f"{names} could not be loaded ({type(e).__name__}: {e}); the file is corrupt, "
+                "truncated or from another model: copy the model folder again or re-save it"
+            ) from e
         if info.get("missing_keys") or info.get("mismatched_keys"):
-            raise ModelLoadError(f"{weights[0]} does not fit {folder / 'config.json'}: missing "
-                                 f"{sorted(info.get('missing_keys') or [])[:5]}, mismatched "
-                                 f"{sorted(info.get('mismatched_keys') or [])[:5]}: re-save the model folder")
+            raise ModelLoadError(
+                f"{weights[0]} does not fit {folder / 'config.json'}: missing "
+                f"{sorted(info.get('missing_keys') or [])[:5]}, mismatched "
+                f"{sorted(info.get('mismatched_keys') or [])[:5]}: re-save the model folder"
+            )
         try:
             tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
         except Exception as e:
-            raise ModelLoadError(f"no usable tokenizer in {folder} ({type(e).__name__}: {e}): save it next to the "
-                                 f"model with tokenizer.save_pretrained('{folder}')") from e
+            raise ModelLoadError(
+                f"no usable tokenizer in {folder} ({type(e).__name__}: {e}): save it next to the "
+                f"model with tokenizer.save_pretrained('{folder}')"
+            ) from e
         if not getattr(tokenizer, "is_fast", False):
-            raise ModelLoadError(f"the tokenizer in {folder} is not a fast (tokenizers) tokenizer, which character "
-                                 "offsets need: save a tokenizer.json with it")
+            raise ModelLoadError(
+                f"the tokenizer in {folder} is not a fast (tokenizers) tokenizer, which character "
+                "offsets need: save a tokenizer.json with it"
+            )
         limit = _max_positions(config, tokenizer)
         if max_length is not None and not 8 <= max_length <= limit:
-            raise ValueError(f"max_length must be between 8 and {limit} (the encoder's limit), got {max_length}")
+            raise ValueError(
+                f"max_length must be between 8 and {limit} (the encoder's limit), got {max_length}"
+            )
         model.eval()
         autocast_dtype = None
         if quantize == "int8":
@@ -239,19 +293,35 @@ class Tagger:
             autocast_dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         model = model.to(dev)
         info = {"name": folder.resolve().name, "sha256": _sha256(weights)}
-        return cls(model, tokenizer, config=config, device=dev, model_info=info, autocast_dtype=autocast_dtype,
-                   max_length=max_length)
+        return cls(
+            model,
+            tokenizer,
+            config=config,
+            device=dev,
+            model_info=info,
+            autocast_dtype=autocast_dtype,
+            max_length=max_length,
+        )
 
     # ---- public calls ------------------------------------------------------------------------------------
-    def __call__(self, texts_or_articles: Iterable[Any] | str, batch_size: int = 32, *, all_scores: bool = False,
-                 chunk_size: int = 256) -> list[ArticleResult]:
+    def __call__(
+        self,
+        texts_or_articles: Iterable[Any] | str,
+        batch_size: int = 32,
+        *,
+        all_scores: bool = False,
+        chunk_size: int = 256,
+    ) -> list[ArticleResult]:
         """One result per article, in input order. ``batch_size``: windows per forward pass."""
         if isinstance(texts_or_articles, str | dict | Article):
             raise TypeError("pass a list of articles (a single string or dict is not a list): tagger([text])")
-        return list(self.iter_tag(texts_or_articles, batch_size, all_scores=all_scores, chunk_size=chunk_size))
+        return list(
+            self.iter_tag(texts_or_articles, batch_size, all_scores=all_scores, chunk_size=chunk_size)
+        )
 
-    def iter_tag(self, items: Iterable[Any], batch_size: int = 32, *, all_scores: bool = False,
-                 chunk_size: int = 256) -> Iterator[ArticleResult]:
+    def iter_tag(
+        self, items: Iterable[Any], batch_size: int = 32, *, all_scores: bool = False, chunk_size: int = 256
+    ) -> Iterator[ArticleResult]:
         """Stream results in input order, processing ``chunk_size`` articles at a time."""
         if batch_size < 1 or chunk_size < 1:
             raise ValueError("batch_size and chunk_size must be at least 1")
@@ -264,14 +334,15 @@ class Tagger:
         if chunk:
             yield from self.tag_articles(chunk, batch_size, all_scores=all_scores)
 
-    def tag_articles(self, articles: list[Article], batch_size: int = 32, *,
-                     all_scores: bool = False) -> list[ArticleResult]:
+    def tag_articles(
+        self, articles: list[Article], batch_size: int = 32, *, all_scores: bool = False
+    ) -> list[ArticleResult]:
         """Tag one chunk of articles: every window of every sentence, sorted by length, batched."""
         normed = [normalize_text(a.text) for a in articles]
         units = [_Unit(k, s, e) for k, n in enumerate(normed) for s, e in split_sentences(n.text)]
-        texts = [normed[u.article].text[u.start:u.end] for u in units]
+        texts = [normed[u.article].text[u.start : u.end] for u in units]
         windows = tokenize_windows(self.tokenizer, texts, max_length=self.max_length, stride=self.stride)
-        token_probs, pooled = self._run(windows, len(units), batch_size)
+        token_probs, in_order, pooled = self._run(windows, len(units), batch_size)
         by_unit: list[list[int]] = [[] for _ in units]
         for i, w in enumerate(windows):
             by_unit[w.example].append(i)
@@ -285,17 +356,37 @@ class Tagger:
             spans: dict[str, list[SpanResult]] = {h.name: [] for h in self.token_heads}
             for u in mine:
                 for head in self.token_heads:
-                    merged = merge_window_probs([token_probs[head.name][i] for i in by_unit[u]])
-                    spans[head.name].extend(_span_result(article.text, norm, units[u].start, span)
-                                            for span in decode_spans(*merged, head.bio_labels))
-            sentences = [_sentence_result(article.text, norm, units[u], {h: seq_preds[h][u] for h in seq_preds},
-                                          all_scores) for u in mine]
+                    parts = [token_probs[head.name][i] for i in by_unit[u]]
+                    # One window in text order is already what merging would return (same rows, same order).
+                    merged = (
+                        parts[0] if len(parts) == 1 and in_order[by_unit[u][0]] else merge_window_probs(parts)
+                    )
+                    spans[head.name].extend(
+                        _span_result(article.text, norm, units[u].start, span)
+                        for span in decode_spans(*merged, head.bio_labels)
+                    )
+            sentences = [
+                _sentence_result(
+                    article.text, norm, units[u], {h: seq_preds[h][u] for h in seq_preds}, all_scores
+                )
+                for u in mine
+            ]
             labels, maxima = {}, {}
             for head in self.sequence_heads:
-                labels[head.name], maxima[head.name] = _article_labels(head, [seq_preds[head.name][u] for u in mine])
-            results.append(ArticleResult(id=article.id, date=article.date or norm.date, spans=spans, labels=labels,
-                                         sentences=sentences, model=dict(self.model_info),
-                                         all_scores=maxima if all_scores else None))
+                labels[head.name], maxima[head.name] = _article_labels(
+                    head, [seq_preds[head.name][u] for u in mine]
+                )
+            results.append(
+                ArticleResult(
+                    id=article.id,
+                    date=article.date or norm.date,
+                    spans=spans,
+                    labels=labels,
+                    sentences=sentences,
+                    model=dict(self.model_info),
+                    all_scores=maxima if all_scores else None,
+                )
+            )
         attach_events(results, articles)  # event records read the original texts (inference/event_adapter.py)
         return results
 
@@ -310,24 +401,43 @@ class Tagger:
             return batch
         return {k: v.pin_memory().to(self.device, non_blocking=True) for k, v in batch.items()}
 
-    def _run(self, windows: list[Window], num_units: int, batch_size: int):
-        """Encode all windows (longest first, ``batch_size`` per pass).
+    def _batches(self, windows: list[Window], batch_size: int) -> list[list[int]]:
+        """Window indices per forward pass: longest first, each pass padded to at most ``batch_size`` full windows.
 
-        Returns per token head, per window, ``(probs [real tokens, n_tags], offsets, word_ids)``, and per unit the
-        mean of its pooled token vectors (sums and counts gathered over every batch holding one of its windows).
+        A pass holds as many windows as fit in ``batch_size * max_length`` padded tokens, so sentence-sized
+        windows share a pass by the hundred while memory per pass stays what ``batch_size`` full windows take:
+        fewer, larger passes keep the matrix products efficient and cut per-pass overheads.
         """
         order = sorted(range(len(windows)), key=lambda i: (-len(windows[i]), i))
+        budget = batch_size * self.max_length
+        batches: list[list[int]] = []
+        for i in order:
+            # Longest first: the batch's first window sets its padded width.
+            if batches and (len(batches[-1]) + 1) * len(windows[batches[-1][0]]) <= budget:
+                batches[-1].append(i)
+            else:
+                batches.append([i])
+        return batches
+
+    def _run(self, windows: list[Window], num_units: int, batch_size: int):
+        """Encode all windows (longest first, batched by ``_batches``).
+
+        Returns per token head, per window, ``(probs [real tokens, n_tags], offsets, word_ids)``; per window,
+        whether its real tokens' offsets are strictly increasing (text order, no repeats); and per unit the mean
+        of its pooled token vectors (sums and counts gathered over every batch holding one of its windows).
+        """
         token_probs: dict[str, list] = {h.name: [None] * len(windows) for h in self.token_heads}
+        in_order = [False] * len(windows)
         sums = counts = None
         with torch.inference_mode(), self._autocast():
-            for b in range(0, len(order), batch_size):
-                idx = order[b:b + batch_size]
+            for idx in self._batches(windows, batch_size):
                 ws = [windows[i] for i in idx]
                 batch = collate_windows(ws, self.tokenizer.pad_token_id)
                 out = self.model(**self._to_device(batch))
                 local_units = torch.tensor(list(dict.fromkeys(w.example for w in ws)), dtype=torch.long)
                 local_counts = torch.zeros(len(local_units)).index_add_(
-                    0, batch["window_example"], batch["pool_mask"].sum(dim=1).float())
+                    0, batch["window_example"], batch["pool_mask"].sum(dim=1).float()
+                )
                 pooled = out.pooled.float().cpu()
                 if sums is None:
                     sums = torch.zeros(num_units, pooled.size(-1))
@@ -335,13 +445,17 @@ class Tagger:
                 sums.index_add_(0, local_units, pooled * local_counts[:, None])
                 counts.index_add_(0, local_units, local_counts)
                 real = [[t for t, wid in enumerate(w.word_ids) if wid is not None] for w in ws]
+                kept = [
+                    ([w.offsets[t] for t in keep], [w.word_ids[t] for t in keep]) for w, keep in zip(ws, real)
+                ]
+                for i, (offsets, _) in zip(idx, kept):
+                    in_order[i] = all(a < b for a, b in zip(offsets, offsets[1:]))
                 for head in self.token_heads:
                     probs = torch.softmax(out.logits[head.name].float(), dim=-1).cpu().numpy()
-                    for row, (i, w, keep) in enumerate(zip(idx, ws, real)):
-                        token_probs[head.name][i] = (probs[row, keep], [w.offsets[t] for t in keep],
-                                                     [w.word_ids[t] for t in keep])
+                    for row, (i, keep, (offsets, word_ids)) in enumerate(zip(idx, real, kept)):
+                        token_probs[head.name][i] = (probs[row, keep], offsets, word_ids)
         pooled_units = None if sums is None else sums / counts.clamp(min=1.0)[:, None]
-        return token_probs, pooled_units
+        return token_probs, in_order, pooled_units
 
     def _sequence_predictions(self, pooled: torch.Tensor | None) -> dict[str, list[SequencePrediction]]:
         """Sequence-head labels per unit from the units' pooled vectors (parent-consistent)."""
@@ -352,15 +466,22 @@ class Tagger:
             for head in self.sequence_heads:
                 module = self.model.sequence_heads[head.name]
                 param = next(module.parameters())
-                logits[head.name] = torch.cat([module(pooled[i:i + 4096].to(param.device, param.dtype)).float().cpu()
-                                               for i in range(0, len(pooled), 4096)])
+                logits[head.name] = torch.cat(
+                    [
+                        module(pooled[i : i + 4096].to(param.device, param.dtype)).float().cpu()
+                        for i in range(0, len(pooled), 4096)
+                    ]
+                )
         return decode_sequence_heads(self.config, logits)
 
 
 def _max_positions(config: ConflictEventsConfig, tokenizer) -> int:
     enc = config.encoder
-    limit = (enc.get("max_position_embeddings") if isinstance(enc, dict)
-             else getattr(enc, "max_position_embeddings", None)) or 512
+    limit = (
+        enc.get("max_position_embeddings")
+        if isinstance(enc, dict)
+        else getattr(enc, "max_position_embeddings", None)
+    ) or 512
     tok_limit = getattr(tokenizer, "model_max_length", None)
     if isinstance(tok_limit, int) and 0 < tok_limit < 100_000:
         limit = min(limit, tok_limit)
@@ -372,15 +493,22 @@ def _span_result(original: str, norm: NormalizedText, offset: int, span) -> Span
     return SpanResult(start, end, span.label, original[start:end], float(span.score))
 
 
-def _sentence_result(original: str, norm: NormalizedText, unit: _Unit, preds: dict[str, SequencePrediction],
-                     all_scores: bool) -> SentenceResult:
+def _sentence_result(
+    original: str, norm: NormalizedText, unit: _Unit, preds: dict[str, SequencePrediction], all_scores: bool
+) -> SentenceResult:
     start, end = norm.to_original(unit.start, unit.end)
-    return SentenceResult(start, end, original[start:end],
-                          labels={h: [LabelScore(x, p.scores[x]) for x in p.labels] for h, p in preds.items()},
-                          all_scores={h: dict(p.scores) for h, p in preds.items()} if all_scores else None)
+    return SentenceResult(
+        start,
+        end,
+        original[start:end],
+        labels={h: [LabelScore(x, p.scores[x]) for x in p.labels] for h, p in preds.items()},
+        all_scores={h: dict(p.scores) for h, p in preds.items()} if all_scores else None,
+    )
 
 
-def _article_labels(head: HeadSpec, preds: list[SequencePrediction]) -> tuple[list[LabelScore], dict[str, float]]:
+def _article_labels(
+    head: HeadSpec, preds: list[SequencePrediction]
+) -> tuple[list[LabelScore], dict[str, float]]:
     """Article labels: the union of its sentences' labels but ``none``, each at its best sentence probability.
 
     ``none`` (where the head has it) when no sentence has another label. Parent consistency carries over: every
