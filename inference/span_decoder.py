@@ -69,7 +69,7 @@ def decode_spans(
         prefix, label = parsed[j]
         if prefix is None:
             if cur is not None:
-                spans.append(Span(cur[0], cur[1], cur[2], float(np.mean(cur[3]))))
+                spans.append(Span(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
                 cur = None
             continue
         if prefix == "I" and cur is not None and cur[2] == label:
@@ -77,8 +77,8 @@ def decode_spans(
             cur[3].append(p)
             continue
         if cur is not None:
-            spans.append(Span(cur[0], cur[1], cur[2], float(np.mean(cur[3]))))
+            spans.append(Span(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
         cur = [start, end, label, [p]]
     if cur is not None:
-        spans.append(Span(cur[0], cur[1], cur[2], float(np.mean(cur[3]))))
+        spans.append(Span(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
     return spans
