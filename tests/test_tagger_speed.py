@@ -1,0 +1,79 @@
+"""The Tagger's speed internals keep results exact: pass packing, the single-window fast path, span decoding."""
+
+import numpy as np
+import pytest
+import torch
+
+from inference import Tagger
+from inference.span_decoder import decode_spans, merge_window_probs
+from inference.tagger import CPU_PASS_TOKENS
+from inference.windows import tokenize_windows
+
+
+@pytest.fixture(scope="module")
+def tagger(tiny_model):
+    return Tagger.from_pretrained(tiny_model, device="cpu")
+
+
+def _windows(tagger, texts):
+    return tokenize_windows(tagger.tokenizer, texts, max_length=tagger.max_length, stride=tagger.stride)
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 32, 1000])
+def test_passes_cover_every_window_once_longest_first_within_the_token_budget(tagger, batch_size):
+    texts = [
+        "Police arrested two men.",
+        "the rebels fired " * 40,
+        "Short.",
+        "",
+        "the army attacked the town " * 3,
+    ]
+    windows = _windows(tagger, texts * 5)
+    batches = tagger._batches(windows, batch_size)
+    assert sorted(i for b in batches for i in b) == list(range(len(windows)))
+    lengths = [len(windows[i]) for b in batches for i in b]
+    assert lengths == sorted(lengths, reverse=True)
+    budget = min(batch_size * tagger.max_length, CPU_PASS_TOKENS)
+    for b, nxt in zip(batches, batches[1:] + [None]):
+        assert len(b) * len(windows[b[0]]) <= budget or len(b) == 1
+        if nxt is not None:  # passes are filled: the next window would not have fitted
+            assert (len(b) + 1) * len(windows[b[0]]) > budget
+    if batch_size == 1000:  # the CPU cap, not batch_size, bounds the pass
+        assert len(batches) > 1
+
+
+def test_single_window_fast_path_equals_merging(tagger):
+    texts = ["Rebels attacked the northern village on Monday.", "Two men were arrested in the capital."]
+    windows = _windows(tagger, texts)
+    probs, in_order, _ = tagger._run(windows, len(texts), batch_size=8)
+    bio = tagger.config.head("entities").bio_labels
+    for i in range(len(windows)):
+        assert in_order[i]
+        single = probs["entities"][i]
+        merged = merge_window_probs([single])
+        assert np.array_equal(single[0], merged[0].astype(np.float32)) and single[1:] == merged[1:]
+        assert decode_spans(*single, bio) == decode_spans(*merged, bio)
+
+
+def test_decode_spans_reads_words_and_scores_means():
+    bio = ["O", "B-Location", "I-Location", "B-Person", "I-Person"]
+    probs = np.array(
+        [
+            [0.1, 0.8, 0.05, 0.05, 0.0],  # "north" B-Location
+            [0.1, 0.1, 0.6, 0.1, 0.1],  # "##ern" (same word): extends, no score
+            [0.2, 0.0, 0.7, 0.1, 0.0],  # "village" I-Location
+            [0.9, 0.0, 0.0, 0.1, 0.0],  # "on" O
+            [0.1, 0.0, 0.0, 0.0, 0.9],  # "Smith" I-Person without B: starts a span
+        ]
+    )
+    offsets = [(0, 5), (5, 8), (9, 16), (17, 19), (20, 25)]
+    spans = decode_spans(probs, offsets, [0, 0, 1, 2, 3], bio)
+    assert [(s.start, s.end, s.label) for s in spans] == [(0, 16, "Location"), (20, 25, "Person")]
+    assert spans[0].score == pytest.approx((0.8 + 0.7) / 2) and spans[1].score == pytest.approx(0.9)
+    assert decode_spans(np.zeros((0, 0)), [], [], bio) == []
+
+
+def test_int8_weights_have_one_scale_per_output_channel(tiny_model):
+    q = Tagger.from_pretrained(tiny_model, device="cpu", quantize="int8")
+    layer = q.model.token_heads["entities"]
+    assert layer.weight().qscheme() == torch.per_channel_affine
