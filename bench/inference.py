@@ -218,31 +218,44 @@ def run_pipelines(pipes: dict[str, object], texts: list[str]) -> list[dict]:
     return [{name: out[name][i] for name in pipes} for i in range(len(texts))]
 
 
-def timed_blocks(systems: dict[str, callable], texts: list[str], blocks: int) -> tuple[dict, dict]:
+def timed_blocks(
+    systems: dict[str, callable],
+    texts: list[str],
+    blocks: int,
+    clocks: dict[str, ModelClock],
+    events: EventsClock,
+) -> tuple[list[dict], dict]:
     """Run every system over ``texts`` in ``blocks`` blocks, rotating which system goes first in each block.
 
-    Returns the seconds of every system in every block, and every system's outputs in input order.
+    Returns per block ``{"texts": range, system: {"seconds", "model_seconds", "event_records_seconds"}}`` and
+    every system's outputs in input order.
     """
     names = list(systems)
-    seconds: dict[str, list[float]] = {name: [] for name in names}
+    timings: list[dict] = []
     outputs: dict[str, list] = {name: [] for name in names}
     size = -(-len(texts) // blocks)
     for b in range(blocks):
         part = texts[b * size : (b + 1) * size]
         if not part:
             break
+        block: dict = {"texts": (b * size, b * size + len(part))}
         for name in names[b % len(names) :] + names[: b % len(names)]:
-            t0 = time.perf_counter()
+            model0, events0, t0 = clocks[name].seconds, events.seconds.get(name, 0.0), time.perf_counter()
             result = systems[name](part)
-            seconds[name].append(time.perf_counter() - t0)
+            block[name] = {
+                "seconds": time.perf_counter() - t0,
+                "model_seconds": clocks[name].seconds - model0,
+                "event_records_seconds": events.seconds.get(name, 0.0) - events0,
+            }
             outputs[name].extend(result)
-        logger.info("block %d/%d: %s", b + 1, blocks, {k: round(v[-1], 1) for k, v in seconds.items()})
-    return seconds, outputs
+        timings.append(block)
+        logger.info("block %d/%d: %s", b + 1, blocks, {k: round(block[k]["seconds"], 1) for k in names})
+    return timings, outputs
 
 
-def median_ratio(num: list[float], den: list[float]) -> float:
-    """Median over blocks of ``den / num`` seconds (a speed ratio): one block slowed by other work does not move it."""
-    return statistics.median(d / n for n, d in zip(num, den))
+def median_over_blocks(timings: list[dict], value) -> float:
+    """Median over blocks of ``value(block)``: one block slowed by other work does not move it."""
+    return statistics.median(value(block) for block in timings)
 
 
 def mean_sequence_lengths(tagger: Tagger, texts: list[str]) -> dict[str, float]:
@@ -420,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
 
     enc_cfg = fp32.model.encoder.config
     rates = matmul_flops(enc_cfg.hidden_size, enc_cfg.intermediate_size)
-    seconds, outputs = timed_blocks(systems, texts, args.blocks)
+    timings, outputs = timed_blocks(systems, texts, args.blocks, clocks, events)
     rates.update(
         {k + " (after)": v for k, v in matmul_flops(enc_cfg.hidden_size, enc_cfg.intermediate_size).items()}
     )
@@ -428,29 +441,44 @@ def main(argv: list[str] | None = None) -> int:
 
     lengths = mean_sequence_lengths(fp32, texts[:200])
     rows = {}
-    for name, block_seconds in seconds.items():
+    counts = [count(t) for t in texts]
+
+    def block_tokens(block: dict) -> int:
+        return sum(counts[block["texts"][0] : block["texts"][1]])
+
+    def block_articles(block: dict) -> int:
+        return block["texts"][1] - block["texts"][0]
+
+    for name in systems:
         kind = "pipeline" if name == "pipeline" else "tagger"
         passes = len(fp32.heads) if kind == "pipeline" else 1
         flops = encoder_flops_per_token(fp32.model.encoder, lengths[kind])
-        sec = sum(block_seconds)
+        tokens_per_s = median_over_blocks(timings, lambda b, n=name: block_tokens(b) / b[n]["seconds"])
         rows[name] = {
-            "seconds": sec,
-            "block_seconds": block_seconds,
-            "articles_per_s": len(texts) / sec,
-            "tokens_per_s": tokens / sec,
-            "model_seconds": clocks[name].seconds,
-            "event_records_seconds": events.seconds.get(name, 0.0),
+            "articles_per_s": median_over_blocks(
+                timings, lambda b, n=name: block_articles(b) / b[n]["seconds"]
+            ),
+            "tokens_per_s": tokens_per_s,
+            "model_share": median_over_blocks(
+                timings, lambda b, n=name: b[n]["model_seconds"] / b[n]["seconds"]
+            ),
+            "event_records_share": median_over_blocks(
+                timings, lambda b, n=name: b[n]["event_records_seconds"] / b[n]["seconds"]
+            ),
+            "seconds_all_blocks": sum(b[name]["seconds"] for b in timings),
             "encoder_passes_per_article": passes,
             "mean_sequence_tokens": lengths[kind],
             "encoder_flops_per_token": flops,
-            "roofline_share": tokens / sec * flops * passes / peak,
+            "roofline_share": tokens_per_s * flops * passes / peak,
         }
-    ratios = {f"{name}_vs_tagger_fp32": median_ratio(seconds[name], seconds["tagger_fp32"]) for name in rows}
-    ratios["tagger_int8_vs_fp32_model_time_only"] = (
-        rows["tagger_fp32"]["model_seconds"] / rows["tagger_int8"]["model_seconds"]
-    )
+
+    def speedup(fast: str, slow: str, key: str = "seconds") -> float:
+        return median_over_blocks(timings, lambda b: b[slow][key] / b[fast][key])
+
+    ratios = {f"{name}_vs_tagger_fp32": speedup(name, "tagger_fp32") for name in rows}
+    ratios["tagger_int8_vs_fp32_model_time_only"] = speedup("tagger_int8", "tagger_fp32", "model_seconds")
     if "pipeline" in rows:
-        ratios["tagger_fp32_vs_pipeline"] = median_ratio(seconds["tagger_fp32"], seconds["pipeline"])
+        ratios["tagger_fp32_vs_pipeline"] = speedup("tagger_fp32", "pipeline")
 
     check = min(args.check_n, len(texts))
     small = fp32(texts[:check], batch_size=1, chunk_size=1)
@@ -478,6 +506,7 @@ def main(argv: list[str] | None = None) -> int:
             "mean sequence tokens; roofline share = tokens/s x FLOPs/token x encoder passes / peak",
         },
         "systems": rows,
+        "blocks_timings": timings,
         "ratios": ratios,
         "vs_fp32": {
             name: agreement(outputs["tagger_fp32"], outputs[name], fp32)
@@ -523,8 +552,8 @@ def format_table(report: dict) -> str:
     for name, row in report["systems"].items():
         lines.append(
             f"{name:<13}{row['articles_per_s']:>11.2f}{row['tokens_per_s']:>10.0f}"
-            f"{report['ratios'][name + '_vs_tagger_fp32']:>8.2f}x{100 * row['model_seconds'] / row['seconds']:>9.0f}%"
-            f"{100 * row['event_records_seconds'] / row['seconds']:>7.0f}%"
+            f"{report['ratios'][name + '_vs_tagger_fp32']:>8.2f}x{100 * row['model_share']:>9.0f}%"
+            f"{100 * row['event_records_share']:>7.0f}%"
             f"{row['encoder_passes_per_article']:>8}{row['encoder_flops_per_token'] / 1e6:>11.1f}"
             f"{100 * row['roofline_share']:>9.0f}%"
         )
@@ -538,7 +567,7 @@ def format_table(report: dict) -> str:
         f"{report['ratios']['tagger_int8_vs_fp32_model_time_only']:.2f}x counting model time only"
     )
     lines.append(
-        f"(ratios: median over the {report['blocks']} blocks of each block's ratio; articles/s: all blocks)"
+        f"(every number: the median over the {report['blocks']} interleaved blocks; all blocks in the JSON)"
     )
     check = report["fp32_default_vs_small_batches"]
     lines.append(
