@@ -49,22 +49,12 @@ from transformers.utils import logging as hf_logging  # noqa: E402
 from bench.articles import make_articles  # noqa: E402
 from inference import ConflictEventsModel, Tagger  # noqa: E402
 from inference.configuration import SEQUENCE, TOKEN  # noqa: E402
+from training.data.sources.re3d import LABELS as RE3D_LABELS  # noqa: E402
 
 logger = logging.getLogger("bench.inference")
 
 SCHEMA = REPO / "configs" / "schemas" / "acled.yaml"
-ENTITY_LABELS = [
-    "Organisation",
-    "Person",
-    "Location",
-    "Temporal",
-    "Quantity",
-    "Weapon",
-    "MilitaryPlatform",
-    "Nationality",
-    "DocumentReference",
-    "Money",
-]
+ENTITY_LABELS = list(RE3D_LABELS)  # the re3d converter's entity types
 ROLE_LABELS = ["S", "T", "R"]
 
 
