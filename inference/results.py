@@ -103,7 +103,8 @@ class ArticleResult:
     union of its sentences' labels other than ``none`` (``none`` when no sentence has one), each scored by its
     highest sentence probability. ``model``: ``{"name", "sha256"}`` of the weights that produced this.
     ``events``: ACLED-style event records (``EventRecord.to_dict()``, see ``inference.events``) built from the
-    labels and spans; empty for a model without an ``event_type`` head.
+    labels and spans; empty for a model without an ``event_type`` head; None when the caller skipped them
+    (``tagger(..., events=False)``), and then ``to_dict()`` has no ``events`` key.
     """
 
     id: str | None
@@ -115,7 +116,7 @@ class ArticleResult:
     all_scores: dict[str, dict[str, float]] | None = field(
         default=None
     )  # per head: label -> max sentence prob
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] | None = field(default_factory=list)
 
     def spans_in(self, start: int, end: int) -> dict[str, list[SpanResult]]:
         """Spans per token head that lie inside ``[start, end)`` (e.g. one sentence's entities)."""
@@ -128,9 +129,11 @@ class ArticleResult:
             "spans": {h: [s.to_dict(ndigits) for s in v] for h, v in self.spans.items()},
             "labels": {h: [x.to_dict(ndigits) for x in v] for h, v in self.labels.items()},
             "sentences": [s.to_dict(ndigits) for s in self.sentences],
-            "events": [rounded_event(e, ndigits) for e in self.events],
+            "events": [rounded_event(e, ndigits) for e in self.events or []],
             "model": dict(self.model),
         }
+        if self.events is None:  # skipped by the caller: no key, not an empty list that reads "none found"
+            del out["events"]
         if self.all_scores is not None:
             out["all_scores"] = _scores_dict(self.all_scores, ndigits)
         return out

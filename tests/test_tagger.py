@@ -256,3 +256,27 @@ def test_importing_inference_loads_no_training_module():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_events_false_skips_event_records_and_says_so(tagger, monkeypatch):
+    import inference.tagger as tagger_module
+
+    texts = [ORIGINAL, "Rebels attacked the village. Police arrested two men."]
+    with_events = tagger(texts)
+    assert all(isinstance(r.events, list) for r in with_events)
+    assert all("events" in r.to_dict() for r in with_events)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("attach_events called with events=False")
+
+    monkeypatch.setattr(tagger_module, "attach_events", refuse)
+    for results in (
+        tagger(texts, events=False),
+        list(tagger.iter_tag(texts, chunk_size=1, events=False)),
+        tagger.tag_articles([Article(None, t) for t in texts], events=False),
+    ):
+        assert [r.events for r in results] == [None, None]
+        for a, b in zip(results, with_events):
+            d = a.to_dict()
+            assert "events" not in d
+            assert d == {k: v for k, v in b.to_dict().items() if k != "events"}
