@@ -5,6 +5,8 @@
 Inputs (JSONL, CSV, Parquet, .txt, folders of them, gzip) are read as streams; every ``--chunk-size`` records are
 tagged and appended to OUT, then a progress record (OUT.progress.json) is written, so a killed run continues with
 ``--resume``. Records that cannot be tagged go to OUT.errors.jsonl with their location and the reason.
+Under ``torchrun`` or ``accelerate launch`` with several processes, each tags its own share of the inputs and
+process 0 merges the parts into the same OUT (inference/shard_run.py).
 Exit status: 0 all tagged, 1 some records failed, 2 usage, input or model errors.
 """
 
@@ -14,17 +16,30 @@ import argparse
 import logging
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from inference.event_adapter import events_columns, with_events
-from inference.readers import Fields, InputError, InputRecord, check_fields, discover_inputs, iter_records
+from inference.readers import (
+    Fields,
+    InputError,
+    InputFile,
+    InputRecord,
+    check_fields,
+    discover_inputs,
+    iter_records,
+)
 from inference.results import Article
+from inference.shard_merge import FAILED, REJECTED, TAGGED, Ledger, duplicate_reason, remove_parts, shards_dir
+from inference.sharding import ProcessGroup, process_group
 from inference.tagger import ModelLoadError, Tagger
 from inference.writers import (
     FORMATS,
     SCORE_DIGITS,
+    AppendSink,
     JsonlSink,
+    ParquetSink,
     Progress,
     ResumeError,
     make_sink,
@@ -61,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text-field", default="text", help="field/column with the article text (default: text)")
     p.add_argument("--date-field", default="date", help="field/column with the article date (default: date)")
     p.add_argument("--all-scores", action="store_true", help="also write every label's probability")
+    p.add_argument(
+        "--no-events", action="store_true", help="no ACLED-style event records (no 'events' column; faster)"
+    )
     p.add_argument("--batch-size", type=int, default=32, help="token windows per forward pass (default: 32)")
     p.add_argument(
         "--chunk-size",
@@ -99,7 +117,8 @@ def sidecar_paths(out: Path) -> tuple[Path, Path]:
 
 
 def _fingerprint(args, files, tagger: Tagger, fmt: str) -> dict:
-    return {
+    extra = {"events": False} if args.no_events else {}  # runs with events keep their earlier fingerprint
+    return extra | {
         "inputs": [[str(f.path.resolve()), f.path.stat().st_size] for f in files],
         "fields": [args.id_field, args.text_field, args.date_field],
         "format": fmt,
@@ -109,14 +128,18 @@ def _fingerprint(args, files, tagger: Tagger, fmt: str) -> dict:
     }
 
 
-def _load_tagger(args: argparse.Namespace) -> Tagger:
+def _load_tagger(args: argparse.Namespace, device: str | None = None) -> Tagger:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # our own bar is the one that matters
     dtype = None if args.dtype == "auto" else args.dtype
     try:
         return Tagger.from_pretrained(
-            args.model, device=args.device, dtype=dtype, quantize=args.quantize, max_length=args.max_length
+            args.model,
+            device=device or args.device,
+            dtype=dtype,
+            quantize=args.quantize,
+            max_length=args.max_length,
         )
     except ValueError as e:
         raise UsageError(str(e)) from e
@@ -133,23 +156,45 @@ def _chunks(records: Iterator[InputRecord], size: int) -> Iterator[list[InputRec
         yield chunk
 
 
-def _tag(tagger: Tagger, records: list[InputRecord], args) -> tuple[list, list[tuple[InputRecord, str]]]:
+def _tag(
+    tagger: Tagger, records: list[InputRecord], args, events: bool = True
+) -> tuple[list, list[tuple[InputRecord, str]]]:
     """Tag a chunk; if the chunk fails, tag its articles one by one so that one bad article fails alone."""
     articles = [Article(r.id, r.text, r.date) for r in records]
+    options = {"all_scores": args.all_scores, "events": events}
     try:
-        return tagger.tag_articles(articles, args.batch_size, all_scores=args.all_scores), []
+        return tagger.tag_articles(articles, args.batch_size, **options), []
     except (RuntimeError, ValueError, TypeError, IndexError) as e:
         logger.warning("a chunk failed (%s: %s); tagging its articles one by one", type(e).__name__, e)
     results, failed = [], []
     for rec, article in zip(records, articles):
         try:
-            results.extend(tagger.tag_articles([article], args.batch_size, all_scores=args.all_scores))
+            results.extend(tagger.tag_articles([article], args.batch_size, **options))
         except (RuntimeError, ValueError, TypeError, IndexError) as e:
             failed.append((rec, f"tagging failed ({type(e).__name__}: {e})"))
     return results, failed
 
 
-def run(args: argparse.Namespace) -> int:
+@dataclass
+class Job:
+    """What every part of a run shares: arguments, inputs, the loaded tagger and the output's columns."""
+
+    args: argparse.Namespace
+    out: Path
+    fmt: str
+    fields: Fields
+    files: list[InputFile]
+    tagger: Tagger
+    columns: list[str]
+    fingerprint: dict
+
+    @property
+    def events(self) -> bool:
+        return not self.args.no_events
+
+
+def prepare(args: argparse.Namespace, device: str | None = None) -> Job:
+    """Check the arguments and inputs, load the model: everything before the first record is read."""
     if args.batch_size < 1 or args.chunk_size < 1:
         raise UsageError("--batch-size and --chunk-size must be at least 1")
     if args.resume and args.overwrite:
@@ -160,28 +205,45 @@ def run(args: argparse.Namespace) -> int:
     fields = Fields(args.id_field, args.text_field, args.date_field)
     files = discover_inputs(args.inputs)
     owned = {p.resolve() for p in (out, errors_path, progress_path)}
-    if any(f.path.resolve() in owned for f in files):
+    if any(f.path.resolve() in owned or shards_dir(out).resolve() in f.path.resolve().parents for f in files):
         raise UsageError(f"the output {out} (or its sidecar files) is also an input: write somewhere else")
     check_fields(files, fields)
-    tagger = _load_tagger(args)
-    heads = tagger.heads
+    tagger = _load_tagger(args, device)
     try:
-        columns = events_columns(output_columns(heads, args.all_scores))
+        columns = output_columns(tagger.heads, args.all_scores)
     except ValueError as e:
         raise UsageError(str(e)) from e
-    sink = make_sink(fmt, out, columns)
-    errors = JsonlSink(errors_path)
+    if not args.no_events:
+        columns = events_columns(columns)
     fingerprint = _fingerprint(args, files, tagger, fmt)
+    return Job(args, out, fmt, fields, files, tagger, columns, fingerprint)
 
+
+def open_part(
+    job: Job, out: Path, fingerprint: dict, *, leftovers_extra: list[Path] = ()
+) -> tuple[Progress, AppendSink | ParquetSink, JsonlSink]:
+    """Check OUT against its progress record (--resume / --overwrite); return the progress, output and errors."""
+    args = job.args
+    errors_path, progress_path = sidecar_paths(out)
+    sink = make_sink(job.fmt, out, job.columns)
+    errors = JsonlSink(errors_path)
     progress = Progress.load(progress_path)
-    leftovers = [p for p in (out, errors_path, getattr(sink, "parts", None)) if p is not None and p.exists()]
+    leftovers = [
+        p
+        for p in (out, errors_path, getattr(sink, "parts", None), *leftovers_extra)
+        if p is not None and p.exists()
+    ]
     if args.resume and progress is None and leftovers:
         raise ResumeError(
             f"no progress record {progress_path}, so what {out} holds is unknown: "
             "start again with --overwrite"
         )
     if args.resume and progress is not None and progress.fingerprint != fingerprint:
-        changed = sorted(k for k in fingerprint if progress.fingerprint.get(k) != fingerprint.get(k))
+        changed = sorted(
+            k
+            for k in {*fingerprint, *progress.fingerprint}
+            if progress.fingerprint.get(k) != fingerprint.get(k)
+        )
         raise ResumeError(
             f"cannot resume {out}: {', '.join(changed)} changed since the interrupted run "
             "(inputs must be the same files, unchanged): start again with --overwrite"
@@ -199,39 +261,81 @@ def run(args: argparse.Namespace) -> int:
         progress = Progress(fingerprint)
         out.parent.mkdir(parents=True, exist_ok=True)
         progress.save(progress_path)
+    return progress, sink, errors
 
-    if progress.complete:
-        print(f"{out}: already complete: {progress.tagged} articles tagged, {progress.failed} failed")
-        return EXIT_FAILED_RECORDS if progress.failed else EXIT_OK
 
+def tag_part(
+    job: Job,
+    out: Path,
+    progress: Progress,
+    sink: AppendSink | ParquetSink,
+    errors: JsonlSink,
+    records: Callable[[], Iterator[InputRecord]],
+    *,
+    ledger: Ledger | None = None,
+    quiet: bool = False,
+) -> None:
+    """Tag what is left of ``records`` into ``sink``/``errors`` and mark the part complete."""
+    progress_path = sidecar_paths(out)[1]
     sink.start(progress.output)
     errors.start(progress.errors)
-    t0 = time.perf_counter()
-    done_before = progress.tagged
+    if ledger is not None:
+        ledger.start_at_records(progress.consumed)
     try:
-        _tag_stream(args, tagger, heads, files, fields, sink, errors, progress, progress_path)
+        _tag_stream(job, records(), sink, errors, progress, progress_path, ledger, quiet)
         sink.finish()
         errors.finish()
     finally:
         sink.close()
         errors.close()
+        if ledger is not None:
+            ledger.close()
     progress.complete = True
     progress.save(progress_path)
 
-    elapsed = time.perf_counter() - t0
-    rate = (progress.tagged - done_before) / elapsed if elapsed > 0 else 0.0
-    failed = f", {progress.failed} failed (see {errors_path})" if progress.failed else ", 0 failed"
-    print(
-        f"{progress.tagged} articles tagged{failed} -> {out} ({elapsed:.1f} s, {rate:.1f} articles/s this run)"
-    )
+
+def run(args: argparse.Namespace, group: ProcessGroup | None = None) -> int:
+    """Tag the inputs into OUT; under a launcher with several processes, each tags a shard (shard_run.py)."""
+    group = group or process_group(args.device)
+    if group.world > 1:
+        from inference.shard_run import run_sharded
+
+        return run_sharded(args, group)
+    job = prepare(args)
+    out = job.out
+    errors_path, progress_path = sidecar_paths(out)
+    parts = sorted(shards_dir(out).glob("part-*")) if shards_dir(out).is_dir() else []
+    if args.resume and parts and not progress_path.exists():
+        raise UsageError(
+            f"{out} was being written by several processes (parts in {shards_dir(out)}, e.g. {parts[0].name}): "
+            "resume it under the same launcher with the same number of processes, or start again with --overwrite"
+        )
+    progress, sink, errors = open_part(job, out, job.fingerprint, leftovers_extra=[shards_dir(out)])
+    if not args.resume:
+        remove_parts(out)
+    if progress.complete:
+        print(f"{out}: already complete: {progress.tagged} articles tagged, {progress.failed} failed")
+        return EXIT_FAILED_RECORDS if progress.failed else EXIT_OK
+
+    t0 = time.perf_counter()
+    done_before = progress.tagged
+    tag_part(job, out, progress, sink, errors, lambda: iter_records(job.files, job.fields), quiet=args.quiet)
+    print(summary(progress, out, errors_path, progress.tagged - done_before, time.perf_counter() - t0))
     return EXIT_FAILED_RECORDS if progress.failed else EXIT_OK
 
 
-def _tag_stream(args, tagger, heads, files, fields, sink, errors, progress, progress_path) -> None:
+def summary(progress: Progress, out: Path, errors_path: Path, tagged_now: int, elapsed: float) -> str:
+    """The closing line: how many articles were tagged and failed, where they went, how fast."""
+    rate = tagged_now / elapsed if elapsed > 0 else 0.0
+    failed = f", {progress.failed} failed (see {errors_path})" if progress.failed else ", 0 failed"
+    return f"{progress.tagged} articles tagged{failed} -> {out} ({elapsed:.1f} s, {rate:.1f} articles/s this run)"
+
+
+def _tag_stream(job, records, sink, errors, progress, progress_path, ledger, quiet) -> None:
     """Skip what earlier runs settled, then tag, write and record progress chunk by chunk."""
     from tqdm import tqdm
 
-    records = iter_records(files, fields)
+    args, heads = job.args, job.tagger.heads
     seen: set[str] = set()
     for _ in range(progress.consumed):  # already settled: only their ids matter (duplicate detection)
         rec = next(records, None)
@@ -245,33 +349,49 @@ def _tag_stream(args, tagger, heads, files, fields, sink, errors, progress, prog
     bar = tqdm(
         unit="article",
         desc="tagging",
-        disable=True if args.quiet else None,
+        disable=True if quiet else None,
         initial=progress.consumed,
         dynamic_ncols=True,
         mininterval=1.0,
     )
     try:
         for chunk in _chunks(records, args.chunk_size):
-            todo, rejected = [], []
-            for rec in chunk:
+            reasons: dict[int, str] = {}  # position in the chunk -> why that record is not tagged
+            todo: list[InputRecord] = []
+            for k, rec in enumerate(chunk):
                 if rec.error is not None:
-                    rejected.append((rec, rec.error))
+                    reasons[k] = rec.error
                 elif rec.id in seen:
-                    rejected.append(
-                        (rec, f"duplicate id {rec.id!r}: an earlier record has it; this one is skipped")
-                    )
+                    reasons[k] = duplicate_reason(rec.id)
                 else:
                     seen.add(rec.id)
                     todo.append(rec)
-            results, failed = _tag(tagger, todo, args) if todo else ([], [])
-            rejected.extend(failed)
-            sink.append([with_events(output_record(r, heads), r, SCORE_DIGITS) for r in results])
-            errors.append(
-                [{"location": rec.location, "id": rec.id, "reason": reason} for rec, reason in rejected]
+            results, failed = _tag(job.tagger, todo, args, job.events) if todo else ([], [])
+            failed_ids = {id(rec): reason for rec, reason in failed}
+            status = []
+            for k, rec in enumerate(chunk):
+                if k in reasons:
+                    status.append(REJECTED)
+                elif id(rec) in failed_ids:
+                    reasons[k] = failed_ids[id(rec)]
+                    status.append(FAILED)
+                else:
+                    status.append(TAGGED)
+            records_out = [output_record(r, heads) for r in results]
+            if job.events:
+                records_out = [with_events(o, r, SCORE_DIGITS) for o, r in zip(records_out, results)]
+            sink.append(records_out)
+            errors.append(  # in input order
+                [
+                    {"location": chunk[k].location, "id": chunk[k].id, "reason": reasons[k]}
+                    for k in sorted(reasons)
+                ]
             )
+            if ledger is not None:
+                ledger.append([[s, rec.location, rec.id] for s, rec in zip(status, chunk)])
             progress.consumed += len(chunk)
             progress.tagged += len(results)
-            progress.failed += len(rejected)
+            progress.failed += len(reasons)
             progress.output, progress.errors = sink.state(), errors.state()
             progress.save(progress_path)
             bar.update(len(chunk))
@@ -279,13 +399,14 @@ def _tag_stream(args, tagger, heads, files, fields, sink, errors, progress, prog
         bar.close()
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, group: ProcessGroup | None = None) -> int:
+    """The ``conflict-tag`` command; ``group``: the processes of a sharded run (default: from the launcher)."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
     try:
-        return run(args)
+        return run(args, group)
     except (UsageError, InputError, ModelLoadError, ResumeError) as e:
         print(f"conflict-tag: error: {e}", file=sys.stderr)
         return EXIT_USAGE

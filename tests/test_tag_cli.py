@@ -267,3 +267,17 @@ def test_python_dash_m_runs_the_cli(tiny_model, tmp_path):
         out.read_text().splitlines()[0]
         == "id,entities,roles,event_type,sub_event_type,sentences,events,date,model"
     )
+
+
+def test_no_events_leaves_out_the_events_column_and_is_part_of_the_fingerprint(tiny_model, tmp_path, capsys):
+    src = _write_jsonl(tmp_path / "in.jsonl", _articles(3))
+    with_events, without = tmp_path / "with.jsonl", tmp_path / "without.jsonl"
+    base = [str(src), "--model", str(tiny_model), "-q"]
+    assert main([*base, "-o", str(with_events)]) == 0
+    assert main([*base, "-o", str(without), "--no-events"]) == 0
+    full = [json.loads(line) for line in with_events.read_text().splitlines()]
+    bare = [json.loads(line) for line in without.read_text().splitlines()]
+    assert all("events" in r for r in full) and not any("events" in r for r in bare)
+    assert [{k: v for k, v in r.items() if k != "events"} for r in full] == bare
+    assert main([*base, "-o", str(without), "--resume"]) == 2  # events asked for now, not before
+    assert "events changed" in capsys.readouterr().err
