@@ -64,6 +64,15 @@ def flat_row(record: dict[str, Any]) -> dict[str, str | None]:
     return {k: (v if k in ("id", "date") else json.dumps(v, ensure_ascii=False)) for k, v in record.items()}
 
 
+# Characters that JSON leaves raw but str.splitlines() (and JavaScript before ES2019) take for line breaks
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_line(record: dict[str, Any]) -> bytes:
+    """One JSONL line: UTF-8 JSON with no raw character that any line splitter reads as a line break."""
+    return json.dumps(record, ensure_ascii=False).translate(_LINE_BREAKS).encode("utf-8") + b"\n"
+
+
 def _fsync_dir(path: Path) -> None:
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -99,7 +108,7 @@ class AppendSink:
         return b""
 
     def encode(self, records: list[dict[str, Any]]) -> bytes:
-        return b"".join(json.dumps(r, ensure_ascii=False).encode("utf-8") + b"\n" for r in records)
+        return b"".join(json_line(r) for r in records)
 
     def start(self, committed: int) -> None:
         """Open for appending at ``committed`` bytes: anything after it (a torn or unrecorded batch) is cut."""
@@ -157,7 +166,11 @@ class CsvSink(AppendSink):
 
     def _rows(self, rows: list[list[Any]]) -> bytes:
         buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows(rows)
+        plain = csv.writer(buf, lineterminator="\n")
+        # csv quotes a field holding LF but not one holding a lone CR, which readers then take for a line break
+        quoted = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        for row in rows:
+            (quoted if any(isinstance(v, str) and "\r" in v for v in row) else plain).writerow(row)
         return buf.getvalue().encode("utf-8")
 
     def header(self) -> bytes:

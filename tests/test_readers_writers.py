@@ -228,6 +228,29 @@ def test_csv_sink_writes_json_columns(tmp_path):
     assert json.loads(rows[1]["sentences"])[0]["labels"]["event_type"][0]["label"] == "Battles"
 
 
+def test_outputs_survive_ids_and_texts_with_lone_cr_and_unicode_line_breaks(tmp_path):
+    """Found by fuzzing: csv.writer leaves a lone CR unquoted, and raw U+2028/U+0085 break str.splitlines()."""
+    records = [
+        dict(output_record(_result(i), HEADS), id=rid) for i, rid in enumerate(["a\rb", "c\u2028d\x85e"])
+    ]
+    path = tmp_path / "out.csv"
+    sink = CsvSink(path, output_columns(HEADS))
+    sink.start(0)
+    sink.append(records)
+    sink.close()
+    with open(path, newline="", encoding="utf-8") as f:
+        assert [r["id"] for r in csv.DictReader(f)] == ["a\rb", "c\u2028d\x85e"]
+    path = tmp_path / "out.jsonl"
+    sink = JsonlSink(path)
+    sink.start(0)
+    sink.append(records)
+    sink.close()
+    assert [json.loads(x)["id"] for x in path.read_text(encoding="utf-8").splitlines()] == [
+        "a\rb",
+        "c\u2028d\x85e",
+    ]
+
+
 def test_parquet_sink_parts_survive_a_crash_and_concatenate(tmp_path):
     path = tmp_path / "out.parquet"
     cols = output_columns(HEADS)
