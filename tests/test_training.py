@@ -323,6 +323,18 @@ def test_class_balanced_weights_favour_rare_labels():
     assert np.allclose(sampling_weights(pool, specs, [], power=0.5), 1.0)
 
 
+def test_class_balanced_token_head_weighs_an_example_by_its_rarest_span_label():
+    spans = [[[0, 1, "Org"]]] * 8 + [[[0, 1, "Org"], [2, 3, "Money"]], []]  # 9 Org, 1 Money, 1 with none
+    exs = [Example(str(i), "t t t", spans={"ent": s}) for i, s in enumerate(spans)]
+    exs.append(Example("x", "t", labels={"ev": ["a"]}))  # does not annotate the token head
+    pool = TrainingPool(examples=exs, weights=[1.0] * 11, origins=["o"] * 11)
+    specs = [HeadSpec(name="ent", kind="token", labels=["Org", "Money"])]
+    w = sampling_weights(pool, specs, ["ent"], power=0.5)
+    assert w[8] / w[0] == pytest.approx(3.0)  # the Money sentence counts as Money (1), not Org (9)
+    assert w[9] / w[0] == pytest.approx(3.0)  # "(no label)" seen once
+    assert w[:10].mean() == pytest.approx(1.0) and w[10] == 1.0
+
+
 def test_batch_plan_is_a_pure_function_of_seed_and_epoch():
     lengths = list(range(1, 101))
     plan = BatchPlan(lengths, [1.0] * 100, batch_size=8, seed=3, mega_batch_factor=4)

@@ -352,7 +352,8 @@ def fill_none_labels(examples: list[Example], specs: list[HeadSpec], none: str =
 
 
 def balanced_heads(loaded: LoadedConfig, specs: list[HeadSpec]) -> list[str]:
-    """Sequence heads whose examples are sampled class-balanced."""
+    """Heads whose examples are sampled class-balanced: multi_class sequence heads by default, any head that
+    sets ``class_balanced: true`` (a token head then balances on the rarest span label of each example)."""
     out = []
     for spec in specs:
         head = loaded.config.heads[spec.name]
@@ -361,9 +362,16 @@ def balanced_heads(loaded: LoadedConfig, specs: list[HeadSpec]) -> list[str]:
             on = (
                 loaded.config.train.class_balanced and spec.kind != TOKEN and spec.problem_type != MULTI_LABEL
             )
-        if on and spec.kind != TOKEN:
+        if on:
             out.append(spec.name)
     return out
+
+
+def _head_labels(ex: Example, head: str, kind: str) -> list[str] | None:
+    """The labels an example gives a head (a token head: its spans' labels); None when the head is unknown."""
+    if kind == TOKEN:
+        return None if head not in ex.spans else [span[2] for span in ex.spans[head]]
+    return ex.labels.get(head)
 
 
 def sampling_weights(
@@ -371,21 +379,21 @@ def sampling_weights(
 ) -> np.ndarray:
     """Per-example sampling weight: dataset weight x class-balance factor.
 
-    For a balanced head, an example's factor is count(its label)^-power (multi-label: its rarest label),
-    scaled to average 1 over the head's examples; an example in several balanced heads takes the largest.
+    For a balanced head, an example's factor is count(its label)^-power (multi-label: its rarest label; token
+    head: its rarest span label), scaled to average 1 over the head's examples; an example in several balanced
+    heads takes the largest.
     """
     weights = np.asarray(pool.weights, dtype=np.float64)
     factor = np.full(len(pool.examples), np.nan)
+    kinds = {spec.name: spec.kind for spec in specs}
     for name in balanced:
-        idx = [i for i, ex in enumerate(pool.examples) if name in ex.labels]
-        if not idx:
+        found = [(i, _head_labels(ex, name, kinds[name])) for i, ex in enumerate(pool.examples)]
+        found = [(i, labels or ["(no label)"]) for i, labels in found if labels is not None]
+        if not found:
             continue
-        per_label = Counter(label for i in idx for label in (pool.examples[i].labels[name] or ["(no label)"]))
-
-        keys = [
-            min(pool.examples[i].labels[name] or ["(no label)"], key=lambda x: (per_label[x], x))  # noqa: B023
-            for i in idx
-        ]
+        idx = [i for i, _ in found]
+        per_label = Counter(label for _, labels in found for label in labels)
+        keys = [min(labels, key=lambda x: (per_label[x], x)) for _, labels in found]
         f = np.array([per_label[k] ** -power for k in keys])
         f = f / f.mean()
         factor[idx] = np.fmax(factor[idx], f)
