@@ -321,7 +321,11 @@ def train(
         shutil.rmtree(out / CHECKPOINTS)
     # several processes without a GPU (torchrun on CPU): accelerate only sets up gloo when told to use the CPU
     multi_cpu = int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available()
-    accelerator = Accelerator(mixed_precision=tcfg.mixed_precision, cpu=multi_cpu)
+    # the config's bf16/fp16 wins; "no" leaves it to `accelerate launch --mixed_precision` (default: no)
+    precision = tcfg.mixed_precision
+    if precision == "no":
+        precision = os.environ.get("ACCELERATE_MIXED_PRECISION", "no")
+    accelerator = Accelerator(mixed_precision=precision, cpu=multi_cpu)
     main = accelerator.is_main_process
     threads = torch.get_num_threads()
     if loaded.config.threads:
@@ -355,7 +359,7 @@ def _run(
         "processes: %d (%s), mixed precision: %s",
         accelerator.num_processes,
         accelerator.device,
-        tcfg.mixed_precision,
+        accelerator.mixed_precision,
     )
     set_seed(cfg.seed)
 
@@ -649,6 +653,7 @@ def _run(
                 "git_commit": git_commit(PROJECT_ROOT),
                 "num_processes": accelerator.num_processes,
                 "device": str(accelerator.device),
+                "mixed_precision": accelerator.mixed_precision,
                 "torch": torch.__version__,
                 "max_length": cfg.max_length,
                 "batch_size": tcfg.batch_size,
