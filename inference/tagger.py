@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from inference.model_folder import (
     weights_sha256,
 )
 from inference.modeling import ConflictEventsModel
+from inference.quantize import quantize_int8
 from inference.results import Article, ArticleResult, LabelScore, SentenceResult, SpanResult
 from inference.sentences import split_sentences
 from inference.span_decoder import decode_spans, merge_window_probs
@@ -68,31 +68,6 @@ def _resolve_dtype(dtype: torch.dtype | str | None) -> torch.dtype | None:
     if dtype not in names:
         raise ValueError(f"dtype {dtype!r} not understood; use one of {sorted(names)}")
     return names[dtype]
-
-
-def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
-    """A copy of ``model`` with every ``nn.Linear`` as a dynamic int8 layer (CPU).
-
-    Weights get one scale per output channel: against one scale per matrix, this keeps MiniLM's labels much
-    closer to float32 (dev F1 of the ACLED heads within noise instead of 1-2 points lower) at the same speed.
-    Uses ``torch.ao.quantization.quantize_dynamic``: torch deprecates it in favour of torchao, which is not a
-    dependency; its deprecation notices are expected and silenced here, nowhere else.
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings(
-            "ignore", message=r"torch\.ao\.quantization is deprecated", category=DeprecationWarning
-        )
-        warnings.filterwarnings(
-            "ignore", message=r".*quantized tensor creation functions.*deprecated", category=UserWarning
-        )
-        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-        quantized = quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
-    logger.info(
-        "int8: nn.Linear layers quantised with torch.ao.quantization.quantize_dynamic (deprecated by torch "
-        "in favour of torchao, which is not installed)"
-    )
-    return quantized
 
 
 # ---- inputs -------------------------------------------------------------------------------------------------
@@ -171,7 +146,8 @@ class Tagger:
 
         ``device``: "auto" (CUDA when present), "cpu", "cuda[:n]". ``dtype``: None keeps float32 weights and, on
         CUDA, runs the encoder under bfloat16 autocast; a dtype casts the weights instead (no autocast).
-        ``quantize="int8"``: dynamic int8 Linear layers, CPU only. ``max_length``: tokens per window.
+        ``quantize="int8"``: dynamic int8 Linear layers in the encoder (heads stay float32), CPU only;
+        see inference/quantize.py. ``max_length``: tokens per window.
         """
         folder = Path(path).expanduser()
         if not folder.is_dir():
