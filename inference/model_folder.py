@@ -12,7 +12,7 @@ from pathlib import Path
 
 from transformers import AutoTokenizer
 
-from inference.configuration import ConflictEventsConfig
+from inference.configuration import TOKEN, ConflictEventsConfig
 from inference.modeling import ConflictEventsModel
 
 _PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
@@ -88,8 +88,49 @@ def load_config(folder: Path) -> ConflictEventsConfig:
         raise ModelLoadError(f"{path} is not a usable conflict-events config: {e}") from e
 
 
+def _weight_heads(weights: list[Path]) -> dict[str, int] | None:
+    """Head name -> output rows, read from the safetensors headers; None when a header cannot be read."""
+    from safetensors import safe_open
+
+    rows: dict[str, int] = {}
+    try:
+        for path in weights:
+            with safe_open(str(path), framework="pt") as f:
+                for key in f.keys():
+                    parts = key.split(".")
+                    if len(parts) == 3 and (parts[0], parts[2]) in (
+                        ("token_heads", "weight"),
+                        ("sequence_heads", "label_vectors"),
+                    ):
+                        rows[parts[1]] = f.get_slice(key).get_shape()[0]
+    except Exception:  # a damaged file: the full load below names it
+        return None
+    return rows
+
+
+def check_heads(folder: Path, config: ConflictEventsConfig, weights: list[Path]) -> None:
+    """The config's heads (names, label counts) must be the ones the weights were trained with."""
+    found = _weight_heads(weights)
+    if found is None:
+        return
+    wanted = {s.name: s.num_outputs for s in config.head_specs}
+    problems = [f"head '{h}' is in the config but not in the weights" for h in wanted if h not in found]
+    problems += [f"head '{h}' is in the weights but not in the config" for h in found if h not in wanted]
+    for h in wanted:
+        if h in found and found[h] != wanted[h]:
+            what = "BIO tags" if config.head(h).kind == TOKEN else "labels"
+            problems.append(f"head '{h}' has {wanted[h]} {what} in the config but {found[h]} in the weights")
+    if problems:
+        raise ModelLoadError(
+            f"{folder / 'config.json'} does not match {weights[0].name}: {'; '.join(problems)}. The config was "
+            "edited or comes from another model: put back the config.json saved with these weights "
+            "(or train again with the heads you want)"
+        )
+
+
 def load_model_and_tokenizer(folder: Path, config: ConflictEventsConfig, weights: list[Path]):
     """The model (float32, eval mode not set) and its fast tokenizer from a checked folder."""
+    check_heads(folder, config, weights)
     try:
         model, info = ConflictEventsModel.from_pretrained(
             folder, config=config, use_safetensors=True, output_loading_info=True

@@ -1,4 +1,9 @@
-"""The multi-head model: save/load, loss masking, parent-consistent decoding, span decoding, config errors."""
+"""The multi-head model: save/load, loss masking, parent-consistent decoding, span decoding, config errors;
+model folders whose config does not fit the weights, evaluation data with labels the model lacks."""
+
+import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -226,3 +231,75 @@ def test_overlapping_windows_average_by_offset():
     probs, offsets, words = merge_window_probs([w1, w2])
     assert offsets == [(0, 4), (5, 9), (10, 12)] and words == [0, 1, 2]
     np.testing.assert_allclose(probs[1], (_onehot(["O"])[0] + _onehot(["B-LOC"])[0]) / 2)
+
+
+# ---- model folders that do not fit their weights or the evaluation data ---------------------------------------
+def _edited_copy(model: Path, dst: Path, edit) -> Path:
+    shutil.copytree(model, dst)
+    cfg = json.loads((dst / "config.json").read_text())
+    edit(cfg["heads"])
+    (dst / "config.json").write_text(json.dumps(cfg))
+    return dst
+
+
+def _add_label(heads):
+    heads[2]["labels"].append("Riots")
+
+
+def _drop_roles(heads):
+    heads[:] = [h for h in heads if h["name"] != "roles"]
+
+
+def _rename_roles(heads):
+    heads[1]["name"] = "actors"
+
+
+def _fewer_entity_labels(heads):
+    heads[0]["labels"] = heads[0]["labels"][:-1]
+
+
+@pytest.mark.parametrize(
+    "edit, fragment",
+    [
+        (_add_label, "head 'event_type' has 5 labels in the config but 4 in the weights"),
+        (_drop_roles, "head 'roles' is in the weights but not in the config"),
+        (_rename_roles, "head 'actors' is in the config but not in the weights"),
+        (_fewer_entity_labels, "head 'entities' has 11 BIO tags in the config but 13 in the weights"),
+    ],
+)
+def test_config_whose_heads_do_not_match_the_weights_names_both_files_and_the_fix(
+    tiny_model, tmp_path, edit, fragment
+):
+    from inference.model_folder import ModelLoadError
+    from inference.tagger import Tagger
+
+    folder = _edited_copy(tiny_model, tmp_path / "m", edit)
+    with pytest.raises(ModelLoadError) as err:
+        Tagger.from_pretrained(folder, device="cpu")
+    msg = str(err.value)
+    assert fragment in msg and f"{folder / 'config.json'} does not match model.safetensors" in msg
+    assert "put back the config.json saved with these weights" in msg
+
+
+def test_eval_data_with_labels_the_model_never_had_is_one_clear_error():
+    from training.data.canonical import DataError, Example
+    from training.encoding import check_eval_labels
+
+    specs = ConflictEventsConfig(heads=HEADS).head_specs
+    good = Example(
+        "g", "rebels attacked", spans={"entities": [(0, 6, "Person")]}, labels={"event_type": ["Battles"]}
+    )
+    check_eval_labels(specs, [good], "dev.jsonl", "runs/x")  # known labels (and heads it lacks) pass
+    check_eval_labels(specs, [Example("h", "t", labels={"not_a_head": ["q"]})], "dev.jsonl", "runs/x")
+    bad = [good, Example("b", "police", spans={"entities": [(0, 6, "Weapon")]})]
+    with pytest.raises(DataError) as err:
+        check_eval_labels(specs, bad, "dev.jsonl", "runs/x")
+    msg = str(err.value)
+    assert msg.startswith("dev.jsonl: field 'spans.entities': example 'b': label 'Weapon'")
+    assert (
+        "of the model runs/x" in msg
+        and "trained with a different label set" in msg
+        and "map the data's labels" in msg
+    )
+    with pytest.raises(DataError, match="label 'Riots' is not a label of head 'event_type'"):
+        check_eval_labels(specs, [Example("c", "t", labels={"event_type": ["Riots"]})], "dev.jsonl", "runs/x")
