@@ -321,14 +321,20 @@ def identical(reference, other) -> dict[str, float]:
 def dev_f1(taggers: dict[str, Tagger], dev_paths: list[Path], batch_size: int) -> dict[str, dict[str, float]]:
     """Micro F1 per head on canonical JSONL dev sets: strict spans for token heads, article labels otherwise.
 
-    Each head is scored on the examples that annotate it (an example without the head's key is skipped).
+    Each head is scored on the examples that annotate it (an example without the head's key is skipped). A
+    multi_class head's empty gold list means ``none`` (``fill_none_labels``, as training's evaluation reads it),
+    so an article the model calls ``none`` is a hit, not a false positive.
     """
     from training.data.canonical import load_examples
+    from training.data_mix import fill_none_labels
 
     examples = [ex for path in dev_paths for ex in load_examples(path)]
+    fill_none_labels(examples, next(iter(taggers.values())).heads)
     out: dict[str, dict[str, float]] = {}
     for name, tagger in taggers.items():
-        results = tagger([{"id": ex.id, "text": ex.text} for ex in examples], batch_size=batch_size)
+        results = tagger(
+            [{"id": ex.id, "text": ex.text} for ex in examples], batch_size=batch_size, events=False
+        )
         for head in tagger.heads:
             pred, gold = set(), set()
             for i, (ex, res) in enumerate(zip(examples, results)):
@@ -344,6 +350,63 @@ def dev_f1(taggers: dict[str, Tagger], dev_paths: list[Path], batch_size: int) -
         for name in [n for n in scores if n != "tagger_fp32" and "tagger_fp32" in scores]:
             scores[f"{name}_minus_fp32_points"] = 100.0 * (scores[name] - scores["tagger_fp32"])
     return out
+
+
+SECONDARY_MIN_SCORES = (0.0, 0.5, 0.8, 0.9, 0.95, 1.0)
+
+
+def article_label_f1(
+    tagger: Tagger, dev_paths: list[Path], batch_size: int, thresholds=SECONDARY_MIN_SCORES
+) -> dict[str, dict[str, float]]:
+    """Article-label micro F1 per sequence head for each ``secondary_min_score`` (0 = the union of the
+    sentences' labels, 1 = the best label only), from one tagging pass: article labels are recomputed from every
+    sentence's scores. Also the article-level F1 of one mean-pooled vector per text (``whole_text_pass``,
+    a second encoder pass over unsplit text, which is how training scores news_dev) for reference.
+    """
+    from inference.label_decoder import SequencePrediction, decode_sequence_heads
+    from inference.tagger import _article_labels
+    from inference.windows import tokenize_windows
+    from training.data.canonical import load_examples
+    from training.data_mix import fill_none_labels
+
+    examples = [ex for path in dev_paths for ex in load_examples(path)]
+    fill_none_labels(examples, tagger.heads)
+    heads = [h for h in tagger.sequence_heads if any(h.name in ex.labels for ex in examples)]
+    idx = [i for i, ex in enumerate(examples) if all(h.name in ex.labels for h in heads)]
+    if not heads or not idx:
+        return {}
+    results = tagger([examples[i].text for i in idx], batch_size=batch_size, all_scores=True, events=False)
+    gold = {h.name: {(k, x) for k, i in enumerate(idx) for x in examples[i].labels[h.name]} for h in heads}
+    out: dict[str, dict[str, float]] = {h.name: {} for h in heads}
+    for tau in thresholds:
+        pred = {h.name: set() for h in heads}
+        for k, res in enumerate(results):
+            labels: dict[str, set[str]] = {}
+            for h in heads:
+                sentence_preds = [
+                    SequencePrediction([x.label for x in s.labels[h.name]], s.all_scores[h.name])
+                    for s in res.sentences
+                ]
+                chosen, _ = _article_labels(
+                    h, sentence_preds, parent_labels=labels.get(h.parent), secondary_min_score=tau
+                )
+                labels[h.name] = {x.label for x in chosen}
+                pred[h.name] |= {(k, x) for x in labels[h.name]}
+        for h in heads:
+            out[h.name][f"secondary_min_score={tau:g}"] = _f1(pred[h.name], gold[h.name])
+    texts = [examples[i].text for i in idx]
+    windows = tokenize_windows(tagger.tokenizer, texts, max_length=tagger.max_length, stride=tagger.stride)
+    _, _, pooled = tagger._run(windows, len(texts), batch_size)
+    whole = decode_sequence_heads(tagger.config, _sequence_logits(tagger, pooled))
+    for h in heads:
+        pred = {(k, x) for k, p in enumerate(whole[h.name]) for x in p.labels}
+        out[h.name]["whole_text_pass"] = _f1(pred, gold[h.name])
+    return out
+
+
+def _sequence_logits(tagger: Tagger, pooled: torch.Tensor) -> dict[str, torch.Tensor]:
+    with torch.inference_mode():
+        return {h.name: tagger.model.sequence_heads[h.name](pooled).float() for h in tagger.sequence_heads}
 
 
 # ---- main ----------------------------------------------------------------------------------------------------
@@ -508,6 +571,7 @@ def main(argv: list[str] | None = None) -> int:
             **identical(small, outputs["tagger_fp32"][:check]),
         },
         "dev_f1": dev_f1(taggers, args.dev, args.batch_size) if args.dev else None,
+        "article_label_f1_fp32": article_label_f1(fp32, args.dev, args.batch_size) if args.dev else None,
         "total_seconds": time.perf_counter() - t_start,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -581,6 +645,11 @@ def format_table(report: dict) -> str:
             + ", ".join(
                 f"{h} " + " / ".join(f"{100 * s[n]:.1f}" for n in names) for h, s in report["dev_f1"].items()
             )
+        )
+    for head, scores in (report.get("article_label_f1_fp32") or {}).items():
+        lines.append(
+            f"article {head} F1 (fp32, by secondary_min_score): "
+            + ", ".join(f"{k.split('=')[-1]} {100 * v:.1f}" for k, v in scores.items())
         )
     return "\n".join(lines)
 

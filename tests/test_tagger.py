@@ -176,18 +176,65 @@ def test_all_scores_and_parent_consistent_article_labels(tagger):
         assert {parent_map[x.label] for x in res.labels["sub_event_type"]} <= parents
 
 
-def test_article_labels_are_the_union_of_sentence_events():
-    head = type("H", (), {"labels": ["none", "Battles", "Protests"]})()
+def _head(labels, parent_map=None):
+    return type("H", (), {"labels": labels, "problem_type": "multi_class", "parent_map": parent_map or {}})()
 
-    def pred(label, p):
-        scores = {"none": 0.1, "Battles": 0.1, "Protests": 0.1, label: p}
-        return SequencePrediction([label], scores)
 
-    labels, maxima = _article_labels(head, [pred("none", 0.9), pred("Battles", 0.6), pred("Protests", 0.8)])
+def _pred(labels, label, p):
+    scores = {x: 0.05 for x in labels}
+    scores[label] = p
+    return SequencePrediction([label], scores)
+
+
+def test_article_labels_are_the_union_of_sentence_events_at_threshold_zero():
+    head = _head(["none", "Battles", "Protests"])
+    preds = [
+        _pred(head.labels, "none", 0.9),
+        _pred(head.labels, "Battles", 0.6),
+        _pred(head.labels, "Protests", 0.8),
+    ]
+    labels, maxima = _article_labels(head, preds, secondary_min_score=0.0)
     assert [(x.label, x.score) for x in labels] == [("Protests", 0.8), ("Battles", 0.6)]
     assert maxima["none"] == 0.9
-    labels, _ = _article_labels(head, [pred("none", 0.7), pred("none", 0.95)])
+    labels, _ = _article_labels(head, [_pred(head.labels, "none", 0.7), _pred(head.labels, "none", 0.95)])
     assert [(x.label, x.score) for x in labels] == [("none", 0.95)]
+
+
+def test_article_labels_keep_a_second_event_only_when_a_sentence_is_sure_of_it():
+    head = _head(["none", "Battles", "Protests", "Riots"])
+    preds = [
+        _pred(head.labels, "Battles", 0.6),
+        _pred(head.labels, "Protests", 0.97),
+        _pred(head.labels, "Riots", 0.9),
+    ]
+    labels, _ = _article_labels(head, preds, secondary_min_score=0.95)
+    assert [x.label for x in labels] == ["Protests"]  # best label always; Battles 0.6 and Riots 0.9 < 0.95
+    labels, _ = _article_labels(
+        head, preds[:1] + [_pred(head.labels, "Riots", 0.96)], secondary_min_score=0.95
+    )
+    assert [x.label for x in labels] == ["Riots"]
+    preds.append(_pred(head.labels, "Battles", 0.99))
+    labels, _ = _article_labels(head, preds, secondary_min_score=0.95)
+    assert [x.label for x in labels] == ["Battles", "Protests"]
+    multi = type("M", (), {"labels": head.labels, "problem_type": "multi_label", "parent_map": {}})()
+    labels, _ = _article_labels(multi, preds, secondary_min_score=0.95)  # multi-label heads: the union
+    assert {x.label for x in labels} == {"Battles", "Protests", "Riots"}
+
+
+def test_child_article_labels_keep_the_best_child_of_every_kept_parent():
+    parent_map = {"none": "none", "Armed clash": "Battles", "Attack": "VAC", "Abduction": "VAC"}
+    head = _head(list(parent_map), parent_map)
+    preds = [
+        _pred(head.labels, "Armed clash", 0.5),
+        _pred(head.labels, "Attack", 0.6),
+        _pred(head.labels, "Abduction", 0.7),
+    ]
+    labels, _ = _article_labels(head, preds, parent_labels={"Battles", "VAC"}, secondary_min_score=0.95)
+    assert [x.label for x in labels] == ["Abduction", "Armed clash"]  # one per parent, best first
+    labels, _ = _article_labels(head, preds, parent_labels={"VAC"}, secondary_min_score=0.95)
+    assert [x.label for x in labels] == ["Abduction"]  # children of dropped parents go too
+    labels, _ = _article_labels(head, preds, parent_labels={"none"}, secondary_min_score=0.95)
+    assert [x.label for x in labels] == ["none"]
 
 
 def _copy_model(src, dst):
