@@ -3,7 +3,7 @@
 Runs unchanged in one process, under ``accelerate launch`` and under ``torchrun --nproc_per_node N``: every
 process trains on its slice of each global batch (see ``training.batching``); only the main process logs,
 evaluates, checkpoints and saves. Checkpoints (``OUT/checkpoints/step-N``, written to a temporary folder and
-renamed) hold the accelerate state (weights, optimizer, scheduler, RNG) plus ``trainer_state.json`` (step,
+renamed; ``trainer_state.json`` is written last, and a folder without it is never resumed from) hold the accelerate state (weights, optimizer, scheduler, RNG) plus ``trainer_state.json`` (step,
 position in the epoch, history, best score), so ``resume=True`` continues exactly where the run stopped.
 """
 
@@ -56,7 +56,8 @@ logger = logging.getLogger(__name__)
 
 CHECKPOINTS = "checkpoints"
 BEST = "best"
-STATE_FILE = "trainer_state.json"
+STATE_FILE = "trainer_state.json"  # written last into a checkpoint: its completion marker
+FINAL_TMP = ".tmp-final"
 
 
 class TrainingError(RuntimeError):
@@ -168,6 +169,32 @@ def _checkpoints(out: Path) -> list[tuple[int, Path]]:
             if m and (p / STATE_FILE).is_file():
                 found.append((int(m.group(1)), p))
     return sorted(found)
+
+
+def _remove_partial_checkpoints(out: Path) -> None:
+    """Drop checkpoint folders a killed run left half-written (never trusted: no rename, no state file)."""
+    root = out / CHECKPOINTS
+    if root.is_dir():
+        for p in root.iterdir():
+            if p.name.startswith(".tmp-") or (
+                re.fullmatch(r"step-\d+", p.name) and not (p / STATE_FILE).is_file()
+            ):
+                logger.warning("removing %s: a checkpoint that was never completed", p)
+                shutil.rmtree(p, ignore_errors=True)
+    tmp = out / FINAL_TMP
+    if tmp.exists():
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _save_final(out: Path, model: ConflictEventsModel, tokenizer) -> None:
+    """Model and tokenizer files into a temporary folder, then each renamed into ``out``: never a torn file."""
+    tmp = out / FINAL_TMP
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    for p in sorted(tmp.iterdir()):
+        os.replace(p, out / p.name)
+    tmp.rmdir()
 
 
 def _save_checkpoint(accelerator: Accelerator, out: Path, state: TrainerState, keep: int) -> Path:
@@ -443,6 +470,9 @@ def _run(
 
     # 4. state: fresh, or the last checkpoint's
     state = TrainerState()
+    if resume and main:
+        _remove_partial_checkpoints(out)
+    accelerator.wait_for_everyone()
     found = _checkpoints(out) if resume else []
     if resume and not found:
         logger.warning("--resume: no checkpoint in %s, starting from the beginning", out / CHECKPOINTS)
@@ -623,8 +653,7 @@ def _run(
                 }
                 final = run_eval("final, tuned thresholds", barrier=False)
         raw_model.eval()
-        raw_model.save_pretrained(out)
-        tokenizer.save_pretrained(out)
+        _save_final(out, raw_model, tokenizer)
         wall = time.perf_counter() - started
         zero_shot = EvalResult(scores=state.zero_shot or {})
         metrics = {
@@ -660,9 +689,9 @@ def _run(
                 "grad_accum": tcfg.grad_accum,
             },
         }
-        write_json(out / "metrics.json", metrics)
         write_metrics_csv(out / "metrics.csv", {"trained": final, "zero_shot": zero_shot})
         plot_outputs(out, state.history, final, raw_model.config.head_specs, main_metric)
+        write_json(out / "metrics.json", metrics)  # last: a run folder with metrics.json is complete
         logger.info(
             "wrote %s (%d metric rows); %s = %s",
             out,
