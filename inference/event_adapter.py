@@ -28,6 +28,7 @@ TEMPORAL = "Temporal"
 EVENTS_KEY = "events"
 # Edge characters trimmed from a span, and words that alone never name an actor, place or date.
 _EDGE_PUNCT = frozenset("-\u2010\u2011\u2013\u2014'\"\u2018\u2019\u201c\u201d,;:")
+_WORD = re.compile(r"\w+")
 FUNCTION_WORDS = frozenset(
     """
 a an the of in on at to by for from with and or as s it its they them their he him his she her we us our i
@@ -58,7 +59,7 @@ def clean_mention(text: str, start: int, end: int) -> tuple[int, int] | None:
         start += 1
     while end > start and (text[end - 1].isspace() or text[end - 1] in _EDGE_PUNCT):
         end -= 1
-    words = re.findall(r"\w+", text[start:end].casefold())
+    words = _WORD.findall(text[start:end].casefold())
     if not words or all(w in FUNCTION_WORDS for w in words):
         return None
     return start, end

@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from inference.events.inputs import Mention
 
@@ -233,17 +234,26 @@ def mention_side(text: str, mention: Mention, sentence_start: int, sentence_end:
     return UNKNOWN
 
 
+_LEADING_THE = re.compile(r"^the\s+")
+_POSSESSIVE_END = re.compile(r"'s$")
+
+
+@lru_cache(maxsize=4096)
 def actor_key(text: str) -> str:
     """Case-folded text without a leading "the" or a trailing possessive: what makes two mentions one actor."""
     t = " ".join(text.casefold().replace("’", "'").split())
-    t = re.sub(r"^the\s+", "", t)
-    return re.sub(r"'s$", "", t)
+    t = _LEADING_THE.sub("", t)
+    return _POSSESSIVE_END.sub("", t)
 
 
 def _contains(longer: str, shorter: str) -> bool:
+    """Is ``shorter`` a whole-word part of ``longer`` (both keys: single spaces, no edge spaces)?"""
+    if shorter not in longer:  # the common case, without building a pattern
+        return False
     return re.search(rf"(?:^|\s){re.escape(shorter)}(?:\s|$)", longer) is not None
 
 
+@lru_cache(maxsize=4096)
 def same_actor(a: str, b: str) -> bool:
     """Same actor by key: equal, or one is a whole-word part of the other ("Hurras al-Deen" in "Hurras al-Deen
     fighters")."""

@@ -24,8 +24,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from inference.events.numbers import parse_quantity
+from inference.events.numbers import CACHED_SENTENCES, parse_quantity
 
 FUTURE_TOLERANCE_DAYS = 31
 RECENT_DAYS = 31  # a resolved date this close to the article date is the report's own news
@@ -102,6 +103,24 @@ YEAR_IN_TEXT = re.compile(
 )
 YEAR = re.compile(r"\b(?P<year>1[89]\d\d|20\d\d)(?P<decade>s)?\b")
 
+# What find_date_mentions looks for, in order of precedence (an earlier pattern's match wins an overlap), each
+# with what every one of its matches contains: a digit or not, and one of some words (lower case). On ASCII text
+# (where the patterns' ignore-case matching is plain lower-casing) a sentence lacking them skips the pattern.
+_MONTH_PREFIXES = tuple(MONTH_NUMBERS)
+FINDERS = (
+    (ISO, True, ()),
+    (NUMERIC, True, ()),
+    (MONTH_DAY, True, _MONTH_PREFIXES),
+    (DAY_MONTH, True, _MONTH_PREFIXES),
+    (RELATIVE, False, ("day", "night", "this")),
+    (DAYS_AGO, False, ("ago",)),
+    (VAGUE, False, ("week", "month", "year", "recent", "night", "day", "hour")),
+    (WEEKDAY, False, ("day",)),
+    (MONTH_ONLY_IN_TEXT, False, _MONTH_PREFIXES),
+    (YEAR_IN_TEXT, True, ()),
+)
+_DIGIT = re.compile(r"\d")
+
 _DATELINE_DATE = r"(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?|\d{1,2}\s+[A-Z][a-z]{2,8}\.?(?:\s+\d{4})?)"
 DATELINE = re.compile(
     r"^\s*(?:date\s+\d{4}-\d{2}-\d{2}\s+)?"
@@ -168,7 +187,7 @@ def weekday_on_or_before(weekday: int, article_date: dt.date, relation: str | No
 
 
 def _month_number(name: str) -> int:
-    return MONTH_NUMBERS[name.lower()[:3]]
+    return MONTH_NUMBERS[name.casefold()[:3]]
 
 
 def _day_of(
@@ -213,8 +232,11 @@ def _relative(rel: str, article: dt.date | None, mention: str) -> ResolvedDate:
     return ResolvedDate((article - dt.timedelta(days=back)).isoformat(), mention, rule)
 
 
+@lru_cache(maxsize=CACHED_SENTENCES)
 def resolve_date(mention: str, article_date: dt.date | str | None) -> ResolvedDate:
-    """The ISO day a time expression names, relative to the article date; None if it names no single day."""
+    """The ISO day a time expression names, relative to the article date; None if it names no single day.
+    Cached: the grouping, the background rules and the records all resolve the same mentions.
+    """
     article = parse_article_date(article_date)
     text = mention.strip()
     if m := ISO.search(text):
@@ -240,7 +262,7 @@ def resolve_date(mention: str, article_date: dt.date | str | None) -> ResolvedDa
         if article is None:
             return ResolvedDate(None, mention, "no_article_date")
         rel = (m["rel"] or "").lower() or None
-        day = weekday_on_or_before(WEEKDAYS.index(m["wd"].lower()), article, rel)
+        day = weekday_on_or_before(WEEKDAYS.index(m["wd"].casefold()), article, rel)
         rule = "weekday" if rel in (None, "this") else f"weekday_{'last' if rel == 'past' else rel}"
         return ResolvedDate(day.isoformat(), mention, rule)
     if MONTH_ONLY.search(text):
@@ -252,26 +274,24 @@ def resolve_date(mention: str, article_date: dt.date | str | None) -> ResolvedDa
 
 def find_date_mentions(text: str) -> list[DateMention]:
     """Time expressions in a sentence, left to right (for text where the tagger found no Temporal span)."""
-    patterns = [
-        ISO,
-        NUMERIC,
-        MONTH_DAY,
-        DAY_MONTH,
-        RELATIVE,
-        DAYS_AGO,
-        VAGUE,
-        WEEKDAY,
-        MONTH_ONLY_IN_TEXT,
-        YEAR_IN_TEXT,
-    ]
+    return list(_date_mentions(text))
+
+
+@lru_cache(maxsize=CACHED_SENTENCES)
+def _date_mentions(text: str) -> tuple[DateMention, ...]:
+    # Cached: the adapter, the date rules and the background rules all read each sentence's dates.
     taken: list[tuple[int, int]] = []
-    for pattern in patterns:
+    low = text.lower() if text.isascii() else None
+    digit = _DIGIT.search(text) is not None
+    for pattern, needs_digit, words in FINDERS:
+        if low is not None and ((needs_digit and not digit) or (words and not any(w in low for w in words))):
+            continue
         for m in pattern.finditer(text):
             s, e = m.span()
             if s == e or any(s < te and ts < e for ts, te in taken):
                 continue
             taken.append((s, e))
-    return [DateMention(s, e, text[s:e]) for s, e in sorted(taken)]
+    return tuple(DateMention(s, e, text[s:e]) for s, e in sorted(taken))
 
 
 def time_relation(mention: str, article_date: dt.date | str | None) -> str:

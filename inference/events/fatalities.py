@@ -313,6 +313,18 @@ ANIMALS = {
     "birds",
 }
 MAX_NP_TOKENS = 5
+# every word one of the death rules below starts from (predicates, killing verbs, death nouns, tolls)
+DEATH_CUES = (
+    DEATH_PASSIVE
+    | INTRANSITIVE
+    | ACTIVE_KILL
+    | DEATH_NOUNS
+    | {"toll", "fatally", "gunned", "lives", "life", "succumbed"}
+)
+# a cue as a whole word of lower-cased text (also inside a hyphenated word: a superset of the token test)
+_DEATH_CUE = re.compile(
+    r"(?<![^\W\d_])(?:" + "|".join(sorted(DEATH_CUES, key=lambda w: (-len(w), w))) + r")(?![^\W\d_])"
+)
 
 # "also" before a death word, not before a verb of saying: "4 militants were also killed", "also 13 died"
 ADDITIONAL = re.compile(
@@ -546,8 +558,18 @@ def _coordinated(s: _Sentence, i: int) -> tuple[list[Quantity], list[int], int]:
         end = nxt_end
 
 
+def mentions_death(text: str) -> bool:
+    """Does the sentence hold a word that every death rule needs (a killing verb, a death noun, "toll",
+    "fatally", "gunned down", "lost their lives", "succumbed")? Without one it reports no deaths, only maybe
+    "no casualties"; checking this first spares most sentences the full reading.
+    """
+    return _DEATH_CUE.search(text.lower()) is not None
+
+
 def sentence_fatalities(text: str) -> Fatalities | None:
     """The deaths one sentence reports (summed over its coordinated counts), or None when it reports none."""
+    if not mentions_death(text):
+        return Fatalities(0, 0, 0) if ZERO.search(text) else None
     s = _Sentence(text)
     counted: list[Quantity] = []
     tolls: list[Quantity] = []

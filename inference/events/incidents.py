@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from inference.events.actors import ACTOR_LABELS, same_actor
 from inference.events.dates import DateMention, dateline_end, find_date_mentions, resolve_date, time_relation
@@ -120,7 +122,7 @@ class SentenceFeatures:
     new_marker: bool
     also: bool
 
-    @property
+    @cached_property
     def specific_places(self) -> set[str]:
         return {k for k, lvl in self.places.items() if lvl >= PLACE}
 
@@ -142,7 +144,8 @@ class Incident:
         if as_event:
             self.event_ids.append(f.index)
             self.event_types.add(f.event_type)
-        self.actors += [a for a in f.actors if a not in self.actors]
+        known = set(self.actors)
+        self.actors += [a for a in f.actors if a not in known]
         for k, lvl in f.places.items():
             self.places[k] = max(lvl, self.places.get(k, 0))
         self.numbers |= f.numbers
@@ -194,6 +197,22 @@ def background_reason(
     return None
 
 
+def mentions_by_sentence(
+    sentences: Sequence[SentenceView], mentions: Sequence[Mention], body_start: int
+) -> list[list[int]]:
+    """Per sentence, the indices (in input order) of the mentions that start inside it and after the dateline;
+    one sort and two binary searches per sentence instead of a scan of every mention.
+    """
+    order = sorted(range(len(mentions)), key=lambda k: mentions[k].start)
+    starts = [mentions[k].start for k in order]
+    out = []
+    for s in sentences:
+        lo = bisect_left(starts, max(s.start, body_start))
+        hi = bisect_left(starts, s.end, lo)
+        out.append(sorted(order[lo:hi]))
+    return out
+
+
 def sentence_features(
     text: str,
     sentences: Sequence[SentenceView],
@@ -204,8 +223,8 @@ def sentence_features(
     """Features of every sentence; mentions are assigned to the sentence that contains their start."""
     body_start = dateline_end(text)
     out = []
-    for i, s in enumerate(sentences):
-        inside = [m for m in mentions if s.start <= m.start < s.end and m.start >= body_start]
+    for i, (s, ids) in enumerate(zip(sentences, mentions_by_sentence(sentences, mentions, body_start))):
+        inside = [mentions[k] for k in ids]
         label, score = s.top_event_type
         dates = sentence_dates(text, s, inside, body_start)
         resolved = [r.iso for r in (resolve_date(d.text, article_date) for d in dates) if r.iso]
@@ -255,7 +274,8 @@ def _link(f: SentenceFeatures, inc: Incident) -> str | None:
     if f.specific_places and inc_specific and not f.specific_places & set(inc.places):
         if not f.back_ref or f.also:
             return None
-    shared_actor = any(same_actor(a, b) for a in f.actors for b in inc.actors)
+    # sets: the same pairs as the lists, each tried once
+    shared_actor = any(same_actor(a, b) for a in set(f.actors) for b in set(inc.actors))
     shared_place = bool(set(f.places) & set(inc.places))
     if shared_actor or shared_place or f.back_ref:
         return "strong"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from inference.events.inputs import Mention
 
@@ -160,11 +161,17 @@ def _clause_after(text: str, end: int) -> str:
 
 def place_level(text: str, mention: Mention) -> int:
     """Specificity of one Location span from its own words and the words beside it in ``text``."""
-    name = " ".join(mention.text.split()).strip(" ,.")
+    return _place_level(text, mention.start, mention.end, mention.text)
+
+
+@lru_cache(maxsize=1024)
+def _place_level(text: str, start: int, end: int, name: str) -> int:
+    # Cached: the grouping and the records both rank an article's places.
+    name = " ".join(name.split()).strip(" ,.")
     bare = _COMPASS_START.sub("", name).lower()
     if bare in COUNTRIES or f"the {bare}" in COUNTRIES:
         return COUNTRY
-    before, after = _clause_before(text, mention.start), _clause_after(text, mention.end)
+    before, after = _clause_before(text, start), _clause_after(text, end)
     if _SITE_IN.search(name) or _SITE_BEFORE.search(before) or _SITE_AFTER.match(after):
         return SITE
     if (

@@ -37,8 +37,11 @@ noun after them is a person who was killed ("a soldier was killed").
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
+from typing import NamedTuple
 
 EXACT, AT_LEAST, MORE_THAN, APPROX = "exact", "at_least", "more_than", "approx"
 AT_MOST, VAGUE = "at_most", "vague"
@@ -173,10 +176,19 @@ MONTHS = {
 }
 
 _TOKEN = re.compile(r"\d[\d,.]*\d|\d|[^\W\d_]+(?:[-'’][^\W\d_]+)*|\S")
+_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+")
+_DECIMAL = re.compile(r"\d+\.\d+")
+_NOT_A_COUNT_AFTER = re.compile(
+    r"(st|nd|rd|th)\b|:\d|-|%|\s*(percent|per cent)\b|\s*(am|pm|a\.m|p\.m|gmt|hrs|h\b)"
+)
+_YEAR = re.compile(r"1[89]\d\d|20\d\d|2100")
+# per-sentence results kept (tokens, counts, dates): an article's sentences are read several times
+CACHED_SENTENCES = 512
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """A word, digit group or symbol of a sentence with its character offsets (a tuple: cheap to build)."""
+
     text: str
     lower: str
     start: int
@@ -206,18 +218,28 @@ class Quantity:
         return self.value is None
 
 
+# Token(...) without NamedTuple's Python-level __new__: tokens are built by the thousand
+_new_token = tuple.__new__
+
+
 def tokenize(text: str) -> list[Token]:
     """Words (hyphenated and apostrophe words kept whole), digit groups ("1,200", "1.5"), single symbols."""
-    return [Token(m.group(), m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=CACHED_SENTENCES)
+def _tokens(text: str) -> tuple[Token, ...]:
+    # Cached: the events layer reads each sentence's tokens several times (counts, fatalities).
+    return tuple([_new_token(Token, (g := m.group(), g.lower(), *m.span())) for m in _TOKEN.finditer(text)])
 
 
 def _digits_value(tok: str) -> int | Decimal | None:
     """'1,200' -> 1200, '12' -> 12, '1.5' -> Decimal('1.5'); None for malformed groups like '1,20'."""
-    if re.fullmatch(r"\d{1,3}(,\d{3})+", tok):
+    if _THOUSANDS.fullmatch(tok):
         return int(tok.replace(",", ""))
-    if re.fullmatch(r"\d+", tok):
+    if tok.isdecimal():
         return int(tok)
-    if re.fullmatch(r"\d+\.\d+", tok):
+    if _DECIMAL.fullmatch(tok):
         return Decimal(tok)
     return None
 
@@ -229,7 +251,7 @@ def _word_parts(lower: str) -> list[str] | None:
     return None
 
 
-def _number_words(tokens: list[Token], i: int) -> tuple[int, int] | None:
+def _number_words(tokens: Sequence[Token], i: int) -> tuple[int, int] | None:
     """Number words from tokens[i] ("twenty-two", "one hundred and five", "a hundred") -> (value, next i)."""
     words: list[str] = []
     j = i
@@ -270,31 +292,72 @@ def _number_words(tokens: list[Token], i: int) -> tuple[int, int] | None:
     return total + current, j
 
 
-def _match_phrase(tokens: list[Token], i: int, phrases) -> tuple[tuple[str, ...], int] | None:
-    """Longest phrase (tuple of lower-case words) starting at tokens[i]."""
-    best = None
+def _by_first_word(phrases) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Phrases indexed by their first word, longest first, so a lookup tries only the phrases that can match."""
+    index: dict[str, list[tuple[str, ...]]] = {}
     for phrase in phrases:
+        index.setdefault(phrase[0], []).append(phrase)
+    return {w: tuple(sorted(ps, key=len, reverse=True)) for w, ps in index.items()}
+
+
+_PHRASE_INDEX = {id(p): _by_first_word(p) for p in (QUALIFIERS, VAGUE_AMOUNTS, VAGUE_MULTIPLIERS, ARTICLES)}
+# Words a count can start with (besides digits and number words): the first words of every phrase rule.
+_STARTERS = frozenset(w for index in _PHRASE_INDEX.values() for w in index) | {"half", "a"}
+
+
+def _match_phrase(tokens: Sequence[Token], i: int, phrases) -> tuple[tuple[str, ...], int] | None:
+    """Longest phrase (tuple of lower-case words) of ``phrases`` (one of the module's tables) at tokens[i]."""
+    if i >= len(tokens):
+        return None
+    for phrase in _PHRASE_INDEX[id(phrases)].get(tokens[i].lower, ()):
         n = len(phrase)
-        if tuple(t.lower for t in tokens[i : i + n]) == phrase and (best is None or n > len(best)):
-            best = phrase
-    return (best, i + len(best)) if best else None
+        if n == 1 or tuple(t.lower for t in tokens[i : i + n]) == phrase:
+            return phrase, i + n
+    return None
 
 
-def _is_not_a_count(text: str, tokens: list[Token], i: int, qualified: bool) -> bool:
+def _word_alternatives(words) -> str:
+    return "|".join(sorted((re.escape(w) for w in words), key=lambda w: (-len(w), w)))
+
+
+# Where a count without "a"/"an" = one can start, on lower-cased text: digits, number words, vague amounts,
+# "half a dozen", "a few" and the like. A qualifier ("at least") is always followed by one of these, so a
+# sentence with no match holds no count (a superset test: a match only means "look closer").
+_CORE_START = re.compile(
+    r"\d|(?<![^\W\d_])(?:"
+    + _word_alternatives(
+        {*UNITS, *TENS, *SCALES, "half"} | {p[0] for p in (*VAGUE_AMOUNTS, *VAGUE_MULTIPLIERS) if p[0] != "a"}
+    )
+    + r"|a\s+(?:"
+    + _word_alternatives(
+        {p[1] for p in (*VAGUE_AMOUNTS, *VAGUE_MULTIPLIERS) if p[0] == "a"} | {"couple", "dozen", *SCALES}
+    )
+    + r"))(?![^\W\d_])"
+)
+
+
+@lru_cache(maxsize=4096)
+def _may_start_count(low: str) -> bool:
+    """Can a count start at this (lower-case) token? False for most words, which saves trying every rule at
+    every word."""
+    return low[0].isdigit() or low in _STARTERS or _word_parts(low) is not None
+
+
+def _is_not_a_count(text: str, tokens: Sequence[Token], i: int, qualified: bool) -> bool:
     """Digits that are a year, a day of a month, a time, an ordinal, an age or a percentage."""
     tok = tokens[i]
     after = text[tok.end : tok.end + 8].lower()
-    if re.match(r"(st|nd|rd|th)\b|:\d|-|%|\s*(percent|per cent)\b|\s*(am|pm|a\.m|p\.m|gmt|hrs|h\b)", after):
+    if _NOT_A_COUNT_AFTER.match(after):
         return True
     if i > 0 and tokens[i - 1].text == ":":
         return True
     neighbours = [tokens[k].lower.rstrip(".") for k in (i - 1, i + 1) if 0 <= k < len(tokens)]
     if any(n in MONTHS for n in neighbours):
         return True
-    return not qualified and re.fullmatch(r"1[89]\d\d|20\d\d|2100", tok.text) is not None
+    return not qualified and _YEAR.fullmatch(tok.text) is not None
 
 
-def _core_at(text: str, tokens: list[Token], i: int, qualified: bool, articles: bool):
+def _core_at(text: str, tokens: Sequence[Token], i: int, qualified: bool, articles: bool):
     """The count starting exactly at tokens[i]: (value, low, high, qualifier or None, next i, is_article)."""
     if i >= len(tokens):
         return None
@@ -363,7 +426,7 @@ def _qualified(value: int, qualifier: str) -> tuple[int | None, int, int | None]
     return value, value, value
 
 
-def _quantity_at(text: str, tokens: list[Token], i: int, articles: bool) -> tuple[Quantity, int] | None:
+def _quantity_at(text: str, tokens: Sequence[Token], i: int, articles: bool) -> tuple[Quantity, int] | None:
     qual = _match_phrase(tokens, i, QUALIFIERS)
     if qual:
         core = _core_at(text, tokens, qual[1], True, False)
@@ -389,17 +452,24 @@ def _quantity_at(text: str, tokens: list[Token], i: int, articles: bool) -> tupl
 
 def find_quantities(text: str, articles: bool = False) -> list[Quantity]:
     """Every count in ``text``, left to right, with character offsets; ``articles`` adds "a"/"an" as one."""
-    tokens = tokenize(text)
+    return list(_quantities(text, articles))
+
+
+@lru_cache(maxsize=CACHED_SENTENCES)
+def _quantities(text: str, articles: bool) -> tuple[Quantity, ...]:
+    if not articles and _CORE_START.search(text.lower()) is None:
+        return ()  # most sentences: no tokens needed
+    tokens = _tokens(text)
     found: list[Quantity] = []
     i = 0
     while i < len(tokens):
-        hit = _quantity_at(text, tokens, i, articles)
+        hit = _quantity_at(text, tokens, i, articles) if _may_start_count(tokens[i].lower) else None
         if hit is None:
             i += 1
             continue
         found.append(hit[0])
         i = hit[1]
-    return found
+    return tuple(found)
 
 
 def parse_quantity(text: str, articles: bool = True) -> Quantity | None:

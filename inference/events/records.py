@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 from inference.events.actors import order_actors
 from inference.events.dates import dateline_end, parse_article_date, resolve_date
 from inference.events.fatalities import incident_fatalities
-from inference.events.incidents import MAX_GAP, Incident, SentenceFeatures, group_incidents, sentence_features
+from inference.events.incidents import (
+    MAX_GAP,
+    Incident,
+    SentenceFeatures,
+    group_incidents,
+    mentions_by_sentence,
+    sentence_features,
+)
 from inference.events.inputs import NONE_LABEL, Mention, SentenceView
 from inference.events.locations import rank_places
 
@@ -98,8 +105,8 @@ def _record(
     sentences: Sequence[SentenceView],
     feats: Sequence[SentenceFeatures],
     mentions: Sequence[Mention],
+    in_sentence: Sequence[Sequence[int]],
     article: dt.date | None,
-    body_start: int,
     date_fallback: bool,
 ) -> EventRecord | None:
     chosen = vote([(feats[i].event_type, feats[i].event_score, i) for i in inc.event_ids])
@@ -122,7 +129,7 @@ def _record(
     if date is None and date_fallback and article is not None:
         date = article.isoformat()
     bounds = [(sentences[i].start, sentences[i].end) for i in inc.sentence_ids]
-    inside = [m for m in mentions if m.start >= body_start and any(s <= m.start < e for s, e in bounds)]
+    inside = [mentions[k] for k in sorted({k for i in inc.sentence_ids for k in in_sentence[i]})]
     actor1, actor2 = order_actors(text, inside, bounds, event_type)
     fatal = incident_fatalities(feats[i].fatalities for i in inc.sentence_ids)
     return EventRecord(
@@ -161,10 +168,10 @@ def build_events(
     article = parse_article_date(article_date)
     ordered = sorted(sentences, key=lambda s: (s.start, s.end))
     feats = sentence_features(text, ordered, mentions, article, min_event_score)
-    body_start = dateline_end(text)
+    in_sentence = mentions_by_sentence(ordered, mentions, dateline_end(text))
     records = []
     for inc in group_incidents(feats, max_gap=max_gap):
-        rec = _record(text, inc, ordered, feats, mentions, article, body_start, date_fallback_to_article)
+        rec = _record(text, inc, ordered, feats, mentions, in_sentence, article, date_fallback_to_article)
         if rec is not None:
             records.append(rec)
     return records
