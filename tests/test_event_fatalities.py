@@ -187,3 +187,43 @@ def test_one_person_from_a_determiner_or_pronoun():
     assert count("Police said his brother was shot and killed near the market.") == 1
     assert count("Snipers fired on a farmer, killing him.") == 1
     assert count("A woman was killed and her body dumped in a field.") == 1
+
+
+@pytest.mark.parametrize(
+    "sentence, total",
+    [
+        ("Soldiers attacked the village and two rebels were killed.", 2),
+        ("On 12 March 2021, militants attacked a military checkpoint and two soldiers were killed.", 2),
+        ("Gunmen raided the market and four civilians died.", 4),
+        ("The mob torched the police station and 1 prisoner was killed by the flames.", 1),
+        ("Rebels ambushed the convoy and the driver was killed.", 1),
+        ("Militants burned 20 houses and 3 people were reportedly killed.", 3),
+        ("Gunmen wounded three people and two soldiers were killed.", 2),
+        ("In another incident, 4 children were killed when a mortar round exploded.", 4),
+        ("During the clash, at least 10 were killed and two wounded.", 10),
+        ("Police clashed with the protesters and a teenager was shot dead.", 1),
+    ],
+)
+def test_an_object_of_a_verb_or_preposition_is_not_the_subject_of_the_next_clause(sentence, total):
+    """A noun phrase after "attacked" / "in" is an object: the count after it is read alone."""
+    assert sentence_fatalities(sentence).value == total
+
+
+@pytest.mark.parametrize(
+    "sentence, total",
+    [
+        ("The clashes left 19 soldiers and 22 jihadists dead.", 41),  # "left": a small clause
+        ("Clashes resulted in 23 rebels dead and 12 captured.", 23),
+        ("The fighting resulted in more than 20 militants killed.", 20),
+        ("Police beat a young man to death in the market.", 1),
+        ("The army reported 3 soldiers were killed.", 3),
+        ("After two soldiers were killed, the army withdrew.", 2),
+        ("A supporter of a local councillor was killed by gunmen.", 1),  # "of": part of the subject
+        ("A man in the village died of his wounds.", 1),
+        ("At least 36 soldiers from the Marsa Brigade operations room were killed near Sirte.", 36),
+        ("Soldiers recovered 12 bodies near the village.", 12),
+        ("Rebels killing the driver and two passengers.", 3),
+    ],
+)
+def test_objects_still_counted_where_they_are_the_victims(sentence, total):
+    assert sentence_fatalities(sentence).value == total

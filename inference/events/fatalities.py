@@ -11,7 +11,9 @@ Coordinated counts ("19 soldiers and 22 jihadists", "three soldiers, two police 
 share one predicate and are summed. Never counted: wounded / injured / arrested / abducted / missing numbers
 ("killed 3 and wounded 12" is 3), subsets ("12 people, including three children", "five of them"), the
 attackers of an active verb ("two gunmen killed three villagers" is 3), "casualties" (it includes the
-wounded). "no one was killed", "no casualties", "no deaths" give 0.
+wounded), the object of an action verb or a preposition before a finite death clause ("attacked the village
+and two rebels were killed" is 2: "the village" is not a person who died; but "a man in the village died" is
+the man). "no one was killed", "no casualties", "no deaths" give 0.
 
 Per incident (:func:`incident_fatalities`): wire reports repeat the same toll ("the clashes left 19 soldiers
 and 22 jihadists dead" in the lead and again later), so the incident's count is the MAXIMUM over its sentences
@@ -292,7 +294,104 @@ NP_BREAK = (AUX_AND_ADVERBS | DEATH_PASSIVE | ACTIVE_KILL | OTHER_CASUALTY) - {"
     "returned",
     "fatally",
 }
+# words after which a noun phrase is an object (of an action verb or a preposition), never the subject of a
+# death predicate later in the sentence: "attacked the village and two rebels were killed" is 2, not 3.
+# Only before a finite clause ("were killed", "died"), not a small clause ("resulted in 20 fighters killed", "beat
+# a man to death"). Not here: killing verbs (their objects are counted), "left" / "found" ("left 19 soldiers
+# dead"), verbs of saying ("reported 3 soldiers were killed"), "of" ("a supporter of a UP member was killed")
+# and words that also start a clause ("after", "as").
+PREPOSITIONS = {
+    "in",
+    "on",
+    "at",
+    "near",
+    "into",
+    "onto",
+    "from",
+    "towards",
+    "toward",
+    "against",
+    "with",
+    "by",
+    "through",
+    "across",
+    "around",
+    "outside",
+    "inside",
+    "along",
+    "between",
+    "under",
+    "behind",
+    "upon",
+    "via",
+    "to",
+    "for",
+    "during",
+}
+OBJECT_AFTER = PREPOSITIONS | {
+    "attacked",
+    "attacking",
+    "attack",
+    "attacks",
+    "raided",
+    "raiding",
+    "stormed",
+    "storming",
+    "ambushed",
+    "ambushing",
+    "targeted",
+    "targeting",
+    "hit",
+    "hitting",
+    "struck",
+    "striking",
+    "shelled",
+    "shelling",
+    "bombed",
+    "bombing",
+    "burned",
+    "burnt",
+    "burning",
+    "torched",
+    "torching",
+    "looted",
+    "looting",
+    "destroyed",
+    "destroying",
+    "damaged",
+    "damaging",
+    "razed",
+    "seized",
+    "seizing",
+    "captured",
+    "capturing",
+    "occupied",
+    "besieged",
+    "surrounded",
+    "overran",
+    "invaded",
+    "entered",
+    "blocked",
+    "robbed",
+    "searched",
+    "dispersed",
+    "assaulted",
+    "beat",
+    "wounded",
+    "wounding",
+    "injured",
+    "injuring",
+    "arrested",
+    "arresting",
+    "detained",
+    "abducted",
+    "abducting",
+    "kidnapped",
+    "kidnapping",
+}
 SEPARATORS = {",", "and", "plus"}
+FINITE_AUXILIARIES = {"were", "was", "are", "is", "have", "has", "had"}
+FINITE_DEATH_VERBS = {"died", "perished", "succumbed", "lost"}
 PRONOUNS_OF_ONE = {"him", "her"}  # "killing him"
 PARENTS = {"father", "mother", "parent"}
 SUBSET_BEFORE = {"including", "among", "whom", "them"}
@@ -497,6 +596,17 @@ class _Sentence:
             return "death" if aux or not self._has_object(k + 1) else None
         return None
 
+    def finite_clause(self, j: int) -> bool:
+        """Do the words from token j start a finite predicate ("were reportedly killed", "died", "have lost
+        their lives") rather than a small clause ("killed", "dead", "being killed", "to death")?
+        """
+        k = j
+        while self.word(k) in AUX_AND_ADVERBS:
+            if self.word(k) in FINITE_AUXILIARIES:
+                return True
+            k += 1
+        return self.word(k) in FINITE_DEATH_VERBS
+
     def _has_object(self, k: int) -> bool:
         """After "killed" with no auxiliary: does an object follow (active verb) or not (reduced passive)?"""
         if k in self.quantities:  # "killed at least nine": the count is the object
@@ -574,6 +684,7 @@ def sentence_fatalities(text: str) -> Fatalities | None:
     counted: list[Quantity] = []
     tolls: list[Quantity] = []
     used: set[int] = set()
+    unread: dict[int, list[Quantity]] = {}  # groups with no predicate, by the token their noun phrase ends at
     for i in sorted(s.quantities):
         if i in used:
             continue
@@ -597,6 +708,16 @@ def sentence_fatalities(text: str) -> Fatalities | None:
             continue
         if q.article and q.text.lower() in PRONOUNS_OF_ONE:
             continue
+        if s.word(i - 1) in OBJECT_AFTER and s.finite_clause(end):
+            # an object ("raided the market and two rebels were killed") is not the subject of the clause
+            # after it: the counts coordinated with it are read on their own. After a preposition that ends
+            # a count's noun phrase, that count is the subject ("a man in the village died", "36 soldiers
+            # from the X operations room were killed").
+            used.difference_update(firsts[1:])
+            subject = unread.get(i) or unread.get(i - 1)
+            if subject and len(members) == 1 and s.word(i - 1) in PREPOSITIONS and predicate == "death":
+                counted.extend(subject)
+            continue
         if (
             predicate is None
             and s.word(end) in ("and", "or")
@@ -613,6 +734,8 @@ def sentence_fatalities(text: str) -> Fatalities | None:
             )
         elif predicate == "death" or (s.word(after) in DEATH_NOUNS and not determiner):  # not "her body"
             counted.extend(members)
+        elif predicate is None:
+            unread[end] = members
     if not counted and not tolls:
         return Fatalities(0, 0, 0) if ZERO.search(text) else None
     additional = bool(ADDITIONAL.search(text)) or any(
