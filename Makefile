@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup test test-slow lint demo bench
+.PHONY: setup test test-slow lint demo bench gpu-check
 
 setup: $(STAMP)
 
@@ -39,3 +39,8 @@ demo: setup
 # weights, 1000 synthetic articles, about 7 minutes on 2 quiet cores; writes bench/results/inference.json.
 bench: setup
 	$(BIN)/python bench/inference.py
+
+# On a machine with an NVIDIA GPU: tests on CUDA, Tagger bf16 vs fp32, 1-epoch training speed
+# (bench/gpu_check.sh; writes bench/results/gpu_<gpu>.json).
+gpu-check: setup
+	bench/gpu_check.sh
