@@ -240,3 +240,62 @@ def test_background_sentences_give_no_incident_even_with_an_event_label():
 def test_sentences_labelled_none_give_no_incident():
     text, sents = article([("The governor opened a new hospital in the capital on Monday.", "none")])
     assert incidents(text, sents, []) == []
+
+
+def test_the_sentence_after_the_lead_elaborates_it_whatever_its_label():
+    """Wire style: the second sentence details the lead; the model's different label does not split it."""
+    text, sents = article(
+        [
+            (
+                "Jihadists led an offensive against army posts in central Mali on Monday, killing 12 soldiers.",
+                "Battles",
+            ),
+            ("Fighters led by Katiba Serma stormed two checkpoints near Boni.", "Strategic developments"),
+            ("They briefly held the checkpoints, a local official said.", "Strategic developments"),
+        ]
+    )
+    mentions = [
+        at(text, "central", "Location"),
+        at(text, "Mali", "Location"),
+        at(text, "Katiba Serma", "Organisation"),
+        at(text, "Boni", "Location"),
+    ]
+    assert incidents(text, sents, mentions) == [[0, 1, 2]]
+
+
+def test_only_the_sentence_right_after_the_lead_joins_without_a_link():
+    text, sents = article(
+        [
+            ("Jihadists attacked an army post on Monday, killing 12 soldiers.", "Battles"),
+            ("Fighters seized two checkpoints.", "Strategic developments"),
+            ("Hundreds of traders marched to demand lower fuel prices.", "Protests"),
+        ]
+    )
+    assert incidents(text, sents, []) == [[0, 1], [2]]
+
+
+def test_the_sentence_after_the_lead_with_its_own_date_or_town_is_another_incident():
+    for second, mentions_of in (
+        ("Fighters seized two checkpoints on Friday.", []),
+        ("Fighters seized two checkpoints in Boni.", ["Kolo", "Boni"]),
+    ):
+        text, sents = article(
+            [
+                ("Jihadists attacked an army post in Kolo on Monday, killing 12 soldiers.", "Battles"),
+                (second, "Strategic developments"),
+            ]
+        )
+        mentions = [at(text, "Kolo", "Location")] + [at(text, m, "Location") for m in mentions_of[1:]]
+        assert incidents(text, sents, mentions) == [[0], [1]], second
+
+
+def test_a_later_incident_does_not_take_the_next_sentence_of_another_type():
+    text, sents = article(
+        [
+            ("Jihadists attacked an army post in Kolo on Monday, killing 12 soldiers.", "Battles"),
+            ("Hundreds of traders marched through Dembi on Tuesday.", "Protests"),
+            ("The government imposed a curfew.", "Strategic developments"),
+        ]
+    )
+    mentions = [at(text, "Kolo", "Location"), at(text, "Dembi", "Location")]
+    assert incidents(text, sents, mentions) == [[0], [1], [2]]

@@ -19,7 +19,10 @@ incident's last sentence) that it links to without conflict, else it starts a ne
   villages"), a leading pronoun or group noun ("They", "The gunmen");
 - weak links: a shared count (a number of 2 or more in both), or being the very next sentence.
 Same event type: any link joins. Different event type: only a strong link joins ("They briefly seized the
-villages" after a Battles lead). A non-event sentence that reports deaths joins, as evidence only, an incident
+villages" after a Battles lead), except for the sentence right after the lead: in wire style the second
+sentence elaborates the lead ("An Al-Qaeda offshoot led an offensive ... / Jihadist factions led by X launched an
+assault on two villages"), so with no conflict (date, place, new-incident marker) it joins the lead's incident
+whatever its label. Only that one sentence: a third one needs a link of its own. A non-event sentence that reports deaths joins, as evidence only, an incident
 it strongly links to ("Abdel Rahman said the clashes left 19 soldiers dead"). Known failures: a follow-up
 naming a new village without "they"/"the attack" splits off; two incidents by the same group on the same day
 with no place named in the second merge; background cues inside a real event sentence with no date ("fighters
@@ -138,6 +141,7 @@ class Incident:
     places: dict[str, int] = field(default_factory=dict)
     numbers: set[int] = field(default_factory=set)
     dates: set[str] = field(default_factory=set)
+    is_lead: bool = False  # the article's first incident
 
     def add(self, f: SentenceFeatures, as_event: bool) -> None:
         self.sentence_ids.append(f.index)
@@ -284,6 +288,11 @@ def _link(f: SentenceFeatures, inc: Incident) -> str | None:
     return None
 
 
+def _elaborates_lead(f: SentenceFeatures, inc: Incident) -> bool:
+    """Is ``f`` the sentence right after the article's lead (the first event sentence, alone in its incident)?"""
+    return inc.is_lead and len(inc.sentence_ids) == 1 and f.index - inc.last == 1
+
+
 def group_incidents(features: Sequence[SentenceFeatures], max_gap: int = MAX_GAP) -> list[Incident]:
     """Incidents in order of their first sentence (see the module docstring for the rules)."""
     incidents: list[Incident] = []
@@ -297,13 +306,15 @@ def group_incidents(features: Sequence[SentenceFeatures], max_gap: int = MAX_GAP
             if f.index - inc.last > max_gap:
                 continue
             link = _link(f, inc)
-            if link == "strong" or (link == "weak" and f.is_event and f.event_type in inc.event_types):
+            if link == "strong" or (
+                link == "weak" and f.is_event and (f.event_type in inc.event_types or _elaborates_lead(f, inc))
+            ):
                 target = inc
                 break
         if target is not None:
             target.add(f, as_event=f.is_event)
         elif f.is_event:
-            inc = Incident()
+            inc = Incident(is_lead=not incidents)
             inc.add(f, as_event=True)
             incidents.append(inc)
     return incidents

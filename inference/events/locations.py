@@ -7,8 +7,9 @@ Specificity levels, read from cue words in the span or right around it:
 - 3 ``place``: a named place with no cue (most such names in a conflict report are towns);
 - 2 ``region``: a province, region, district, state, governorate, county, department, valley, plain or
   countryside ("the central province of Hama", "Sahl al-Ghab, a region of ...", "Borno State", "northwest
-  Hama");
-- 1 ``country``: a country or larger area from a small list ("Syria", "northwest Syria", "the Middle East").
+  Hama"); a span of only a direction ("the north", "northwest" cut from "northwest Hama");
+- 1 ``country``: a country or larger area from a small list ("Syria", "northwest Syria", "the Middle East"; a
+  span "northwest" followed by "Syria").
 Ties keep text order. Known failures: a province named without a cue ("clashes in Hama") ranks as a place,
 level with a village; a cue a few words away from a long list of names is missed; a country missing from the
 list is a place.
@@ -134,6 +135,8 @@ _SITE_IN = re.compile(rf"\b(?:{_SITE})\b", re.IGNORECASE)
 _REGION_IN = re.compile(rf"\b(?:{_REGION})\b", re.IGNORECASE)
 _COMPASS_START = re.compile(rf"^(?:the\s+)?{COMPASS}\s+", re.IGNORECASE)
 _COMPASS_BEFORE = re.compile(rf"\b{COMPASS}\s+(?:of\s+)?(?:the\s+)?$", re.IGNORECASE)
+_COMPASS_ONLY = re.compile(rf"(?:the\s+)?{COMPASS}", re.IGNORECASE)
+_NEXT_WORDS = re.compile(r"\s*(?:of\s+)?([^\W\d]+(?:\s+[^\W\d]+){0,4})")
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,11 @@ def _place_level(text: str, start: int, end: int, name: str) -> int:
     if bare in COUNTRIES or f"the {bare}" in COUNTRIES:
         return COUNTRY
     before, after = _clause_before(text, start), _clause_after(text, end)
+    if _COMPASS_ONLY.fullmatch(name):  # a span of only "northwest": part of the name after it, or a region
+        nxt = _NEXT_WORDS.match(after)
+        words = nxt[1].lower().split() if nxt else []
+        in_country = any(" ".join(words[:n]) in COUNTRIES for n in range(1, len(words) + 1))
+        return COUNTRY if in_country else REGION
     if _SITE_IN.search(name) or _SITE_BEFORE.search(before) or _SITE_AFTER.match(after):
         return SITE
     if (
