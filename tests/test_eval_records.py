@@ -214,3 +214,10 @@ def test_acled_dev_notes_carry_what_the_scores_need(shared_data):
     assert all(
         n.meta.get("event_date") and "fatalities" in n.meta and n.labels.get("event_type") for n in notes
     )
+
+
+def test_acled_crowd_names_match_a_crowd_word_but_not_the_police():
+    assert actor_matches(["hundreds of demonstrators"], "Protesters (India)")
+    assert actor_matches(["a mob"], "Rioters (Brazil)")
+    assert not actor_matches(["police officers"], "Rioters (Brazil)")
+    assert not actor_matches(["demonstrators"], "Military Forces of Kenya (2013-2022)")

@@ -292,3 +292,12 @@ def test_villages_rank_before_provinces_and_countries():
     ms = [at(text, w, "Location") for w in ("Tall Nasr", "Jubb Ramla", "Hama", "northwest Syria")]
     ms.append(at(text, "Tall Nasr", "Location", 1))
     assert [p.text for p in rank_places(text, ms)] == ["Tall Nasr", "Jubb Ramla", "Hama", "northwest Syria"]
+
+
+def test_role_spans_on_places_or_numbers_are_not_actors():
+    text = "Hundreds of teachers protested in Haifa city, 250 marched to the ministry."
+    teachers = at(text, "teachers", "S", head="roles")
+    city_role, city = at(text, "Haifa city", "S", head="roles"), at(text, "Haifa city", "Location")
+    number = at(text, "250", "S", head="roles")
+    actor1, actor2 = order_actors(text, [teachers, city_role, city, number], [(0, len(text))], "Protests")
+    assert [a.text for a in actor1 + actor2] == ["teachers"]

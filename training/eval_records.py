@@ -79,9 +79,19 @@ def actor_words(name: str) -> set[str]:
     return {w for w in re.findall(r"[^\W\d_]+", stripped.casefold()) if len(w) > 2 and w not in STOPWORDS}
 
 
+# ACLED's names for unnamed crowds ("Protesters (India)", "Rioters (Brazil)"): notes call them by what they are
+CROWD_WORDS = frozenset(
+    """protesters protestors demonstrators protesting demonstrating rioters mob crowd residents people
+    supporters students workers""".split()
+)
+
+
 def actor_matches(predicted: Iterable[str], gold: str | None) -> bool:
-    """Does a predicted actor share a content word with the gold actor name?"""
+    """Does a predicted actor share a content word with the gold actor name? ACLED's crowd categories
+    ("Protesters (X)", "Rioters (X)") match a predicted actor named by a crowd word."""
     target = actor_words(gold or "")
+    if target & {"protesters", "rioters"}:
+        target = target | CROWD_WORDS
     return bool(target) and any(actor_words(p) & target for p in predicted)
 
 

@@ -314,7 +314,16 @@ def order_actors(
     def bounds(m: Mention) -> tuple[int, int]:
         return next(((s, e) for s, e in sentence_bounds if s <= m.start < e), (m.start, m.end))
 
-    roles = [m for m in mentions if m.head == "roles" and m.label in ("S", "T", "R")]
+    # a role span on a place ("protested in Haifa city") or a bare number is not an actor
+    places = [(m.start, m.end) for m in mentions if m.head == "entities" and m.label == "Location"]
+    roles = [
+        m
+        for m in mentions
+        if m.head == "roles"
+        and m.label in ("S", "T", "R")
+        and not any(s <= m.start and m.end <= e for s, e in places)
+        and any(c.isalpha() for c in m.text)
+    ]
     if roles:
         side_of = {"S": ATTACKER, "T": TARGET, "R": RECIPROCAL}
         sided = [(m, side_of[m.label]) for m in roles]
