@@ -7,7 +7,7 @@ from transformers import AutoTokenizer
 
 from inference.configuration import ConflictEventsConfig
 from inference.modeling import ConflictEventsOutput
-from training.data.canonical import Example
+from training.data.canonical import DataError, Example
 from training.data_mix import DevSet
 from training.evaluation import EvalResult, evaluate, predict
 from training.trainer import _tune_thresholds
@@ -189,3 +189,12 @@ def test_selection_metric_can_be_the_mean_of_several():
     assert abs(result.score("event_type/dev/weighted_f1 + entities/dev/macro_f1") - 0.6) < 1e-12
     with pytest.raises(KeyError, match="roles/dev/macro_f1"):
         result.score("event_type/dev/weighted_f1 + roles/dev/macro_f1")
+
+
+def test_evaluate_refuses_dev_data_with_a_label_the_model_does_not_know(tok):
+    model = RuleModel(tok)
+    odd = Example("z", "rebels shelled the town", labels={"event_type": ["Coup"]})
+    with pytest.raises(DataError, match=r"dev\.jsonl.*'z'.*label 'Coup' is not a label of head 'event_type'"):
+        evaluate(model, tok, [DevSet("news", DEV[:2] + [odd], ["event_type"], "dev.jsonl")])
+    # a head the dev set is not scored on is not checked
+    assert evaluate(model, tok, [DevSet("news", DEV[:2] + [odd], ["topics"], "dev.jsonl")]).scores["news"]
