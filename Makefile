@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup test test-slow lint demo bench gpu-check
+.PHONY: setup test test-slow lint demo bench bench-training gpu-check
 
 setup: $(STAMP)
 
@@ -39,6 +39,11 @@ demo: setup
 # weights, 1000 synthetic articles, about 7 minutes on 2 quiet cores; writes bench/results/inference.json.
 bench: setup
 	$(BIN)/python bench/inference.py
+
+# Training cost benchmark (bench/training.py): conflict-train vs a default HF Trainer on re3d, and the default heads
+# as one multi-head model vs one model per head; writes bench/results/training.json (long: see bench/training.py).
+bench-training: setup
+	OMP_WAIT_POLICY=PASSIVE $(BIN)/python bench/training.py
 
 # On a machine with an NVIDIA GPU: tests on CUDA, Tagger bf16 vs fp32, 1-epoch training speed
 # (bench/gpu_check.sh; writes bench/results/gpu_<gpu>.json).
