@@ -117,12 +117,13 @@ def test_records_point_into_the_article_and_serialise_to_json():
         "date_mention",
         "actor1",
         "actor2",
+        "actors",
         "location",
         "fatalities",
         "fatalities_range",
         "evidence",
     ]
-    for item in d["actor1"] + d["actor2"] + d["location"] + d["evidence"]:
+    for item in d["actor1"] + d["actor2"] + d["actors"] + d["location"] + d["evidence"]:
         assert TEXT[item["start"] : item["end"]] == item["text"]
     assert json.loads(json.dumps(d)) == d
 

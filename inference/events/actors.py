@@ -37,6 +37,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from inference.events.actor_rank import (
+    is_place_like,
+    is_source_name,
+    rank_key,
+    state_nationality,
+    trim_actor,
+)
 from inference.events.inputs import Mention
 
 ATTACKER, TARGET, SOURCE, PROTESTER, UNKNOWN = "attacker", "target", "source", "protester", "unknown"
@@ -143,7 +150,7 @@ _SOURCE_BEFORE = re.compile(
 _SOURCE_AFTER = re.compile(
     rf"^(?:['’]s)?(?:\s+[^\s,.;]+){{0,4}}?\s*,?\s+(?:also\s+)?(?:{_SPEECH})\b"
     r"(?P<rest>.*)$",
-    _I,
+    _I | re.DOTALL,  # the rest of the sentence may hold line breaks
 )
 _CLAIM_REST = re.compile(
     rf"^\s*(?:that\s+)?(?:it|they|its\s+\w+|their\s+\w+)\s+(?:had\s+|have\s+|has\s+)?"
@@ -282,13 +289,17 @@ def merge_mentions(mentions: Sequence[Mention]) -> list[list[Mention]]:
     return groups
 
 
-def _decide(sides: list[str]) -> str:
-    sided = [s for s in sides if s not in (UNKNOWN, SOURCE)]
-    if not sided:
-        return SOURCE if SOURCE in sides else UNKNOWN  # once a source, never an unknown actor
-    counts = {s: sided.count(s) for s in sided}
-    top = max(counts.values())
-    return next(s for s in sided if counts[s] == top)
+def _decide(sides: list[tuple[str, int]]) -> str:
+    """Side of an actor from its mentions' ``(side, weight)`` in text order: the heaviest side (ties: the first
+    sided mention's); a source when only sources and unknowns."""
+    weights: dict[str, int] = {}
+    for side, w in sides:
+        if side not in (UNKNOWN, SOURCE):
+            weights[side] = weights.get(side, 0) + w
+    if not weights:
+        return SOURCE if any(s == SOURCE for s, _ in sides) else UNKNOWN  # once a source, never an unknown actor
+    top = max(weights.values())
+    return next(s for s, _ in sides if weights.get(s) == top)
 
 
 def _resolve_allies(sided: list[tuple[Mention, str]], bounds) -> list[tuple[Mention, str]]:
@@ -303,51 +314,111 @@ def _resolve_allies(sided: list[tuple[Mention, str]], bounds) -> list[tuple[Ment
     return out
 
 
+def _widen(role: Mention, entities: Sequence[Mention]) -> Mention:
+    """A role span inside a short actor entity span takes the entity's extent ("-government" and "fighters" in
+    "pro-government fighters")."""
+    for e in entities:
+        if e.start <= role.start and role.end <= e.end and (e.start, e.end) != (role.start, role.end):
+            if len(e.text.split()) <= 6:
+                return Mention(e.start, e.end, role.label, e.text, role.score, role.head)
+    return role
+
+
+_OF_PLACE = re.compile(r"^\s+of\s+(?:the\s+)?")
+
+
+def _trimmed(text: str, m: Mention, places: Sequence[tuple[int, int]]) -> Mention | None:
+    """An actor span without edge prepositions, and with the place after a state force's "of" ("military
+    forces of" + "Artsakh")."""
+    kept = trim_actor(text, m.start, m.end)
+    if kept is None:
+        return None
+    start, end = kept
+    of = _OF_PLACE.match(text, end)
+    if of and state_nationality(text[start:end]) is not None:
+        end = next((e for s, e in places if s == of.end()), end)
+    if (start, end) == (m.start, m.end):
+        return m
+    return Mention(start, end, m.label, text[start:end], m.score, m.head)
+
+
+def _sided_mentions(
+    text: str, mentions: Sequence[Mention], bounds, event_type: str | None
+) -> list[tuple[Mention, str, int]]:
+    """Every actor mention with its side and vote weight: words-around cues weigh 2, a role label alone 1."""
+    places = [(m.start, m.end) for m in mentions if m.head == "entities" and m.label == "Location"]
+    entities = sorted(
+        (m for m in mentions if m.head == "entities" and m.label in ACTOR_LABELS), key=lambda m: (m.start, m.end)
+    )
+    entities = [t for t in (_trimmed(text, m, places) for m in entities) if t is not None]
+    roles = [
+        _widen(t, entities)
+        for t in (_trimmed(text, m, places) for m in mentions if m.head == "roles" and m.label in ("S", "T", "R"))
+        if t is not None and any(c.isalpha() for c in t.text) and not is_place_like(t, places)
+    ]
+    out: list[tuple[Mention, str, int]] = []
+    if roles:
+        side_of = {"S": ATTACKER, "T": TARGET, "R": RECIPROCAL}
+        for m in roles:
+            cue = mention_side(text, m, *bounds(m))
+            if cue == SOURCE or (cue in (ATTACKER, TARGET, PROTESTER) and m.label != "R"):
+                out.append((m, cue, 2))
+            else:
+                out.append((m, side_of[m.label], 1))
+        covered = [(m.start, m.end) for m in roles]
+        extra = [m for m in entities if not any(m.start < e and s < m.end for s, e in covered)]
+    else:
+        extra = entities
+    cued = _resolve_allies([(m, mention_side(text, m, *bounds(m))) for m in extra], bounds)
+    out += [(m, side, 2) for m, side in cued if side != UNKNOWN or not roles]
+    protest = event_type in PROTEST_TYPES
+    return [
+        (m, SOURCE if is_source_name(m.text, protest or side in (TARGET, PROTESTER)) else side, w)
+        for m, side, w in sorted(out, key=lambda x: (x[0].start, x[0].end))
+    ]
+
+
+def _state_parties(groups: list[list[Mention]]) -> list[list[Mention]]:
+    """State-force groups of one nationality (or none named) merge into one party, earliest mention first."""
+    by_nat: dict[str, list[Mention]] = {}
+    out: list[list[Mention]] = []
+    nats = {state_nationality(g[0].text) for g in groups} - {None, ""}
+    for g in groups:
+        nat = state_nationality(g[0].text)
+        if nat is None or (nat == "" and len(nats) > 1):
+            out.append(g)
+            continue
+        key = nat or next(iter(nats), "")
+        if key in by_nat:
+            by_nat[key].extend(g)
+        else:
+            by_nat[key] = list(g)
+            out.append(by_nat[key])
+    return [sorted(g, key=lambda m: m.start) if state_nationality(g[0].text) is not None else g for g in out]
+
+
 def order_actors(
     text: str,
     mentions: Sequence[Mention],
     sentence_bounds: Sequence[tuple[int, int]],
     event_type: str | None = None,
 ) -> tuple[list[Actor], list[Actor]]:
-    """(actor1, actor2) of an incident from the mentions inside its sentences (``sentence_bounds``)."""
+    """(actor1, actor2) of an incident from the mentions inside its sentences (``sentence_bounds``), each side
+    best first (``actor_rank.rank_key``); news sources are left out."""
 
     def bounds(m: Mention) -> tuple[int, int]:
         return next(((s, e) for s, e in sentence_bounds if s <= m.start < e), (m.start, m.end))
 
-    # a role span on a place ("protested in Haifa city") or a bare number is not an actor
-    places = [(m.start, m.end) for m in mentions if m.head == "entities" and m.label == "Location"]
-    roles = [
-        m
-        for m in mentions
-        if m.head == "roles"
-        and m.label in ("S", "T", "R")
-        and not any(s <= m.start and m.end <= e for s, e in places)
-        and any(c.isalpha() for c in m.text)
-    ]
-    if roles:
-        side_of = {"S": ATTACKER, "T": TARGET, "R": RECIPROCAL}
-        sided = [(m, side_of[m.label]) for m in roles]
-    else:
-        entities = sorted(
-            (m for m in mentions if m.head == "entities" and m.label in ACTOR_LABELS),
-            key=lambda m: (m.start, m.end),
-        )
-        sided = [(m, mention_side(text, m, *bounds(m))) for m in entities]
-        sided = _resolve_allies(sided, bounds)
-    side_by_mention = {id(m): s for m, s in sided}
+    sided = _sided_mentions(text, mentions, bounds, event_type)
+    side_by_mention = {id(m): (s, w) for m, s, w in sided}
     actors = []
-    for group in merge_mentions([m for m, _ in sided]):
+    for group in _state_parties(merge_mentions([m for m, _, _ in sided])):
         in_order = sorted(group, key=lambda m: m.start)
         rep = group[0]
-        actors.append(
-            Actor(
-                rep.text,
-                rep.start,
-                rep.end,
-                _decide([side_by_mention[id(m)] for m in in_order]),
-                tuple(in_order),
-            )
-        )
+        side = _decide([side_by_mention[id(m)] for m in in_order])
+        if side == SOURCE:
+            continue
+        actors.append(Actor(rep.text, rep.start, rep.end, side, tuple(in_order)))
     actors.sort(key=lambda a: a.mentions[0].start)
     if event_type in PROTEST_TYPES:
         # demonstrators first; without a protest cue, whoever the police acted against are the demonstrators
@@ -367,4 +438,8 @@ def order_actors(
             actor1.append(a)
         elif not actor2:
             actor2.append(a)
-    return actor1, actor2
+
+    def ranked(side: list[Actor]) -> list[Actor]:
+        return sorted(side, key=lambda a: rank_key(text, a.text, a.mentions, event_type in PROTEST_TYPES))
+
+    return ranked(actor1), ranked(actor2)

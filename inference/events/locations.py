@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from inference.events.inputs import Mention
+from inference.events.place_spans import clean_places, is_generic_place
 
 SITE, PLACE, REGION, COUNTRY = 4, 3, 2, 1
 LEVEL_NAMES = {SITE: "site", PLACE: "place", REGION: "region", COUNTRY: "country"}
@@ -198,11 +199,14 @@ def _key(text: str) -> str:
 
 
 def rank_places(text: str, mentions: list[Mention]) -> list[Place]:
-    """Distinct Location mentions, most specific first, then in text order; a repeated name keeps its first
-    mention and its most specific reading.
+    """Distinct places of the Location mentions (cleaned by ``place_spans.clean_places``; generic nouns like
+    "villages" only when no place is named), most specific first, then in text order; a repeated name keeps its
+    first mention and its most specific reading.
     """
     best: dict[str, Place] = {}
-    for m in sorted((m for m in mentions if m.label == "Location"), key=lambda m: (m.start, m.end)):
+    places = clean_places(text, mentions)
+    named = [m for m in places if not is_generic_place(m.text)]
+    for m in named or places:
         level = place_level(text, m)
         key = _key(m.text)
         if key not in best:

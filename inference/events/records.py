@@ -10,8 +10,10 @@ span mentions (entities and roles) and returns one :class:`EventRecord` per inci
 - date: the first time expression of the incident's sentences (in text order, dateline and "said on Monday"
   report dates left out) that names a day; ``date_mention`` is its text. None when none names a day (the first
   unresolved mention is still given), unless ``date_fallback_to_article`` asks for the article date.
-- actor1 / actor2 (``actors``), location (``locations``), fatalities (``fatalities``), evidence: the
-  sentences.
+- actor1 / actor2: the best-ranked actor of each side, one each (``actors``, ``actor_rank``); ``actors``: every
+  actor of the incident, actor1's side first, best first, each with its ``side`` ("actor1" / "actor2"), as
+  ACLED's assoc_actor columns would hold the others. location (``locations``, ``place_spans``), fatalities
+  (``fatalities``), evidence: the sentences.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class EventRecord:
     date_mention: str | None
     actor1: list[dict] = field(default_factory=list)
     actor2: list[dict] = field(default_factory=list)
+    actors: list[dict] = field(default_factory=list)
     location: list[dict] = field(default_factory=list)
     fatalities: int | None = None
     fatalities_range: list[int | None] | None = None
@@ -63,6 +66,7 @@ class EventRecord:
             "date_mention": self.date_mention,
             "actor1": [dict(a) for a in self.actor1],
             "actor2": [dict(a) for a in self.actor2],
+            "actors": [dict(a) for a in self.actors],
             "location": [dict(p) for p in self.location],
             "fatalities": self.fatalities,
             "fatalities_range": list(self.fatalities_range) if self.fatalities_range is not None else None,
@@ -131,6 +135,7 @@ def _record(
     bounds = [(sentences[i].start, sentences[i].end) for i in inc.sentence_ids]
     inside = [mentions[k] for k in sorted({k for i in inc.sentence_ids for k in in_sentence[i]})]
     actor1, actor2 = order_actors(text, inside, bounds, event_type)
+    sides = (("actor1", actor1), ("actor2", actor2))
     fatal = incident_fatalities(feats[i].fatalities for i in inc.sentence_ids)
     return EventRecord(
         event_type=event_type,
@@ -139,8 +144,9 @@ def _record(
         sub_event_type_score=sub[1] if sub else None,
         date=date,
         date_mention=date_mention,
-        actor1=[a.as_dict() for a in actor1],
-        actor2=[a.as_dict() for a in actor2],
+        actor1=[a.as_dict() for a in actor1[:1]],
+        actor2=[a.as_dict() for a in actor2[:1]],
+        actors=[{**a.as_dict(), "side": side} for side, side_actors in sides for a in side_actors],
         location=[p.as_dict() for p in rank_places(text, inside)],
         fatalities=fatal.value if fatal is not None else None,
         fatalities_range=list(fatal.range) if fatal is not None and fatal.range is not None else None,
