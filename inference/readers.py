@@ -261,7 +261,9 @@ def _iter_jsonl(f: InputFile, fields: Fields) -> Iterator[InputRecord]:
                     yield InputRecord(loc, None, None, None, error=f"invalid JSON: {e}")
                     continue
                 except RecursionError:
-                    yield InputRecord(loc, None, None, None, error="invalid JSON: nested too deeply to decode")
+                    yield InputRecord(
+                        loc, None, None, None, error="invalid JSON: nested too deeply to decode"
+                    )
                     continue
                 yield make_record(loc, obj, fields)
     except (OSError, EOFError, zlib.error) as e:

@@ -103,7 +103,7 @@ def is_place_like(mention: Mention, places: Sequence[tuple[int, int]]) -> bool:
 
 
 def state_nationality(name: str) -> str | None:
-    """"" for a state-force name with no nationality, its nationality for one with it ("Syrian army": "syrian",
+    """ "" for a state-force name with no nationality, its nationality for one with it ("Syrian army": "syrian",
     "military forces of Artsakh": "artsakh"), None for any other name (a named group, a generic noun)."""
     left, _, of_part = name.partition(" of ")
     words = _words(left)
@@ -157,7 +157,9 @@ def name_tier(name: str) -> int:
     if state_nationality(name) is not None:
         return 0
     words = _CAPITAL_WORD.findall(name)
-    if any(w[0].isupper() and _words(w)[0] not in GENERIC_ACTOR_WORDS | STATE_OTHER for w in words if _words(w)):
+    if any(
+        w[0].isupper() and _words(w)[0] not in GENERIC_ACTOR_WORDS | STATE_OTHER for w in words if _words(w)
+    ):
         return 0
     return 1 if any(w in GENERIC_ACTOR_WORDS for w in _words(name)) else 2
 

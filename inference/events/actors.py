@@ -297,7 +297,9 @@ def _decide(sides: list[tuple[str, int]]) -> str:
         if side not in (UNKNOWN, SOURCE):
             weights[side] = weights.get(side, 0) + w
     if not weights:
-        return SOURCE if any(s == SOURCE for s, _ in sides) else UNKNOWN  # once a source, never an unknown actor
+        return (
+            SOURCE if any(s == SOURCE for s, _ in sides) else UNKNOWN
+        )  # once a source, never an unknown actor
     top = max(weights.values())
     return next(s for s, _ in sides if weights.get(s) == top)
 
@@ -348,12 +350,15 @@ def _sided_mentions(
     """Every actor mention with its side and vote weight: words-around cues weigh 2, a role label alone 1."""
     places = [(m.start, m.end) for m in mentions if m.head == "entities" and m.label == "Location"]
     entities = sorted(
-        (m for m in mentions if m.head == "entities" and m.label in ACTOR_LABELS), key=lambda m: (m.start, m.end)
+        (m for m in mentions if m.head == "entities" and m.label in ACTOR_LABELS),
+        key=lambda m: (m.start, m.end),
     )
     entities = [t for t in (_trimmed(text, m, places) for m in entities) if t is not None]
     roles = [
         _widen(t, entities)
-        for t in (_trimmed(text, m, places) for m in mentions if m.head == "roles" and m.label in ("S", "T", "R"))
+        for t in (
+            _trimmed(text, m, places) for m in mentions if m.head == "roles" and m.label in ("S", "T", "R")
+        )
         if t is not None and any(c.isalpha() for c in t.text) and not is_place_like(t, places)
     ]
     out: list[tuple[Mention, str, int]] = []

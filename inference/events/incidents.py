@@ -307,7 +307,9 @@ def group_incidents(features: Sequence[SentenceFeatures], max_gap: int = MAX_GAP
                 continue
             link = _link(f, inc)
             if link == "strong" or (
-                link == "weak" and f.is_event and (f.event_type in inc.event_types or _elaborates_lead(f, inc))
+                link == "weak"
+                and f.is_event
+                and (f.event_type in inc.event_types or _elaborates_lead(f, inc))
             ):
                 target = inc
                 break

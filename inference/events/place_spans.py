@@ -31,7 +31,9 @@ _NAMES_WITH_AND = frozenset(
     """
 jammu and kashmir|bosnia and herzegovina|trinidad and tobago|antigua and barbuda|sao tome and principe
 saint kitts and nevis|turks and caicos|andaman and nicobar|dadra and nagar haveli|heard and mcdonald
-""".replace("\n", "|").strip("|").split("|")
+""".replace("\n", "|")
+    .strip("|")
+    .split("|")
 )
 _LINKERS = frozenset("of in near at outside around across from to within into towards toward on".split())
 FUNCTION_WORDS = frozenset(
