@@ -227,7 +227,24 @@ def make_record(location: str, obj: Any, fields: Fields) -> InputRecord:
 
 
 # ---- formats ---------------------------------------------------------------------------------------------------
-def _unreadable(location: str, e: Exception) -> InputRecord:
+def jsonl_record(location: str, raw: bytes, fields: Fields) -> InputRecord:
+    """One JSONL line (bytes, BOM removed) as a record, or a record with the reason it is bad."""
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return InputRecord(
+            location, None, None, None, error=f"undecodable bytes (not UTF-8) at byte {e.start}"
+        )
+    try:
+        obj = json.loads(line)
+    except ValueError as e:
+        return InputRecord(location, None, None, None, error=f"invalid JSON: {e}")
+    except RecursionError:
+        return InputRecord(location, None, None, None, error="invalid JSON: nested too deeply to decode")
+    return make_record(location, obj, fields)
+
+
+def unreadable(location: str, e: Exception) -> InputRecord:
     return InputRecord(
         location,
         None,
@@ -247,27 +264,9 @@ def _iter_jsonl(f: InputFile, fields: Fields) -> Iterator[InputRecord]:
                     raw = raw[3:]
                 if not raw.strip():
                     continue
-                loc = f"{f.path}:{line_no}"
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError as e:
-                    yield InputRecord(
-                        loc, None, None, None, error=f"undecodable bytes (not UTF-8) at byte {e.start}"
-                    )
-                    continue
-                try:
-                    obj = json.loads(line)
-                except ValueError as e:
-                    yield InputRecord(loc, None, None, None, error=f"invalid JSON: {e}")
-                    continue
-                except RecursionError:
-                    yield InputRecord(
-                        loc, None, None, None, error="invalid JSON: nested too deeply to decode"
-                    )
-                    continue
-                yield make_record(loc, obj, fields)
+                yield jsonl_record(f"{f.path}:{line_no}", raw, fields)
     except (OSError, EOFError, zlib.error) as e:
-        yield _unreadable(f"{f.path}:{line_no + 1}", e)
+        yield unreadable(f"{f.path}:{line_no + 1}", e)
 
 
 def _iter_csv(f: InputFile, fields: Fields) -> Iterator[InputRecord]:
@@ -284,7 +283,7 @@ def _iter_csv(f: InputFile, fields: Fields) -> Iterator[InputRecord]:
                 start = reader.line_num + 1
                 line = start
     except (OSError, EOFError, zlib.error, csv.Error) as e:
-        yield _unreadable(f"{f.path}:{line}", e)
+        yield unreadable(f"{f.path}:{line}", e)
 
 
 def _iter_parquet(f: InputFile, fields: Fields) -> Iterator[InputRecord]:
@@ -302,7 +301,7 @@ def _iter_parquet(f: InputFile, fields: Fields) -> Iterator[InputRecord]:
                 yield make_record(f"{f.path}:row {row}", {c: data[c][j] for c in columns}, fields)
                 row += 1
     except (OSError, pa.ArrowException, ValueError) as e:
-        yield _unreadable(f"{f.path}:row {row}", e)
+        yield unreadable(f"{f.path}:row {row}", e)
 
 
 def _iter_txt(f: InputFile, fields: Fields) -> Iterator[InputRecord]:
@@ -311,7 +310,7 @@ def _iter_txt(f: InputFile, fields: Fields) -> Iterator[InputRecord]:
         with _open_binary(f) as fh:
             data = fh.read()  # one article per file
     except (OSError, EOFError, zlib.error) as e:
-        yield _unreadable(loc, e)
+        yield unreadable(loc, e)
         return
     try:
         text = data.decode("utf-8-sig")

@@ -9,7 +9,6 @@ whole file: each process counts the line breaks in its own byte ranges and the c
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -22,7 +21,9 @@ from inference.readers import (
     InputFile,
     InputRecord,
     iter_file_records,
+    jsonl_record,
     make_record,
+    unreadable,
 )
 
 WORLD_SIZE_VARS = ("WORLD_SIZE", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE")
@@ -214,26 +215,6 @@ def iter_shard_records(
             yield from iter_file_records(f, fields)
 
 
-def _unreadable(location: str, e: Exception) -> InputRecord:
-    reason = f"cannot read further ({type(e).__name__}: {e}); the rest of this file is skipped"
-    return InputRecord(location, None, None, None, error=reason)
-
-
-def _jsonl_record(loc: str, raw: bytes, fields: Fields) -> InputRecord:
-    """One JSONL line, judged as inference.readers judges it."""
-    try:
-        line = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        return InputRecord(loc, None, None, None, error=f"undecodable bytes (not UTF-8) at byte {e.start}")
-    try:
-        obj = json.loads(line)
-    except ValueError as e:
-        return InputRecord(loc, None, None, None, error=f"invalid JSON: {e}")
-    except RecursionError:
-        return InputRecord(loc, None, None, None, error="invalid JSON: nested too deeply to decode")
-    return make_record(loc, obj, fields)
-
-
 def _iter_jsonl_range(
     f: InputFile, start: int, end: int, newlines: int, fields: Fields
 ) -> Iterator[InputRecord]:
@@ -255,9 +236,9 @@ def _iter_jsonl_range(
                 if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
                     raw = raw[3:]
                 if raw.strip():
-                    yield _jsonl_record(f"{f.path}:{line_no}", raw, fields)
+                    yield jsonl_record(f"{f.path}:{line_no}", raw, fields)
     except OSError as e:
-        yield _unreadable(f"{f.path}:{line_no + 1}", e)
+        yield unreadable(f"{f.path}:{line_no + 1}", e)
 
 
 def _iter_parquet_groups(f: InputFile, first: int, last: int, fields: Fields) -> Iterator[InputRecord]:
@@ -279,4 +260,4 @@ def _iter_parquet_groups(f: InputFile, first: int, last: int, fields: Fields) ->
                 yield make_record(f"{f.path}:row {row}", {c: data[c][j] for c in columns}, fields)
                 row += 1
     except (OSError, pa.ArrowException, ValueError) as e:
-        yield _unreadable(f"{f.path}:row {row}", e)
+        yield unreadable(f"{f.path}:row {row}", e)
