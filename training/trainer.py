@@ -337,6 +337,7 @@ def train(
 ) -> TrainResult:
     """Train the model a config describes into ``output_dir``; see the module doc."""
     started = time.perf_counter()
+    commit = git_commit(PROJECT_ROOT)  # now, not at the end: the code that trains can change meanwhile
     tcfg = loaded.config.train
     out = Path(output_dir)
     if not resume and _checkpoints(out):
@@ -362,7 +363,7 @@ def train(
             _log_to_file(out / "train.log", main),
             logging_redirect_tqdm() if main else contextlib.nullcontext(),
         ):
-            return _run(loaded, out, accelerator, main, resume, stop_after_steps, started)
+            return _run(loaded, out, accelerator, main, resume, stop_after_steps, started, commit)
     finally:
         torch.set_num_threads(threads)
 
@@ -375,6 +376,7 @@ def _run(
     resume: bool,
     stop_after_steps: int | None,
     started: float,
+    commit: str | None,
 ) -> TrainResult:
     cfg, tcfg = loaded.config, loaded.config.train
     logger.info(
@@ -679,7 +681,7 @@ def _run(
                 "encoder": cfg.encoder,
                 "config_files": loaded.files,
                 "overrides": loaded.overrides,
-                "git_commit": git_commit(PROJECT_ROOT),
+                "git_commit": commit,
                 "num_processes": accelerator.num_processes,
                 "device": str(accelerator.device),
                 "mixed_precision": accelerator.mixed_precision,
