@@ -12,8 +12,8 @@ incident's last sentence) that it links to without conflict, else it starts a ne
 - conflicts (never join): a new-incident marker ("in a separate incident", "separately", "elsewhere",
   "meanwhile"); event dates that differ (for event sentences; dates after "said" / "told reporters" are report
   dates and after "by" / "until" / "since" deadlines, both ignored); named places of town level that differ
-  and no back-reference ("the attack", "they") to excuse them, or differ with an "also" ("militants also
-  ambushed a convoy near Gao");
+  (regions, countries and generic nouns like "two villages" never conflict) and no back-reference ("the
+  attack", "they") to excuse them, or differ with an "also" ("militants also ambushed a convoy near Gao");
 - strong links: a shared actor (Organisation / Person / role span, whole-word match) or a shared place (below
   country level), a definite reference to an incident ("the clashes", "the attack", "the offensive", "the
   villages"), a leading pronoun or group noun ("They", "The gunmen");
@@ -22,8 +22,12 @@ Same event type: any link joins. Different event type: only a strong link joins 
 villages" after a Battles lead), except for the sentence right after the lead: in wire style the second
 sentence elaborates the lead ("An Al-Qaeda offshoot led an offensive ... / Jihadist factions led by X launched an
 assault on two villages"), so with no conflict (date, place, new-incident marker) it joins the lead's incident
-whatever its label. Only that one sentence: a third one needs a link of its own. A non-event sentence that reports deaths joins, as evidence only, an incident
-it strongly links to ("Abdel Rahman said the clashes left 19 soldiers dead"). Known failures: a follow-up
+whatever its label. Only that one sentence: a third one needs a link of its own. A non-event sentence that
+reports deaths joins, as evidence only, an incident it strongly links to ("Abdel Rahman said the clashes left 19 soldiers dead"). A non-event sentence with an
+attack verb ("launched an assault", "stormed") right after the lead joins it as evidence only: the classifier
+may call the detail sentence "none". A sentence that restates an incident's death toll (every stated count one of
+the incident's, two counts or "the clashes") joins that incident however far back it is, so its deaths are not
+counted twice and an undated restatement carries the incident's date. Known failures: a follow-up
 naming a new village without "they"/"the attack" splits off; two incidents by the same group on the same day
 with no place named in the second merge; background cues inside a real event sentence with no date ("fighters
 of the group, active since 2015, attacked ...") drop it.
@@ -44,6 +48,7 @@ from inference.events.fatalities import Fatalities, sentence_fatalities
 from inference.events.inputs import NONE_LABEL, Mention, SentenceView
 from inference.events.locations import COUNTRY, PLACE, place_level
 from inference.events.numbers import find_quantities
+from inference.events.place_spans import is_generic_place
 
 MAX_GAP = 3
 LINK_ACTOR_LABELS = ACTOR_LABELS - {"Nationality"}  # "Syrian" in two sentences links nothing
@@ -98,6 +103,14 @@ NEW_INCIDENT = re.compile(
     _I,
 )
 ALSO = re.compile(r"\balso\b", _I)
+# violence told by a verb: a sentence the classifier calls "none" may still report the lead's attack
+VIOLENCE_CUE = re.compile(
+    r"\b(?:launch(?:ed|es)?\s+(?:an?\s+)?(?:[\w-]+\s+)?(?:assault|attack|offensive|raid|strike|ambush)s?"
+    r"|attack(?:ed|s)|assault(?:ed|s)|ambush(?:ed|es)|storm(?:ed|s)|raid(?:ed|s)|shell(?:ed|s)|bomb(?:ed|s)"
+    r"|clash(?:ed|es)\s+with|opened\s+fire|fired\s+(?:on|at)|killed|abduct(?:ed|s)|kidnapp(?:ed|s)"
+    r"|seiz(?:ed|es)|overr(?:an|uns?))\b",
+    _I,
+)
 # a date right after these is the report's or a deadline: "said on Monday", "buried by Sunday"
 REPORT_DATE_BEFORE = re.compile(
     r"\b(?:said|says|told\s+(?:\w+\s+){0,2}|announced|reported|added|confirmed"
@@ -124,6 +137,14 @@ class SentenceFeatures:
     back_ref: bool
     new_marker: bool
     also: bool
+    violence: bool = False  # an attack verb ("launched an assault", "stormed"), whatever the label
+
+    @cached_property
+    def death_counts(self) -> set[int]:
+        """The stated numbers of the dead (2 or more), e.g. {19, 22} for "left 19 soldiers and 22 jihadists dead"."""
+        if self.fatalities is None:
+            return set()
+        return {q.value for q in self.fatalities.quantities if q.value is not None and q.value >= 2}
 
     @cached_property
     def specific_places(self) -> set[str]:
@@ -141,6 +162,7 @@ class Incident:
     places: dict[str, int] = field(default_factory=dict)
     numbers: set[int] = field(default_factory=set)
     dates: set[str] = field(default_factory=set)
+    death_counts: set[int] = field(default_factory=set)
     is_lead: bool = False  # the article's first incident
 
     def add(self, f: SentenceFeatures, as_event: bool) -> None:
@@ -154,6 +176,7 @@ class Incident:
             self.places[k] = max(lvl, self.places.get(k, 0))
         self.numbers |= f.numbers
         self.dates |= set(f.resolved)
+        self.death_counts |= f.death_counts
 
     @property
     def last(self) -> int:
@@ -261,23 +284,38 @@ def sentence_features(
                 back_ref=bool(DEFINITE_REF.search(s.text) or LEADING_PRONOUN.match(s.text)),
                 new_marker=bool(NEW_INCIDENT.search(s.text)),
                 also=bool(ALSO.search(s.text)),
+                violence=bool(VIOLENCE_CUE.search(s.text)),
             )
         )
     return out
 
 
-def _link(f: SentenceFeatures, inc: Incident) -> str | None:
-    """ "strong", "weak" or None; None also when the sentence conflicts with the incident. A date conflicts
-    only for an event sentence: evidence sentences report later facts ("28 bodies were buried on Sunday").
+def _named_specific(places: dict[str, int]) -> set[str]:
+    """Places of town level or below that have a name: "villages" or "positions" alone name no place."""
+    return {k for k, lvl in places.items() if lvl >= PLACE and not is_generic_place(k)}
+
+
+def _conflicts(f: SentenceFeatures, inc: Incident) -> bool:
+    """A new-incident marker, another event date or another named town (see the module docstring). A date
+    conflicts only for an event sentence: evidence sentences report later facts ("28 bodies were buried on
+    Sunday"). Regions, countries and generic nouns never conflict: "northwest Syria" then "two villages in Sahl
+    al-Ghab, a region of Hama" can be one incident.
     """
     if f.new_marker:
-        return None
+        return True
     if f.is_event and f.resolved and inc.dates and not set(f.resolved) & inc.dates:
-        return None
-    inc_specific = {k for k, lvl in inc.places.items() if lvl >= PLACE}
-    if f.specific_places and inc_specific and not f.specific_places & set(inc.places):
+        return True
+    mine, theirs = _named_specific(f.places), _named_specific(inc.places)
+    if mine and theirs and not mine & set(inc.places):
         if not f.back_ref or f.also:
-            return None
+            return True
+    return False
+
+
+def _link(f: SentenceFeatures, inc: Incident) -> str | None:
+    """ "strong", "weak" or None; None also when the sentence conflicts with the incident."""
+    if _conflicts(f, inc):
+        return None
     # sets: the same pairs as the lists, each tried once
     shared_actor = any(same_actor(a, b) for a in set(f.actors) for b in set(inc.actors))
     shared_place = bool(set(f.places) & set(inc.places))
@@ -293,19 +331,35 @@ def _elaborates_lead(f: SentenceFeatures, inc: Incident) -> bool:
     return inc.is_lead and len(inc.sentence_ids) == 1 and f.index - inc.last == 1
 
 
+def _restates(f: SentenceFeatures, inc: Incident) -> bool:
+    """Does ``f`` repeat the incident's death toll ("the clashes left 19 soldiers and 22 jihadists dead" after
+    "clashes that left 19 fighters and 22 jihadists dead")? Every stated count is one of the incident's, and
+    there are two of them or a back-reference ("the clashes") ties them; no conflict.
+    """
+    counts = f.death_counts
+    if not counts or not counts <= inc.death_counts or not (len(counts) >= 2 or f.back_ref):
+        return False
+    return not _conflicts(f, inc)
+
+
 def group_incidents(features: Sequence[SentenceFeatures], max_gap: int = MAX_GAP) -> list[Incident]:
     """Incidents in order of their first sentence (see the module docstring for the rules)."""
     incidents: list[Incident] = []
     for f in features:
         if f.background:
             continue
-        if not f.is_event and f.fatalities is None:
+        if not f.is_event and f.fatalities is None and not f.violence:
             continue
         target = None
         for inc in reversed(incidents):
             if f.index - inc.last > max_gap:
                 continue
             link = _link(f, inc)
+            if not f.is_event and f.fatalities is None:  # an attack verb alone: only as the lead's detail
+                if link is not None and _elaborates_lead(f, inc):
+                    target = inc
+                    break
+                continue
             if link == "strong" or (
                 link == "weak"
                 and f.is_event
@@ -313,6 +367,8 @@ def group_incidents(features: Sequence[SentenceFeatures], max_gap: int = MAX_GAP
             ):
                 target = inc
                 break
+        if target is None and f.fatalities is not None:
+            target = next((inc for inc in reversed(incidents) if _restates(f, inc)), None)
         if target is not None:
             target.add(f, as_event=f.is_event)
         elif f.is_event:
