@@ -36,6 +36,15 @@ def test_role_spans_of_sources_are_not_actors():
     assert names(actor1) == ["Shabaab fighters"] and actor2 == []
 
 
+def test_one_role_span_naming_a_coalition_and_its_leader_gives_the_leader_as_actor1():
+    text = "Militant factions led by Katiba Serma stormed army posts near Djibo on Monday."
+    ms = [at(text, "Militant factions led by Katiba Serma", "S"), at(text, "army posts", "T")]
+    actor1, actor2 = order_actors(text, ms, [(0, len(text))], "Battles")
+    assert names(actor1) == ["Katiba Serma", "Militant factions"] and names(actor2) == ["army posts"]
+    # the offsets still index the text
+    assert all(text[a.start : a.end] == a.text for a in actor1)
+
+
 @pytest.mark.parametrize(
     "name, crowd_or_target, expected",
     [

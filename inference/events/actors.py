@@ -344,6 +344,20 @@ def _trimmed(text: str, m: Mention, places: Sequence[tuple[int, int]]) -> Mentio
     return Mention(start, end, m.label, text[start:end], m.score, m.head)
 
 
+_LED_BY = re.compile(r"\s+(?:led|headed|commanded)\s+by\s+")
+
+
+def _split_leader(m: Mention) -> list[Mention]:
+    """A span that names a coalition and its leader ("Jihadist factions led by Hurras al-Deen") as two actors, so
+    the leader can be ranked as one ("factions" and "Hurras al-Deen")."""
+    cut = _LED_BY.search(m.text)
+    if cut is None or cut.start() == 0 or cut.end() == len(m.text):
+        return [m]
+    head = Mention(m.start, m.start + cut.start(), m.label, m.text[: cut.start()], m.score, m.head)
+    leader = Mention(m.start + cut.end(), m.end, m.label, m.text[cut.end() :], m.score, m.head)
+    return [head, leader]
+
+
 def _sided_mentions(
     text: str, mentions: Sequence[Mention], bounds, event_type: str | None
 ) -> list[tuple[Mention, str, int]]:
@@ -357,7 +371,10 @@ def _sided_mentions(
     roles = [
         _widen(t, entities)
         for t in (
-            _trimmed(text, m, places) for m in mentions if m.head == "roles" and m.label in ("S", "T", "R")
+            _trimmed(text, part, places)
+            for m in mentions
+            if m.head == "roles" and m.label in ("S", "T", "R")
+            for part in _split_leader(m)
         )
         if t is not None and any(c.isalpha() for c in t.text) and not is_place_like(t, places)
     ]
