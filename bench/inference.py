@@ -17,7 +17,6 @@ ratios are the point, absolute numbers move with the machine. Writes bench/resul
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import platform
@@ -47,6 +46,7 @@ from transformers import (  # noqa: E402
 from transformers.utils import logging as hf_logging  # noqa: E402
 
 from bench.articles import make_articles  # noqa: E402
+from bench.report import cpu_name, write_report  # noqa: E402
 from inference import ConflictEventsModel, Tagger  # noqa: E402
 from inference.configuration import SEQUENCE, TOKEN  # noqa: E402
 from training.data.sources.re3d import LABELS as RE3D_LABELS  # noqa: E402
@@ -546,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": "bench/inference.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "machine": {
             "platform": platform.platform(),
-            "processor": _cpu_name(),
+            "processor": cpu_name(),
             "torch": torch.__version__,
             "threads": args.threads,
             "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
@@ -581,21 +581,8 @@ def main(argv: list[str] | None = None) -> int:
         "article_label_f1_fp32": article_label_f1(fp32, args.dev, args.batch_size) if args.dev else None,
         "total_seconds": time.perf_counter() - t_start,
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(format_table(report))
-    print(f"\nwritten: {args.output}")
+    write_report(report, args.output, format_table(report))
     return 0
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def format_table(report: dict) -> str:

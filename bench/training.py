@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
-import json
 import logging
 import math
 import os
@@ -55,6 +54,7 @@ import torch  # noqa: E402
 import yaml  # noqa: E402
 
 import training.trainer as trainer_module  # noqa: E402
+from bench.report import cpu_name, write_report  # noqa: E402
 from inference.configuration import TOKEN  # noqa: E402
 from training.config import LoadedConfig, load_config  # noqa: E402
 
@@ -534,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     report["machine"] = {
         "platform": platform.platform(),
-        "processor": _cpu_name(),
+        "processor": cpu_name(),
         "cpus": os.cpu_count(),
         "torch": torch.__version__,
         "threads": args.threads,
@@ -543,21 +543,8 @@ def main(argv: list[str] | None = None) -> int:
         "loadavg_end": os.getloadavg(),
     }
     report["total_s"] = time.perf_counter() - started
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(format_table(report))
-    print(f"\nwritten: {args.output}")
+    write_report(report, args.output, format_table(report))
     return 0
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def format_table(report: dict[str, Any]) -> str:
