@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from kill_points import ARM
 
 from inference.cli import main
 
@@ -26,18 +27,9 @@ REPO = Path(__file__).resolve().parents[1]
 SITES = ("torn-append", "before-progress", "progress-rename", "tagging")
 
 # Runs inference.cli.main with one kill point armed: KILL_AT="site:n" kills the process at the n-th call there.
-CHILD = r"""
-import os, signal, sys
-site, n = os.environ["KILL_AT"].split(":")
-n = int(n)
-calls = {"k": 0}
-
-def hit():
-    calls["k"] += 1
-    return calls["k"] == n
-
-def die():
-    os.kill(os.getpid(), signal.SIGKILL)
+CHILD = (
+    ARM
+    + r"""
 
 import inference.writers as w
 import inference.tagger as t
@@ -90,6 +82,7 @@ elif site == "slow":  # killed from outside: just make every chunk take a while
 from inference.cli import main
 sys.exit(main(sys.argv[1:]))
 """
+)
 
 
 def _inputs(tmp_path: Path) -> Path:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from kill_points import ARM
 from safetensors.torch import load_file
 
 from training import cli
@@ -32,18 +33,9 @@ COMPARED = ("dev", "history", "best_step", "main_score", "thresholds")
 # best weights are written once, at step 5): small enough that every armed run is killed before it ends.
 SITES = {"forward": (2, 4), "save-state": (1, 2), "checkpoint-rename": (1, 2)}
 
-CHILD = r"""
-import os, re, signal, sys
-site, n = os.environ["KILL_AT"].split(":")
-n = int(n)
-calls = {"k": 0}
-
-def hit():
-    calls["k"] += 1
-    return calls["k"] == n
-
-def die():
-    os.kill(os.getpid(), signal.SIGKILL)
+CHILD = (
+    ARM
+    + r"""
 
 import accelerate
 import training.trainer as tr
@@ -101,6 +93,7 @@ elif site == "metrics":
 from training.cli import main
 sys.exit(main(sys.argv[1:]))
 """
+)
 
 
 def _child(out: Path, kill_at: str, resume: bool) -> subprocess.CompletedProcess:
