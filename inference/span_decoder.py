@@ -2,12 +2,12 @@
 
 Windows overlap, so a token may be scored by several windows: ``merge_window_probs`` averages them by the token's
 character offsets. ``decode_spans`` then reads BIO tags at the level of words (a word's tag is its first sub-token's
-tag) so spans never cut a word, and an ``I-X`` that does not continue an ``X`` span starts one (seqeval's lenient
-reading), which loses no prediction.
+tag) so spans never cut a word, taking the most probable tag path in which every ``I-X`` continues an ``X`` span.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,35 +50,94 @@ def decode_spans(
     probs: np.ndarray, offsets: list[tuple[int, int]], word_ids: list[int | None], bio_labels: list[str]
 ) -> list[Span]:
     """BIO-decode tokens (in text order) into character spans with the mean tag probability as score."""
-    spans: list[Span] = []
     if not len(offsets):
-        return spans
+        return []
     probs = np.asarray(probs)
-    # One argmax over all rows, then plain Python: per-row numpy calls cost more than the decoding itself.
-    tags = probs.argmax(axis=1)
-    best = probs[np.arange(len(tags)), tags].tolist()
-    parsed = [(None, None) if tag == "O" else tuple(tag.split("-", 1)) for tag in bio_labels]
-    cur: list | None = None  # [start, end, label, [scores]]
+    rows: list[int] = []  # each word's first sub-token: it carries the word's tag
+    bounds: list[list[int]] = []  # each word's [start, end] in characters
     prev_word = object()
-    for (start, end), wid, j, p in zip(offsets, word_ids, tags.tolist(), best):
+    for i, ((start, end), wid) in enumerate(zip(offsets, word_ids)):
         if wid is not None and wid == prev_word:
-            if cur is not None:  # later sub-tokens of a word extend whatever span the word is in
-                cur[1] = end
+            bounds[-1][1] = end
             continue
         prev_word = wid
-        prefix, label = parsed[j]
-        if prefix is None:
-            if cur is not None:
-                spans.append(Span(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
-                cur = None
-            continue
+        rows.append(i)
+        bounds.append([start, end])
+    word_probs = probs[rows]
+    grammar = _bio_grammar(tuple(bio_labels))
+    tags = word_probs.argmax(axis=1)
+    if not grammar.valid(tags):
+        tags = grammar.viterbi(word_probs)
+    best = word_probs[np.arange(len(tags)), tags].tolist()
+    spans: list[Span] = []
+    cur: list | None = None  # [start, end, label, [scores]]
+    for (start, end), j, p in zip(bounds, tags.tolist(), best):
+        prefix, label = grammar.parsed[j]
         if prefix == "I" and cur is not None and cur[2] == label:
             cur[1] = end
             cur[3].append(p)
             continue
         if cur is not None:
             spans.append(Span(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
-        cur = [start, end, label, [p]]
+            cur = None
+        if prefix is not None:  # B, or an I the grammar let through (only if no valid path exists)
+            cur = [start, end, label, [p]]
     if cur is not None:
         spans.append(Span(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
     return spans
+
+
+class _BioGrammar:
+    """Which BIO tag sequences are spans: ``I-X`` only right after ``B-X`` or ``I-X``.
+
+    Per-word argmax can break that (``O I-X``, ``B-X I-Y``); reading such a path leniently cuts or invents spans.
+    ``viterbi`` finds the most probable valid path instead (+1 to +2 re3d macro F1, +12 cameo roles macro F1 on
+    dev, bench notes in README). When the argmax path is valid it is also the best valid path, so most sentences
+    skip Viterbi entirely.
+    """
+
+    def __init__(self, bio_labels: tuple[str, ...]):
+        self.parsed = [(None, None) if tag == "O" else tuple(tag.split("-", 1)) for tag in bio_labels]
+        index = {tag: i for i, tag in enumerate(bio_labels)}
+        self.inside = np.array([i for i, (p, _) in enumerate(self.parsed) if p == "I"], dtype=np.int64)
+        # the B tag each I tag continues (an I without its B continues only itself)
+        self.begin_of = np.array(
+            [index.get(f"B-{self.parsed[i][1]}", i) for i in self.inside], dtype=np.int64
+        )
+        self.is_inside = np.zeros(len(bio_labels), dtype=bool)
+        self.is_inside[self.inside] = True
+        self.continues = np.zeros((len(bio_labels), len(bio_labels)), dtype=bool)  # [prev, next] allowed
+        self.continues[:, ~self.is_inside] = True
+        for i, b in zip(self.inside, self.begin_of):
+            self.continues[b, i] = self.continues[i, i] = True
+
+    def valid(self, tags: np.ndarray) -> bool:
+        if not len(tags) or not self.inside.size:
+            return True
+        return not self.is_inside[tags[0]] and bool(self.continues[tags[:-1], tags[1:]].all())
+
+    def viterbi(self, probs: np.ndarray) -> np.ndarray:
+        """Most probable valid tag path through per-word tag probabilities [W, n_tags]."""
+        logp = np.log(np.clip(probs, 1e-12, None))
+        n_words, n_tags = logp.shape
+        back = np.zeros((n_words, n_tags), dtype=np.int64)
+        score = np.where(self.is_inside, -np.inf, logp[0])
+        for t in range(1, n_words):
+            top = int(score.argmax())
+            new = logp[t] + score[top]  # O and B-X follow anything: the best previous tag
+            back[t] = top
+            # I-X follows B-X or I-X, whichever scored higher
+            from_inside = score[self.inside] >= score[self.begin_of]
+            back[t, self.inside] = np.where(from_inside, self.inside, self.begin_of)
+            new[self.inside] = logp[t, self.inside] + np.maximum(score[self.inside], score[self.begin_of])
+            score = new
+        path = np.zeros(n_words, dtype=np.int64)
+        path[-1] = int(score.argmax())
+        for t in range(n_words - 1, 0, -1):
+            path[t - 1] = back[t, path[t]]
+        return path
+
+
+@functools.lru_cache(maxsize=64)
+def _bio_grammar(bio_labels: tuple[str, ...]) -> _BioGrammar:
+    return _BioGrammar(bio_labels)

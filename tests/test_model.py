@@ -215,14 +215,58 @@ def _onehot(tags):
     return np.array([[0.9 if BIO[j] == t else 0.025 for j in range(len(BIO))] for t in tags])
 
 
-def test_span_decoding_is_word_level_and_lenient():
-    # "Rami Abdel Rahman in Hama": token 'ab' '##del' split; I-LOC after O starts a span.
+def test_span_decoding_is_word_level():
+    # "Rami Abdel Rahman in Hama": 'ab' '##del' split; a word's later sub-tokens follow its first one's tag.
     offsets = [(0, 4), (5, 7), (7, 10), (11, 17), (18, 20), (21, 25)]
     words = [0, 1, 1, 2, 3, 4]
-    tags = ["B-PER", "I-PER", "O", "I-PER", "O", "I-LOC"]  # '##del' tagged O: still inside its word
+    tags = ["B-PER", "I-PER", "O", "I-PER", "O", "B-LOC"]  # '##del' tagged O: still inside its word
     spans = decode_spans(_onehot(tags), offsets, words, BIO)
     assert [(s.start, s.end, s.label) for s in spans] == [(0, 17, "PER"), (21, 25, "LOC")]
     assert all(0.85 < s.score <= 0.9 for s in spans)
+
+
+def _probs(rows):
+    """Rows of {tag: probability}; the rest of each row spread over the other tags."""
+    out = []
+    for row in rows:
+        rest = (1.0 - sum(row.values())) / (len(BIO) - len(row))
+        out.append([row.get(tag, rest) for tag in BIO])
+    return np.array(out)
+
+
+def test_span_decoding_repairs_an_inside_tag_that_continues_nothing():
+    # "in Hama": argmax says O I-LOC. Best valid path: O B-LOC (0.9 * 0.3) beats B-LOC I-LOC (0.05 * 0.6).
+    probs = _probs([{"O": 0.9, "B-LOC": 0.05}, {"I-LOC": 0.6, "B-LOC": 0.3, "O": 0.05}])
+    spans = decode_spans(probs, [(0, 2), (3, 7)], [0, 1], BIO)
+    assert [(s.start, s.end, s.label) for s in spans] == [(3, 7, "LOC")]
+    assert spans[0].score == pytest.approx(0.3)
+    # "Rami Hama": argmax B-PER I-LOC; best valid path B-PER I-PER (0.9 * 0.3) keeps one PER span over both words
+    probs = _probs([{"B-PER": 0.9, "B-LOC": 0.02}, {"I-LOC": 0.5, "I-PER": 0.3, "B-LOC": 0.15}])
+    spans = decode_spans(probs, [(0, 4), (5, 9)], [0, 1], BIO)
+    assert [(s.start, s.end, s.label) for s in spans] == [(0, 9, "PER")]
+
+
+def _path_logp(probs, path):
+    return float(np.log(probs[np.arange(len(path)), path]).sum())
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_viterbi_finds_the_most_probable_valid_path(seed):
+    import itertools
+
+    from inference.span_decoder import _bio_grammar
+
+    rng = np.random.default_rng(seed)
+    n_words = int(rng.integers(1, 6))
+    probs = rng.dirichlet(np.full(len(BIO), 0.3), size=n_words)
+    grammar = _bio_grammar(tuple(BIO))
+    valid = [p for p in itertools.product(range(len(BIO)), repeat=n_words) if grammar.valid(np.array(p))]
+    best = max(valid, key=lambda p: _path_logp(probs, np.array(p)))
+    path = grammar.viterbi(probs)
+    assert grammar.valid(path)
+    assert _path_logp(probs, path) == pytest.approx(_path_logp(probs, np.array(best)))
+    assert not grammar.valid(np.array([BIO.index("I-PER")]))
+    assert not grammar.valid(np.array([BIO.index("B-LOC"), BIO.index("I-PER")]))
 
 
 def test_overlapping_windows_average_by_offset():

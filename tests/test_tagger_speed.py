@@ -64,13 +64,13 @@ def test_decode_spans_reads_words_and_scores_means():
             [0.1, 0.1, 0.6, 0.1, 0.1],  # "##ern" (same word): extends, no score
             [0.2, 0.0, 0.7, 0.1, 0.0],  # "village" I-Location
             [0.9, 0.0, 0.0, 0.1, 0.0],  # "on" O
-            [0.1, 0.0, 0.0, 0.0, 0.9],  # "Smith" I-Person without B: starts a span
+            [0.1, 0.0, 0.0, 0.3, 0.6],  # "Smith" I-Person after O is invalid: the best valid tag is B-Person
         ]
     )
     offsets = [(0, 5), (5, 8), (9, 16), (17, 19), (20, 25)]
     spans = decode_spans(probs, offsets, [0, 0, 1, 2, 3], bio)
     assert [(s.start, s.end, s.label) for s in spans] == [(0, 16, "Location"), (20, 25, "Person")]
-    assert spans[0].score == pytest.approx((0.8 + 0.7) / 2) and spans[1].score == pytest.approx(0.9)
+    assert spans[0].score == pytest.approx((0.8 + 0.7) / 2) and spans[1].score == pytest.approx(0.3)
     assert decode_spans(np.zeros((0, 0)), [], [], bio) == []
 
 
