@@ -158,7 +158,9 @@ def prepare_data(loaded: LoadedConfig) -> PreparedData:
     fill_none_labels(pool.examples, specs)
     for dev in dev_sets:
         fill_none_labels(dev.examples, specs)
-    encoded = trainer_module._encode_pool(pool, tokenizer, specs, cfg.max_length, cfg.stride)
+    encoded = trainer_module._encode_pool(
+        pool, tokenizer, specs, cfg.max_length, cfg.stride, cfg.case_features
+    )
     weights = sampling_weights(pool, specs, balanced_heads(loaded, specs), cfg.train.balance_power)
     return PreparedData(tokenizer, encoder_path, specs, pool, encoded, dev_sets, weights)
 

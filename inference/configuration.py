@@ -110,6 +110,9 @@ class ConflictEventsConfig(PreTrainedConfig):
     stride: int = 64  # tokens shared by consecutive windows
     classifier_dropout: float = 0.1
     anchor_weight: float = 0.1  # pull of sequence-head class vectors toward their description embeddings
+    case_features: bool = (
+        False  # add a learned letter-case vector to each token's input (inference/letter_case.py)
+    )
     training_config: dict | None = None  # the resolved training config this model came from
 
     def __post_init__(self, **kwargs):

@@ -17,6 +17,7 @@ from transformers.utils import ModelOutput
 
 from inference.configuration import MULTI_LABEL, TOKEN, ConflictEventsConfig, HeadSpec
 from inference.description_head import DescriptionHead
+from inference.letter_case import NUM_CASE_CLASSES
 from inference.windows import collate_windows, tokenize_windows
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class ConflictEventsModel(PreTrainedModel):
             )
         hidden = encoder_config.hidden_size
         self.dropout = nn.Dropout(config.classifier_dropout)
+        self.case_embeddings = nn.Embedding(NUM_CASE_CLASSES, hidden) if config.case_features else None
         self.token_heads = nn.ModuleDict()
         self.sequence_heads = nn.ModuleDict()
         for spec in config.head_specs:
@@ -79,6 +81,9 @@ class ConflictEventsModel(PreTrainedModel):
     def _init_weights(self, module: nn.Module) -> None:
         if isinstance(module, DescriptionHead):
             return  # its own init (or set_label_vectors) stands
+        if module is self.case_embeddings:
+            nn.init.zeros_(module.weight)  # adds nothing until trained: the pretrained encoder's inputs stand
+            return
         super()._init_weights(module)
 
     # ---- construction ------------------------------------------------------------------------------------
@@ -115,6 +120,7 @@ class ConflictEventsModel(PreTrainedModel):
                 texts[i : i + batch_size],
                 max_length=self.config.max_length,
                 stride=self.config.stride,
+                case_features=self.config.case_features,
             )
             batch = {
                 k: v.to(self.device) for k, v in collate_windows(windows, tokenizer.pad_token_id).items()
@@ -140,15 +146,26 @@ class ConflictEventsModel(PreTrainedModel):
         token_type_ids: torch.Tensor | None = None,
         window_example: torch.Tensor | None = None,
         pool_mask: torch.Tensor | None = None,
+        case_ids: torch.Tensor | None = None,
         labels: dict[str, torch.Tensor] | None = None,
         **unused,
     ) -> ConflictEventsOutput:
-        """Windows [W, T] in; ``window_example`` [W] says which example each window belongs to (default: its own).
+        """Windows [W, T] in; ``window_example`` [W] says which example each window belongs to (default: its own);
+        ``case_ids`` [W, T] letter-case classes, needed by a model with ``case_features``.
 
         ``labels[head]``: token heads [W, T] BIO ids (-100 = ignore); multi_class [B] ids (-100 = unknown);
         multi_label [B, L] 0/1 floats (a row of -100 = unknown). A head absent from ``labels`` adds no loss.
         """
         enc_kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if self.case_embeddings is not None:
+            if case_ids is None:
+                raise ValueError(
+                    "this model reads letter case (config case_features): pass case_ids, e.g. from "
+                    "inference.windows.tokenize_windows(..., case_features=True) and collate_windows"
+                )
+            embeds = self.encoder.get_input_embeddings()(input_ids)
+            enc_kwargs = {"inputs_embeds": embeds + self.case_embeddings(case_ids).to(embeds.dtype)}
+            enc_kwargs["attention_mask"] = attention_mask
         if token_type_ids is not None:
             enc_kwargs["token_type_ids"] = token_type_ids
         hidden = self.encoder(**enc_kwargs).last_hidden_state

@@ -255,7 +255,13 @@ class Tagger:
         normed = [normalize_text(a.text) for a in articles]
         units = [_Unit(k, s, e) for k, n in enumerate(normed) for s, e in split_sentences(n.text)]
         texts = [normed[u.article].text[u.start : u.end] for u in units]
-        windows = tokenize_windows(self.tokenizer, texts, max_length=self.max_length, stride=self.stride)
+        windows = tokenize_windows(
+            self.tokenizer,
+            texts,
+            max_length=self.max_length,
+            stride=self.stride,
+            case_features=self.model.config.case_features,
+        )
         token_probs, in_order, pooled = self._run(windows, len(units), batch_size)
         by_unit: list[list[int]] = [[] for _ in units]
         for i, w in enumerate(windows):

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import torch
 
+from inference.letter_case import NO_WORD, token_case_ids
+
 
 @dataclass
 class Window:
@@ -19,13 +21,17 @@ class Window:
     word_ids: list[int | None]  # word index in the source text (None for special tokens)
     fresh: list[bool]  # pooled: special tokens, and real tokens not already in this text's previous window
     token_type_ids: list[int] | None = None
+    case_ids: list[int] | None = None  # letter case of each token's word (models with case_features)
 
     def __len__(self) -> int:
         return len(self.input_ids)
 
 
-def tokenize_windows(tokenizer, texts: list[str], *, max_length: int, stride: int) -> list[Window]:
-    """Tokenise ``texts`` into windows of at most ``max_length`` tokens overlapping by ``stride`` tokens."""
+def tokenize_windows(
+    tokenizer, texts: list[str], *, max_length: int, stride: int, case_features: bool = False
+) -> list[Window]:
+    """Tokenise ``texts`` into windows of at most ``max_length`` tokens overlapping by ``stride`` tokens
+    (``case_features``: with each token's letter-case class, for models that read case)."""
     if not texts:
         return []
     enc = tokenizer(
@@ -53,7 +59,8 @@ def tokenize_windows(tokenizer, texts: list[str], *, max_length: int, stride: in
         if real_ends:
             last_end[example] = max(real_ends)
         tt = enc["token_type_ids"][i] if "token_type_ids" in enc else None
-        windows.append(Window(example, list(ids), offsets, word_ids, fresh, tt))
+        cases = token_case_ids(texts[example], offsets, word_ids) if case_features else None
+        windows.append(Window(example, list(ids), offsets, word_ids, fresh, tt, cases))
     return windows  # an empty text still yields one window of special tokens only
 
 
@@ -66,6 +73,8 @@ def collate_windows(windows: list[Window], pad_token_id: int) -> dict[str, torch
     pool_mask = torch.zeros((n, width), dtype=torch.long)
     has_tt = windows[0].token_type_ids is not None
     token_type_ids = torch.zeros((n, width), dtype=torch.long) if has_tt else None
+    has_case = windows[0].case_ids is not None
+    case_ids = torch.full((n, width), NO_WORD, dtype=torch.long) if has_case else None
     example_index: dict[int, int] = {}
     window_example = torch.empty(n, dtype=torch.long)
     for i, w in enumerate(windows):
@@ -75,6 +84,8 @@ def collate_windows(windows: list[Window], pad_token_id: int) -> dict[str, torch
         pool_mask[i, :k] = torch.tensor(w.fresh, dtype=torch.long)
         if has_tt:
             token_type_ids[i, :k] = torch.tensor(w.token_type_ids)
+        if has_case:
+            case_ids[i, :k] = torch.tensor(w.case_ids)
         window_example[i] = example_index.setdefault(w.example, len(example_index))
     batch = {
         "input_ids": input_ids,
@@ -84,4 +95,6 @@ def collate_windows(windows: list[Window], pad_token_id: int) -> dict[str, torch
     }
     if has_tt:
         batch["token_type_ids"] = token_type_ids
+    if has_case:
+        batch["case_ids"] = case_ids
     return batch

@@ -219,6 +219,7 @@ class TrainingConfig:
     stride: int = 64
     classifier_dropout: float = 0.1
     anchor_weight: float = 0.1
+    case_features: bool = False
     data_root: str = "../shared/data"
     cache_dir: str | None = None
     auto_dev: bool = True

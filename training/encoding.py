@@ -113,13 +113,21 @@ def encode_examples(
     *,
     max_length: int,
     stride: int,
+    case_features: bool = False,
     source: str = "<examples>",
 ) -> list[EncodedExample]:
-    """Tokenise into windows and attach the targets of every head each example annotates."""
+    """Tokenise into windows (with letter-case ids for ``case_features`` models) and attach the targets of every
+    head each example annotates."""
     specs = {h.name: h for h in heads}
     for ex in examples:
         check_example(ex, specs, source)
-    windows = tokenize_windows(tokenizer, [ex.text for ex in examples], max_length=max_length, stride=stride)
+    windows = tokenize_windows(
+        tokenizer,
+        [ex.text for ex in examples],
+        max_length=max_length,
+        stride=stride,
+        case_features=case_features,
+    )
     per_example: list[list[Window]] = [[] for _ in examples]
     for w in windows:
         per_example[w.example].append(w)

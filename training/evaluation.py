@@ -106,7 +106,13 @@ def predict(
         # gold labels are not needed to predict: encode texts only, so unknown dev labels cannot stop prediction
         bare = [Example(id=ex.id, text=ex.text) for ex in examples]
         encoded = encode_examples(
-            bare, tokenizer, specs, max_length=config.max_length, stride=config.stride, source=source
+            bare,
+            tokenizer,
+            specs,
+            max_length=config.max_length,
+            stride=config.stride,
+            case_features=config.case_features,
+            source=source,
         )
     else:
         encoded = list(examples)

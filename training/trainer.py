@@ -137,7 +137,12 @@ def _param_groups(model: torch.nn.Module, lr: float, head_lr: float, weight_deca
 
 
 def _encode_pool(
-    pool: TrainingPool, tokenizer, specs: list[HeadSpec], max_length: int, stride: int
+    pool: TrainingPool,
+    tokenizer,
+    specs: list[HeadSpec],
+    max_length: int,
+    stride: int,
+    case_features: bool = False,
 ) -> list[EncodedExample]:
     """Encode the pool one origin at a time, so a bad label names the file it came from."""
     by_origin: dict[str, list[int]] = defaultdict(list)
@@ -153,6 +158,7 @@ def _encode_pool(
                 specs,
                 max_length=max_length,
                 stride=stride,
+                case_features=case_features,
                 source=origin,
             ),
         ):
@@ -406,7 +412,7 @@ def _run(
         fill_none_labels(dev.examples, specs)
         for ex in dev.examples:
             check_example(ex, by_name, dev.origin)
-    encoded = _encode_pool(pool, tokenizer, specs, cfg.max_length, cfg.stride)
+    encoded = _encode_pool(pool, tokenizer, specs, cfg.max_length, cfg.stride, cfg.case_features)
     weights = sampling_weights(pool, specs, balanced_heads(loaded, specs), tcfg.balance_power)
     data_summary = _log_data(pool, specs, dev_sets, weights)
     main_metric = _main_metric(loaded, specs, dev_sets)
@@ -423,6 +429,7 @@ def _run(
         stride=cfg.stride,
         classifier_dropout=cfg.classifier_dropout,
         anchor_weight=cfg.anchor_weight,
+        case_features=cfg.case_features,
     )
     model.config.encoder_name = cfg.encoder
     model.config.training_config = loaded.to_saved_dict()
@@ -687,6 +694,7 @@ def _run(
                 "mixed_precision": accelerator.mixed_precision,
                 "torch": torch.__version__,
                 "max_length": cfg.max_length,
+                "case_features": cfg.case_features,
                 "batch_size": tcfg.batch_size,
                 "grad_accum": tcfg.grad_accum,
             },
