@@ -162,9 +162,14 @@ def test_tuned_thresholds_go_into_the_model_config_and_change_decoding(tok):
     model = RuleModel(tok)
     dev = [DevSet("news", DEV[:3], ["topics"], "x")]
     before = evaluate(model, tok, dev)
-    tuned = _tune_thresholds(model, before, "topics/news/example_f1")
+    # selected on example F1: politics at <= 0.35 would fix c but add a wrong label to a, the same example F1
+    # (8/9 either way), so the thresholds stay at 0.5
+    joint = _tune_thresholds(RuleModel(tok), before, "topics/news/example_f1")["topics"]
+    assert joint["objective"] == "example_f1" and joint["thresholds"] == {"violence": 0.5, "politics": 0.5}
+    tuned = _tune_thresholds(model, before, "topics/news/micro_f1")
     th = tuned["topics"]["thresholds"]
     # c (gold: violence + politics) has politics at 0.35: a threshold <= 0.35 for politics recovers it
+    assert tuned["topics"]["objective"] == "label_f1"
     assert tuned["topics"]["tuned_on"] == "news" and th["politics"] <= 0.35
     assert model.config.head("topics").thresholds == th
     after = evaluate(model, tok, dev)

@@ -18,7 +18,13 @@ from training.metrics import (
     load_metric,
 )
 from training.metrics.confusion import confusion_matrix, plot_confusion, plot_learning_curve
-from training.metrics.thresholds import apply_thresholds, tune_global_threshold, tune_thresholds
+from training.metrics.thresholds import (
+    apply_thresholds,
+    example_f1,
+    tune_global_threshold,
+    tune_thresholds,
+    tune_thresholds_for_example_f1,
+)
 
 APPROX = pytest.approx
 
@@ -268,6 +274,46 @@ def test_apply_thresholds():
     assert apply_thresholds(PROBS[:1], 0.95, ["X", "Y", "Z"]).tolist() == [[0, 0, 1]]
     with pytest.raises(ValueError, match="no threshold"):
         apply_thresholds(PROBS, {"X": 0.5}, ["X", "Y", "Z"])
+
+
+def test_example_f1_matches_the_metric_module():
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        pred, gold = rng.random((8, 3)) < 0.4, rng.random((8, 3)) < 0.4
+        as_sets = (
+            [[j for j in range(3) if row[j]] for row in pred],
+            [[j for j in range(3) if row[j]] for row in gold],
+        )
+        assert example_f1(pred, gold) == pytest.approx(compute_multilabel(*as_sets)["example_f1"])
+
+
+def test_thresholds_tuned_for_example_f1_where_per_label_tuning_lowers_it():
+    # label b has one gold text, at probability 0.1: its own F1 is best at 0.1, which predicts b on every text
+    gold = np.array([[1, 1], [1, 0], [1, 0], [0, 0], [1, 0], [0, 0]])
+    probs = np.array([[0.8, 0.1], [0.7, 0.2], [0.8, 0.4], [0.1, 0.9], [0.7, 0.7], [0.1, 0.4]])
+    labels = ["a", "b"]
+
+    def score(thresholds):
+        return example_f1(apply_thresholds(probs, thresholds, labels), gold)
+
+    per_label = tune_thresholds(probs, gold, labels)
+    joint = tune_thresholds_for_example_f1(probs, gold, labels)
+    assert per_label == {"a": 0.5, "b": 0.1} and joint == {"a": 0.5, "b": 0.95}
+    assert score(per_label) == pytest.approx(0.5)  # below 0.5 everywhere (2/3)
+    assert score({"a": 0.5, "b": 0.5}) == pytest.approx(2 / 3)
+    assert score(joint) == pytest.approx(11 / 12)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_thresholds_tuned_for_example_f1_never_lose_to_the_default(seed):
+    rng = np.random.default_rng(seed)
+    probs, gold = rng.random((30, 4)), (rng.random((30, 4)) < 0.3).astype(int)
+    labels = list("wxyz")
+    joint = tune_thresholds_for_example_f1(probs, gold, labels)
+    default = dict.fromkeys(labels, 0.5)
+    assert example_f1(apply_thresholds(probs, joint, labels), gold) >= example_f1(
+        apply_thresholds(probs, default, labels), gold
+    )
 
 
 # --- confusion matrix and plots ------------------------------------------------------------------------------

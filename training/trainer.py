@@ -305,11 +305,13 @@ def _log_data(pool: TrainingPool, specs: list[HeadSpec], dev_sets: list[DevSet],
 def _tune_thresholds(
     model: ConflictEventsModel, result: EvalResult, main_metric: str | None
 ) -> dict[str, Any]:
-    """Per-label thresholds for every multi-label head, tuned on its (main) dev set; stored in the model config."""
-    from training.metrics.thresholds import tune_thresholds
+    """Per-label thresholds for every multi-label head, tuned on its (main) dev set for the metric it is selected
+    on (example-based F1 jointly, else each label's F1); stored in the model config."""
+    from training.metrics.thresholds import tune_thresholds, tune_thresholds_for_example_f1
 
     tuned: dict[str, Any] = {}
-    main_set = main_metric.split("/")[1] if main_metric else None
+    main_parts = [m.strip().split("/") for m in main_metric.split("+")] if main_metric else []
+    main_set = main_parts[0][1] if main_parts else None
     for spec in model.config.head_specs:
         if spec.kind == TOKEN or spec.problem_type != MULTI_LABEL:
             continue
@@ -317,7 +319,10 @@ def _tune_thresholds(
         if not sets:
             continue
         set_name = main_set if main_set in sets else sets[0]
-        thresholds = tune_thresholds(
+        metric = next((p[2] for p in main_parts if p[0] == spec.name), default_metric(spec))
+        objective = "example_f1" if metric.startswith("example_") else "label_f1"
+        tune = tune_thresholds_for_example_f1 if objective == "example_f1" else tune_thresholds
+        thresholds = tune(
             result.probs[(set_name, spec.name)],
             gold_matrix(spec, result.gold[(set_name, spec.name)]),
             spec.labels,
@@ -325,8 +330,8 @@ def _tune_thresholds(
         for head in model.config.heads:
             if head["name"] == spec.name:
                 head["thresholds"] = thresholds
-        tuned[spec.name] = {"tuned_on": set_name, "thresholds": thresholds}
-        logger.info("thresholds for %s (tuned on %s): %s", spec.name, set_name, thresholds)
+        tuned[spec.name] = {"tuned_on": set_name, "objective": objective, "thresholds": thresholds}
+        logger.info("thresholds for %s (tuned on %s for %s): %s", spec.name, set_name, objective, thresholds)
     return tuned
 
 
