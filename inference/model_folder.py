@@ -14,6 +14,7 @@ from transformers import AutoTokenizer
 
 from inference.configuration import TOKEN, ConflictEventsConfig
 from inference.modeling import ConflictEventsModel
+from inference.windows import check_overflow_windows
 
 _PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 
@@ -159,4 +160,8 @@ def load_model_and_tokenizer(folder: Path, config: ConflictEventsConfig, weights
             f"the tokenizer in {folder} is not a fast (tokenizers) tokenizer, which character "
             "offsets need: save a tokenizer.json with it"
         )
+    try:
+        check_overflow_windows(tokenizer)
+    except RuntimeError as e:
+        raise ModelLoadError(str(e)) from None
     return model, tokenizer

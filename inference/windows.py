@@ -27,6 +27,37 @@ class Window:
         return len(self.input_ids)
 
 
+_PROBE = " ".join(["rebels attacked the village"] * 12)
+
+
+def check_overflow_windows(tokenizer) -> None:
+    """Fail loudly where the tokenizer returns fewer overflow windows than a long text needs.
+
+    tokenizers 0.23.2 returns only the first two windows of a text (0.23.3 all of them): long documents would lose
+    everything past ~1.5 windows without a word. Probed once per tokenizer object.
+    """
+    if getattr(tokenizer, "_conflict_events_overflow_ok", False):
+        return
+    enc = tokenizer(
+        _PROBE,
+        max_length=16,
+        stride=4,
+        truncation=True,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+    )
+    reached = max(end for offsets in enc["offset_mapping"] for _, end in offsets)
+    if reached < len(_PROBE):
+        import tokenizers
+
+        raise RuntimeError(
+            f"this tokenizer ({type(tokenizer).__name__}, tokenizers {tokenizers.__version__}) returned "
+            f"{len(enc['input_ids'])} windows for a text that needs more, so long texts would be cut silently; "
+            "install tokenizers>=0.23.3 (pip install -U 'tokenizers>=0.23.3')"
+        )
+    tokenizer._conflict_events_overflow_ok = True
+
+
 def tokenize_windows(
     tokenizer, texts: list[str], *, max_length: int, stride: int, case_features: bool = False
 ) -> list[Window]:
@@ -34,6 +65,7 @@ def tokenize_windows(
     (``case_features``: with each token's letter-case class, for models that read case)."""
     if not texts:
         return []
+    check_overflow_windows(tokenizer)
     enc = tokenizer(
         texts,
         max_length=max_length,

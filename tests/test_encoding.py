@@ -81,3 +81,46 @@ def test_bad_training_labels_name_example_and_field(tok, example, fragment):
     with pytest.raises(DataError) as err:
         encode_examples([example], tok, HEADS, max_length=16, stride=4, source="train.jsonl")
     assert fragment in str(err.value) and "'x'" in str(err.value) and err.value.file == "train.jsonl"
+
+
+class _TwoWindowTokenizer:
+    """A tokenizer that, like tokenizers 0.23.2, returns only the first two overflow windows."""
+
+    def __init__(self, inner):
+        self._inner = inner
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+    def __call__(self, *args, **kwargs):
+        enc = self._inner(*args, **kwargs)
+        if kwargs.get("return_overflowing_tokens"):
+            for key in list(enc.keys()):
+                enc[key] = enc[key][:2]
+        return enc
+
+
+def test_a_tokenizer_that_drops_overflow_windows_is_refused_before_it_cuts_texts(
+    tiny_encoder, tmp_path, monkeypatch
+):
+    import inference.model_folder as model_folder
+    from inference import Tagger
+    from inference.model_folder import ModelLoadError
+    from inference.windows import tokenize_windows
+
+    tok = AutoTokenizer.from_pretrained(tiny_encoder)
+    assert len(tokenize_windows(tok, ["rebels attacked the village " * 20], max_length=16, stride=4)) > 2
+    with pytest.raises(RuntimeError, match=r"tokenizers>=0.23.3"):
+        fresh = AutoTokenizer.from_pretrained(tiny_encoder)  # `tok` is marked as probed already
+        tokenize_windows(_TwoWindowTokenizer(fresh), ["rebels attacked"], max_length=16, stride=4)
+    # loading a model folder with such a tokenizer is one clear ModelLoadError
+    from inference import ConflictEventsModel
+
+    ConflictEventsModel.from_encoder(str(tiny_encoder), HEADS).save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    real = model_folder.AutoTokenizer.from_pretrained
+    monkeypatch.setattr(
+        model_folder.AutoTokenizer, "from_pretrained", lambda *a, **k: _TwoWindowTokenizer(real(*a, **k))
+    )
+    with pytest.raises(ModelLoadError, match="windows"):
+        Tagger.from_pretrained(tmp_path)
