@@ -327,7 +327,7 @@ def test_config_whose_heads_do_not_match_the_weights_names_both_files_and_the_fi
 
 def test_eval_data_with_labels_the_model_never_had_is_one_clear_error():
     from training.data.canonical import DataError, Example
-    from training.encoding import check_eval_labels
+    from training.eval_heads import check_eval_labels
 
     specs = ConflictEventsConfig(heads=HEADS).head_specs
     good = Example(

@@ -87,25 +87,6 @@ def check_example(ex: Example, specs: dict[str, HeadSpec], source: str) -> None:
             )
 
 
-def check_eval_labels(specs: list[HeadSpec], examples: list[Example], source: str, model: str) -> None:
-    """Evaluating a saved model on data with labels its heads do not know would score them silently as errors:
-    one DataError naming the data file, the example, the model and the fix instead."""
-    by_name = {s.name: s for s in specs}
-    for ex in examples:
-        found = [(f"spans.{h}", h, x[2]) for h, spans in ex.spans.items() if h in by_name for x in spans]
-        found += [(f"labels.{h}", h, x) for h, labels in ex.labels.items() if h in by_name for x in labels]
-        for fld, head, label in found:
-            if label not in by_name[head].labels:
-                raise DataError(
-                    f"example '{ex.id}': label '{label}' is not a label of head '{head}' of the model {model} "
-                    f"(its labels: {by_name[head].labels}): the model was trained with a different label set "
-                    "than this data; evaluate a model trained with these labels, or map the data's labels to "
-                    "the model's first",
-                    file=source,
-                    field=fld,
-                )
-
-
 def encode_examples(
     examples: list[Example],
     tokenizer,

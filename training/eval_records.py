@@ -1,4 +1,5 @@
 """``conflict-eval records``: score the event records a model builds against ACLED's own rows.
+(``conflict-eval heads``, span and label metrics of every head on any labelled data: training/eval_heads.py.)
 
     conflict-eval records --model DIR --root ../shared/data [--limit N] [--out metrics.json]
     conflict-eval records --model DIR --data notes.jsonl      # canonical ACLED-like JSONL instead
@@ -268,6 +269,24 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--details", help="write one JSON line per note (gold, predicted, matches) here")
     r.add_argument("--batch-size", type=int, default=32, help="token windows per forward pass (default: 32)")
     r.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+
+    from training import eval_heads
+
+    h = sub.add_parser(
+        "heads",
+        help="every head the data annotates: span / label metrics as training reports them",
+        description=eval_heads.__doc__.split("\n\n")[0],
+    )
+    h.add_argument("--model", required=True, help="model folder written by training")
+    src = h.add_mutually_exclusive_group(required=True)
+    src.add_argument("--data", help="canonical JSONL with spans and/or labels")
+    src.add_argument("--dataset", help="a registered converter (conflict-data list), read from --root")
+    h.add_argument("--root", default="../shared/data", help="raw datasets folder for --dataset")
+    h.add_argument("--split", default="dev", help="split of --dataset (default: dev; test is withheld)")
+    h.add_argument("--heads", help="comma-separated heads to score (default: all the data annotates)")
+    h.add_argument("--out", help="write the scores (per head and label) as JSON here")
+    h.add_argument("--batch-size", type=int, default=32, help="examples per forward pass (default: 32)")
+    h.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
     return p
 
 
@@ -331,6 +350,10 @@ def main(argv: list[str] | None = None) -> int:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
+    if args.command == "heads":
+        from training.eval_heads import run_heads
+
+        return run_heads(args)
     return run_records(args)
 
 

@@ -20,7 +20,7 @@ from inference.label_decoder import decode_sequence_heads, head_probabilities
 from inference.span_decoder import decode_spans, merge_window_probs
 from training.data.canonical import Example
 from training.data_mix import DevSet
-from training.encoding import EncodedExample, check_eval_labels, collate, encode_examples
+from training.encoding import EncodedExample, collate, encode_examples
 
 logger = logging.getLogger(__name__)
 
@@ -176,8 +176,6 @@ def evaluate(model, tokenizer, dev_sets: list[DevSet], *, batch_size: int = 32) 
     specs = {s.name: s for s in model.config.head_specs}
     result = EvalResult()
     for dev in dev_sets:
-        scored = [specs[h] for h in dev.heads if h in specs]
-        check_eval_labels(scored, dev.examples, dev.origin, model.config.name_or_path or "being trained")
         preds = predict(model, tokenizer, dev.examples, batch_size=batch_size, source=dev.origin)
         result.scores[dev.name] = {}
         for head in dev.heads:
