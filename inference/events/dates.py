@@ -26,35 +26,21 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from inference.events.month_names import MONTH_NAMES
 from inference.events.numbers import CACHED_SENTENCES, parse_quantity
 
 FUTURE_TOLERANCE_DAYS = 31
 RECENT_DAYS = 31  # a resolved date this close to the article date is the report's own news
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-MONTH_NUMBERS = {
-    "jan": 1,
-    "feb": 2,
-    "mar": 3,
-    "apr": 4,
-    "may": 5,
-    "jun": 6,
-    "jul": 7,
-    "aug": 8,
-    "sep": 9,
-    "oct": 10,
-    "nov": 11,
-    "dec": 12,
-}
+MONTH_NUMBERS = {name[:3]: i for i, name in enumerate(MONTH_NAMES, start=1)}
 
 _WD = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _MONTH = (
     r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
-_MONTH_FULL_CAPS = (
-    "(?P<month>January|February|March|April|May|June|July|August|September|October|November|December)"
-)
+_MONTH_FULL_CAPS = "(?P<month>" + "|".join(name.title() for name in MONTH_NAMES) + ")"
 _I = re.IGNORECASE
 
 ISO = re.compile(r"\b(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b")

@@ -43,6 +43,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
+from inference.events.month_names import MONTH_NAMES
+
 EXACT, AT_LEAST, MORE_THAN, APPROX = "exact", "at_least", "more_than", "approx"
 AT_MOST, VAGUE = "at_most", "vague"
 
@@ -148,32 +150,7 @@ NOT_ONE_AFTER_ARTICLE = {
     "wave",
 }
 
-MONTHS = {
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-}
+MONTHS = {*MONTH_NAMES, *(name[:3] for name in MONTH_NAMES), "sept"}  # full, three-letter, "sept"
 
 _TOKEN = re.compile(r"\d[\d,.]*\d|\d|[^\W\d_]+(?:[-'’][^\W\d_]+)*|\S")
 _THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+")

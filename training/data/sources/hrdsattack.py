@@ -18,6 +18,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from inference.events.month_names import MONTH_NAMES
 from training.data.canonical import DataError, Example
 from training.data.registry import Conversion, register
 
@@ -33,20 +34,6 @@ VIOLATION_TYPES = (
     "torture",
     "other",
     "unknown",
-)
-MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
 )
 _NONE_STRINGS = {"", "none", "unknown", "nan", "n/a"}
 
@@ -141,8 +128,8 @@ def _month(value: Any) -> int | None:
     if text.replace(".", "").isdigit():
         n = int(float(text))
         return n if 1 <= n <= 12 else None
-    match = difflib.get_close_matches(text.lower(), MONTHS, n=1, cutoff=0.75)  # "Ocober", "Januay"
-    return MONTHS.index(match[0]) + 1 if match else None
+    match = difflib.get_close_matches(text.lower(), MONTH_NAMES, n=1, cutoff=0.75)  # "Ocober", "Januay"
+    return MONTH_NAMES.index(match[0]) + 1 if match else None
 
 
 def event_date(ann: dict[str, Any]) -> str | None:
