@@ -10,11 +10,13 @@ Al-" + "Fatatra and Al-Manara" (one list cut inside a name), "Nihm (Sanaa", "the
    two places; "Nihm (Sanaa" -> "Nihm", "Sanaa"), except a few names that hold "and" ("Jammu and Kashmir");
 3. strip a leading run of lowercase words up to a linking preposition before the name ("the villages of",
    "the central province of", "in"), a leading "the", and trailing function words ("villages in" -> "villages");
-4. drop what is left with only function words ("near", "the"); ``is_generic_place`` tells a span of only
-   generic place nouns ("villages", "region", "positions", "the city"): ``rank_places`` keeps those only when
+4. drop what is left with only function words ("near", "the"), and a lone nationality adjective ("Syrian" of
+   "the Syrian Observatory", "Lebanese", "Kurdish": one capitalised word of 6+ letters ending -ian, -ese or
+   -ish), which a tagger often marks as a place; ``is_generic_place`` tells a span of only generic place nouns ("villages", "region", "positions", "the city"): ``rank_places`` keeps those only when
    the incident names no real place.
 The words stripped stay in the article, so ``place_level`` still reads "villages of" before "Al-Fatatra" as a
-village. Known failures: two names with only a space between them and no comma become one ("Aleppo Idlib").
+village. Known failures: two names with only a space between them and no comma become one ("Aleppo Idlib"); the
+rare place that looks like a nationality adjective ("Dalian") is dropped.
 """
 
 from __future__ import annotations
@@ -56,6 +58,12 @@ southwest north-east north-west south-east south-west upper lower local nearby s
 """.split()
 )
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+_NATIONALITY = re.compile(r"[A-Z][a-z]{2,}(?:ian|ese|ish)")
+
+
+def is_nationality_adjective(name: str) -> bool:
+    """One capitalised word like "Syrian", "Lebanese", "Kurdish": a people's adjective, not a place."""
+    return _NATIONALITY.fullmatch(name) is not None
 
 
 def _join(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -120,6 +128,6 @@ def clean_places(text: str, mentions: Sequence[Mention]) -> list[Mention]:
         head = next(m.head for m in locs if start <= m.start and m.end <= end)
         for s, e in _split(text, start, end):
             kept = _trim(text, s, e)
-            if kept is not None:
+            if kept is not None and not is_nationality_adjective(text[kept[0] : kept[1]]):
                 out.append(Mention(kept[0], kept[1], LOCATION, text[kept[0] : kept[1]], score, head))
     return out
