@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
+import functools
 
 import pytest
+from event_text import at as entity_at
 
 from inference.events.actor_rank import is_source_name, name_tier, state_nationality, trim_actor
 from inference.events.actors import order_actors
-from inference.events.inputs import Mention, SentenceView
+from inference.events.inputs import SentenceView
 from inference.events.records import build_events
 
-
-def at(text: str, words: str, label: str, nth: int = 0, head: str = "roles") -> Mention:
-    m = list(re.finditer(rf"(?<!\w){re.escape(words)}(?!\w)", text))[nth]
-    return Mention(m.start(), m.end(), label, words, 0.9, head)
+at = functools.partial(entity_at, head="roles")  # role spans unless a test names the head
 
 
 def names(actors) -> list[str]:

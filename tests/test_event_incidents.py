@@ -2,35 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-
 import pytest
+from event_text import ARTICLE_DATE, article, at, incidents
 
 from inference.events.incidents import background_reason, group_incidents, sentence_dates, sentence_features
-from inference.events.inputs import Mention, SentenceView
-
-ARTICLE_DATE = dt.date(2021, 6, 10)  # a Thursday
-
-
-def article(parts: list[tuple[str, str]]) -> tuple[str, list[SentenceView]]:
-    """Sentences joined by spaces; each part is (sentence, event_type label)."""
-    text, sentences = "", []
-    for sentence, label in parts:
-        start = len(text)
-        text += sentence + " "
-        sentences.append(SentenceView(start, start + len(sentence), sentence, [(label, 0.8)], [(label, 0.7)]))
-    return text, sentences
-
-
-def at(text: str, words: str, label: str, nth: int = 0, head: str = "entities") -> Mention:
-    m = list(re.finditer(rf"(?<!\w){re.escape(words)}(?!\w)", text))[nth]
-    return Mention(m.start(), m.end(), label, words, 0.9, head)
-
-
-def incidents(text: str, sentences: list[SentenceView], mentions: list[Mention], **kw) -> list[list[int]]:
-    feats = sentence_features(text, sentences, mentions, ARTICLE_DATE)
-    return [inc.sentence_ids for inc in group_incidents(feats, **kw)]
 
 
 @pytest.mark.parametrize(

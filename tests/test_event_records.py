@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
+from event_text import at
 
 from inference.events import EventRecord, Mention, SentenceView, build_events
 from inference.events.actors import mention_side, order_actors
@@ -51,11 +51,6 @@ SENTENCES = [
     ),
 ]
 TEXT = " ".join(s for s, _, _ in SENTENCES)
-
-
-def at(text: str, words: str, label: str, nth: int = 0, head: str = "entities") -> Mention:
-    m = list(re.finditer(rf"(?<!\w){re.escape(words)}(?!\w)", text))[nth]
-    return Mention(m.start(), m.end(), label, words, 0.9, head)
 
 
 def sentence_views(text: str, parts) -> list[SentenceView]:

@@ -3,29 +3,10 @@ second sentence the classifier calls "none" that names the villages attacked (is
 
 from __future__ import annotations
 
-import datetime as dt
-import re
+from event_text import ARTICLE_DATE, article, at, incidents
 
-from inference.events import Mention, SentenceView, build_events
+from inference.events import build_events
 from inference.events.incidents import group_incidents, sentence_features
-
-ARTICLE_DATE = dt.date(2021, 6, 10)  # a Thursday; invented names and figures below
-
-
-def article(parts: list[tuple[str, str]]) -> tuple[str, list[SentenceView]]:
-    """Sentences joined by spaces; each part is (sentence, event_type label)."""
-    text, sentences = "", []
-    for sentence, label in parts:
-        start = len(text)
-        text += sentence + " "
-        sentences.append(SentenceView(start, start + len(sentence), sentence, [(label, 0.9)], [("x", 0.8)]))
-    return text, sentences
-
-
-def at(text: str, words: str, label: str, nth: int = 0) -> Mention:
-    m = list(re.finditer(rf"(?<!\w){re.escape(words)}(?!\w)", text))[nth]
-    return Mention(m.start(), m.end(), label, words, 0.9, "entities")
-
 
 LEAD = (
     "Militants of the Ansar Front attacked army positions in northern Kordia on Monday, sparking clashes that "
@@ -37,12 +18,6 @@ FILLER = [
     ("Residents reported heavy gunfire through the night.", "none"),
     ("Schools in the district stayed closed.", "none"),
 ]
-
-
-def incidents(text: str, sents: list[SentenceView], mentions: list[Mention]) -> list[list[int]]:
-    return [
-        inc.sentence_ids for inc in group_incidents(sentence_features(text, sents, mentions, ARTICLE_DATE))
-    ]
 
 
 def test_a_later_restatement_of_the_same_toll_joins_the_lead_however_far():
