@@ -11,8 +11,6 @@ one clear error, not silent misses.
 
 from __future__ import annotations
 
-import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,9 @@ from typing import Any
 from inference.configuration import TOKEN, HeadSpec
 from training.data.canonical import DataError, Example, load_examples
 from training.data_mix import DevSet, fill_none_labels
+from training.eval_records import CommandError, load_data_and_tagger
 from training.evaluation import evaluate, summary_lines
+from training.reporting import write_json
 
 
 def check_eval_labels(specs: list[HeadSpec], examples: list[Example], source: str, model: str) -> None:
@@ -88,49 +88,37 @@ def score_heads(
 
 
 def run_heads(args) -> int:
-    from inference.tagger import ModelLoadError, Tagger
-
-    try:
-        examples, source = load_labelled(args)
-        tagger = Tagger.from_pretrained(args.model, device=args.device)
-    except (DataError, FileNotFoundError, ModelLoadError, ValueError) as e:
-        print(f"conflict-eval: error: {e}", file=sys.stderr)
-        return 2
+    examples, source, tagger = load_data_and_tagger(load_labelled, args)
     specs = tagger.model.config.head_specs
     heads = annotated_heads(examples, specs)
     if args.heads:
         wanted = [h.strip() for h in args.heads.split(",") if h.strip()]
         unknown = [h for h in wanted if h not in {s.name for s in specs}]
         if unknown:
-            print(
-                f"conflict-eval: error: --heads {unknown} are not heads of {args.model} "
-                f"(its heads: {[s.name for s in specs]})",
-                file=sys.stderr,
+            raise CommandError(
+                f"--heads {unknown} are not heads of {args.model} (its heads: {[s.name for s in specs]})"
             )
-            return 2
         heads = [h for h in heads if h in wanted]
     if not heads:
-        print(
-            f"conflict-eval: error: {source} annotates none of the heads of {args.model} "
-            f"({[s.name for s in specs]}); its examples need spans or labels under those names",
-            file=sys.stderr,
+        raise CommandError(
+            f"{source} annotates none of the heads of {args.model} "
+            f"({[s.name for s in specs]}); its examples need spans or labels under those names"
         )
-        return 2
     t0 = time.perf_counter()
     try:
         scores = score_heads(
             tagger.model, tagger.tokenizer, examples, heads, source, args.model, batch_size=args.batch_size
         )
     except DataError as e:
-        print(f"conflict-eval: error: {e}", file=sys.stderr)
-        return 2
+        raise CommandError(str(e)) from None
     print(f"{len(examples)} examples from {source}, model {args.model} ({time.perf_counter() - t0:.1f} s)")
     for line in summary_lines_for(scores, specs):
         print(line)
     if args.out:
-        report = {"data": source, "model": tagger.model_info, "examples": len(examples), "scores": scores}
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        write_json(
+            Path(args.out),
+            {"data": source, "model": tagger.model_info, "examples": len(examples), "scores": scores},
+        )
     return 0
 
 

@@ -270,12 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--batch-size", type=int, default=32, help="token windows per forward pass (default: 32)")
     r.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
 
-    from training import eval_heads
-
-    h = sub.add_parser(
+    h = sub.add_parser(  # training/eval_heads.py is imported only to run: it loads torch and transformers
         "heads",
         help="every head the data annotates: span / label metrics as training reports them",
-        description=eval_heads.__doc__.split("\n\n")[0],
+        description="Score a saved model's heads on labelled data (canonical JSONL or a converter's split) exactly "
+        "as training scores its dev sets; see training/eval_heads.py.",
     )
     h.add_argument("--model", required=True, help="model folder written by training")
     src = h.add_mutually_exclusive_group(required=True)
@@ -315,18 +314,26 @@ def _iter_detail_lines(scores: list[NoteScore]) -> Iterator[str]:
         yield json.dumps({**s.detail, "matches": matches}, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def run_records(args) -> int:
+class CommandError(Exception):
+    """A problem the user can fix: ``main`` prints it as one ``conflict-eval: error:`` line and exits 2."""
+
+
+def load_data_and_tagger(load_data, args) -> tuple[list[Example], str, Any]:
+    """``load_data(args)`` -> (examples, source) and a Tagger of ``--model``; what cannot be read is a CommandError."""
     from inference.tagger import ModelLoadError, Tagger
 
-    if args.limit is not None and args.limit < 1:
-        print("conflict-eval: error: --limit must be at least 1", file=sys.stderr)
-        return 2
     try:
-        notes, source = _load_notes(args)
+        examples, source = load_data(args)
         tagger = Tagger.from_pretrained(args.model, device=args.device)
     except (DataError, FileNotFoundError, ModelLoadError, ValueError) as e:
-        print(f"conflict-eval: error: {e}", file=sys.stderr)
-        return 2
+        raise CommandError(str(e)) from None
+    return examples, source, tagger
+
+
+def run_records(args) -> int:
+    if args.limit is not None and args.limit < 1:
+        raise CommandError("--limit must be at least 1")
+    notes, source, tagger = load_data_and_tagger(_load_notes, args)
     notes = notes[: args.limit] if args.limit else notes
     t0 = time.perf_counter()
     summary, scores = evaluate_records(tagger, notes, batch_size=args.batch_size)
@@ -335,8 +342,9 @@ def run_records(args) -> int:
     print(f"{len(notes)} notes from {source}, model {args.model} ({elapsed:.1f} s)")
     print(format_table(summary))
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        from training.reporting import write_json  # imports transformers: not at start-up (--help)
+
+        write_json(Path(args.out), summary)
     if args.details:
         Path(args.details).parent.mkdir(parents=True, exist_ok=True)
         with open(args.details, "w", encoding="utf-8") as f:
@@ -350,11 +358,14 @@ def main(argv: list[str] | None = None) -> int:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
+    run = run_records
     if args.command == "heads":
-        from training.eval_heads import run_heads
-
-        return run_heads(args)
-    return run_records(args)
+        from training.eval_heads import run_heads as run
+    try:
+        return run(args)
+    except CommandError as e:
+        print(f"conflict-eval: error: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
