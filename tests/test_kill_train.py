@@ -41,6 +41,11 @@ import accelerate
 import training.trainer as tr
 from inference.modeling import ConflictEventsModel
 
+def tear(path):  # leave the file half written, then die: a crash in the middle of writing it
+    with open(path, "r+b") as f:
+        f.truncate(os.path.getsize(path) // 2)
+    die()
+
 if site == "forward":
     real_forward = ConflictEventsModel.forward
     def forward(self, *a, **k):
@@ -68,19 +73,14 @@ elif site == "best-weights":
     def save_model(model, path, *a, **k):
         real_save_model(model, path, *a, **k)
         if hit():
-            with open(path, "r+b") as f:
-                f.truncate(os.path.getsize(path) // 2)
-            die()
+            tear(path)
     tr.save_model = save_model
 elif site == "final-save":
     real_save_pretrained = ConflictEventsModel.save_pretrained
     def save_pretrained(self, folder, *a, **k):
         real_save_pretrained(self, folder, *a, **k)
         if hit():
-            weights = os.path.join(folder, "model.safetensors")
-            with open(weights, "r+b") as f:
-                f.truncate(os.path.getsize(weights) // 2)
-            die()
+            tear(os.path.join(folder, "model.safetensors"))
     ConflictEventsModel.save_pretrained = save_pretrained
 elif site == "metrics":
     real_write_json = tr.write_json
