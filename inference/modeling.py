@@ -164,8 +164,8 @@ class ConflictEventsModel(PreTrainedModel):
                     "inference.windows.tokenize_windows(..., case_features=True) and collate_windows"
                 )
             embeds = self.encoder.get_input_embeddings()(input_ids)
-            enc_kwargs = {"inputs_embeds": embeds + self.case_embeddings(case_ids).to(embeds.dtype)}
-            enc_kwargs["attention_mask"] = attention_mask
+            embeds = embeds + self.case_embeddings(case_ids).to(embeds.dtype)
+            enc_kwargs = {"inputs_embeds": embeds, "attention_mask": attention_mask}
         if token_type_ids is not None:
             enc_kwargs["token_type_ids"] = token_type_ids
         hidden = self.encoder(**enc_kwargs).last_hidden_state
