@@ -72,7 +72,7 @@ def default_model(work: Path, dry_run: bool) -> tuple[Path, str]:
     from transformers import AutoTokenizer
 
     from inference import ConflictEventsModel
-    from training.encoders import build_tiny_encoder, minilm_dir
+    from training.pretrained import build_tiny_encoder, minilm_dir
 
     encoder = build_tiny_encoder(work / "tiny-encoder") if dry_run else minilm_dir()
     torch.manual_seed(0)

@@ -48,7 +48,7 @@ from transformers.utils import logging as hf_logging  # noqa: E402
 from bench.articles import make_articles  # noqa: E402
 from bench.report import cpu_name, write_report  # noqa: E402
 from inference import ConflictEventsModel, Tagger  # noqa: E402
-from inference.configuration import SEQUENCE, TOKEN  # noqa: E402
+from inference.model.configuration import SEQUENCE, TOKEN  # noqa: E402
 from training.data.sources.re3d import LABELS as RE3D_LABELS  # noqa: E402
 
 logger = logging.getLogger("bench.inference")
@@ -85,7 +85,7 @@ def default_heads(schema_path: Path = SCHEMA) -> list[dict]:
 
 def build_default_model(folder: Path) -> Path:
     """MiniLM with the four default heads (label vectors from the schema's descriptions), saved to ``folder``."""
-    from training.encoders import minilm_dir
+    from training.pretrained import minilm_dir
 
     torch.manual_seed(0)
     model = ConflictEventsModel.from_encoder(str(minilm_dir()), default_heads())
@@ -250,9 +250,9 @@ def median_over_blocks(timings: list[dict], value) -> float:
 
 def mean_sequence_lengths(tagger: Tagger, texts: list[str]) -> dict[str, float]:
     """Mean tokens per encoded sequence: the Tagger's sentence windows, and whole articles (the pipelines')."""
-    from inference.sentences import split_sentences
-    from inference.text_normalize import normalize_text
-    from inference.windows import tokenize_windows
+    from inference.text.normalize import normalize_text
+    from inference.text.sentences import split_sentences
+    from inference.text.windows import tokenize_windows
 
     normed = [normalize_text(t).text for t in texts]
     pieces = [n[a:b] for n in normed for a, b in split_sentences(n)]
@@ -326,7 +326,7 @@ def dev_f1(taggers: dict[str, Tagger], dev_paths: list[Path], batch_size: int) -
     so an article the model calls ``none`` is a hit, not a false positive.
     """
     from training.data.canonical import load_examples
-    from training.data_mix import fill_none_labels
+    from training.data.mix import fill_none_labels
 
     examples = [ex for path in dev_paths for ex in load_examples(path)]
     fill_none_labels(examples, next(iter(taggers.values())).heads)
@@ -363,11 +363,11 @@ def article_label_f1(
     sentence's scores. Also the article-level F1 of one mean-pooled vector per text (``whole_text_pass``,
     a second encoder pass over unsplit text, which is how training scores news_dev) for reference.
     """
-    from inference.label_decoder import SequencePrediction, decode_sequence_heads
+    from inference.decode.labels import SequencePrediction, decode_sequence_heads
     from inference.tagger import _article_labels
-    from inference.windows import tokenize_windows
+    from inference.text.windows import tokenize_windows
     from training.data.canonical import load_examples
-    from training.data_mix import fill_none_labels
+    from training.data.mix import fill_none_labels
 
     examples = [ex for path in dev_paths for ex in load_examples(path)]
     fill_none_labels(examples, tagger.heads)

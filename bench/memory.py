@@ -90,8 +90,8 @@ def generate_dump(path: Path, size_bytes: int, seed: int = 0) -> dict:
 # ---- child processes ---------------------------------------------------------------------------------------------
 def stream_child(dump: str, out: str, chunk: int) -> None:
     """Every record of the dump through the reader and the writer, with a progress record per chunk."""
-    from inference.readers import Fields, discover_inputs, iter_records
-    from inference.writers import JsonlSink, Progress
+    from inference.batch.readers import Fields, discover_inputs, iter_records
+    from inference.batch.writers import JsonlSink, Progress
 
     sink, errors = JsonlSink(out), JsonlSink(out + ".errors.jsonl")
     sink.start(0)

@@ -10,7 +10,7 @@
     ``DataCollatorForTokenClassification``, which pads each batch to its longest window). Measured per arm:
     training windows/s over the time spent in training steps (batch collation, forward, backward, optimizer),
     the padded-token share (padding positions / all positions of the training batches) and the dev score, both
-    arms scored by ``training.evaluation.evaluate`` (the HF weights are copied into a ``ConflictEventsModel``).
+    arms scored by ``training.evaluation.dev_scores.evaluate`` (the HF weights are copied into a ``ConflictEventsModel``).
     The arms run ``--rounds`` times in alternating order (ABBA...); the speed-up is the median of the rounds'.
 (b) ``--config-b`` (default configs/default.yaml, its four heads) trained as one multi-head model, and each head
     alone (a config with that head only, its dev sets, its part of the selection metric, no parent). Each single
@@ -55,7 +55,7 @@ import yaml  # noqa: E402
 
 import training.trainer as trainer_module  # noqa: E402
 from bench.report import cpu_name, write_report  # noqa: E402
-from inference.configuration import TOKEN  # noqa: E402
+from inference.model.configuration import TOKEN  # noqa: E402
 from training.config import LoadedConfig, load_config  # noqa: E402
 
 logger = logging.getLogger("bench.training")
@@ -138,7 +138,7 @@ def prepare_data(loaded: LoadedConfig) -> PreparedData:
     """The trainer's step 1 (dev sets, pool, head specs, encoded windows, sampling weights), without training."""
     from transformers import AutoTokenizer
 
-    from training.data_mix import (
+    from training.data.mix import (
         balanced_heads,
         build_training_pool,
         dev_texts,
@@ -146,8 +146,8 @@ def prepare_data(loaded: LoadedConfig) -> PreparedData:
         load_dev_sets,
         sampling_weights,
     )
-    from training.encoders import resolve_encoder
     from training.heads import resolve_heads
+    from training.pretrained import resolve_encoder
 
     cfg = loaded.config
     encoder_path = resolve_encoder(cfg.encoder, seed=cfg.seed)
@@ -276,7 +276,7 @@ def hf_rows(data: PreparedData, head: str) -> list[dict[str, list[int]]]:
 
 
 def run_hf(loaded: LoadedConfig, data: PreparedData, out: Path) -> dict[str, Any]:
-    """A plain ``transformers.Trainer`` on the same windows, scored by ``training.evaluation.evaluate``."""
+    """A plain ``transformers.Trainer`` on the same windows, scored by ``training.evaluation.dev_scores.evaluate``."""
     from transformers import (
         AutoModelForTokenClassification,
         DataCollatorForTokenClassification,
@@ -285,8 +285,8 @@ def run_hf(loaded: LoadedConfig, data: PreparedData, out: Path) -> dict[str, Any
         set_seed,
     )
 
-    from inference.modeling import ConflictEventsModel
-    from training.evaluation import evaluate
+    from inference.model.modeling import ConflictEventsModel
+    from training.evaluation.dev_scores import evaluate
 
     cfg, t = loaded.config, loaded.config.train
     (spec,) = data.specs

@@ -8,8 +8,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from transformers import AutoConfig, AutoModel
 
-from inference.configuration import ConflictEventsConfig, HeadSpec
-from inference.modeling import ConflictEventsModel
+from inference.model.configuration import ConflictEventsConfig, HeadSpec
+from inference.model.modeling import ConflictEventsModel
 from inference.results import Article, ArticleResult, LabelScore, SentenceResult, SpanResult
 from inference.tagger import ModelLoadError, Tagger
 

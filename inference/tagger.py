@@ -18,23 +18,23 @@ from typing import Any
 
 import torch
 
-from inference.configuration import MULTI_CLASS, SEQUENCE, TOKEN, ConflictEventsConfig, HeadSpec
-from inference.event_adapter import attach_events
-from inference.label_decoder import SequencePrediction, decode_sequence_heads
-from inference.model_folder import (
+from inference.decode.labels import SequencePrediction, decode_sequence_heads
+from inference.decode.spans import decode_spans, merge_window_probs
+from inference.events.from_tagging import attach_events
+from inference.model.configuration import MULTI_CLASS, SEQUENCE, TOKEN, ConflictEventsConfig, HeadSpec
+from inference.model.folder import (
     ModelLoadError,
     load_config,
     load_model_and_tokenizer,
     weights_files,
     weights_sha256,
 )
-from inference.modeling import ConflictEventsModel
-from inference.quantize import quantize_int8
+from inference.model.modeling import ConflictEventsModel
+from inference.model.quantize import quantize_int8
 from inference.results import Article, ArticleResult, LabelScore, SentenceResult, SpanResult
-from inference.sentences import split_sentences
-from inference.span_decoder import decode_spans, merge_window_probs
-from inference.text_normalize import NormalizedText, normalize_text
-from inference.windows import Window, collate_windows, tokenize_windows
+from inference.text.normalize import NormalizedText, normalize_text
+from inference.text.sentences import split_sentences
+from inference.text.windows import Window, collate_windows, tokenize_windows
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ class Tagger:
         ``device``: "auto" (CUDA when present), "cpu", "cuda[:n]". ``dtype``: None keeps float32 weights and, on
         CUDA, runs the encoder under bfloat16 autocast; a dtype casts the weights instead (no autocast).
         ``quantize="int8"``: dynamic int8 Linear layers in the encoder (heads stay float32), CPU only;
-        see inference/quantize.py. ``max_length``: tokens per window. ``secondary_min_score``: the sentence
+        see inference/model/quantize.py. ``max_length``: tokens per window. ``secondary_min_score``: the sentence
         probability a multi_class article label other than the best one needs (``_article_labels``).
         """
         folder = Path(path).expanduser()
@@ -312,7 +312,7 @@ class Tagger:
                     events=[] if events else None,
                 )
             )
-        if events:  # event records read the original texts (inference/event_adapter.py)
+        if events:  # event records read the original texts (inference/events/from_tagging.py)
             attach_events(results, articles)
         return results
 

@@ -19,7 +19,7 @@ SHARED_DATA = Path(os.environ.get("CONFLICT_EVENTS_DATA", REPO.parent / "shared"
 @pytest.fixture(scope="session")
 def tiny_encoder(tmp_path_factory) -> Path:
     """Folder with a random 2-layer BERT and a WordPiece tokenizer (built, never downloaded)."""
-    from training.encoders import build_tiny_encoder
+    from training.pretrained import build_tiny_encoder
 
     return build_tiny_encoder(tmp_path_factory.mktemp("tiny-encoder"))
 

@@ -3,8 +3,8 @@
 import importlib.util
 from pathlib import Path
 
-from inference.sentences import split_sentences
-from inference.text_normalize import normalize_text
+from inference.text.normalize import normalize_text
+from inference.text.sentences import split_sentences
 
 # bench/ is scripts, not an installed package: load the module from its file.
 _spec = importlib.util.spec_from_file_location(

@@ -147,7 +147,7 @@ def test_training_on_held_out_data_is_refused(tmp_path, ref, fragment):
 
 
 def test_unknown_dataset_name_lists_the_known_ones(tmp_path):
-    from training.data_mix import build_training_pool
+    from training.data.mix import build_training_pool
 
     path = _write(tmp_path, {"heads": {"ent": {**HEAD, "datasets": [{"name": "acledd"}]}}})
     loaded = load_config(path)

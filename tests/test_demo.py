@@ -6,8 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
-from inference.demo import entities_by_type, event_row, format_article
-from inference.demo import main as print_main
+from inference.batch.tables import entities_by_type, event_row, format_article
+from inference.batch.tables import main as print_main
 from training.demo import main as demo_main
 from training.demo import model_ready
 

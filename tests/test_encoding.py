@@ -3,11 +3,11 @@
 import pytest
 from transformers import AutoTokenizer
 
-from inference.configuration import HeadSpec
-from inference.modeling import IGNORE
-from inference.span_decoder import decode_spans, merge_window_probs
+from inference.decode.spans import decode_spans, merge_window_probs
+from inference.model.configuration import HeadSpec
+from inference.model.modeling import IGNORE
 from training.data.canonical import DataError, Example
-from training.encoding import collate, encode_examples
+from training.targets import collate, encode_examples
 
 HEADS = [
     HeadSpec(name="entities", kind="token", labels=["Organisation", "Location"]),
@@ -103,10 +103,10 @@ class _TwoWindowTokenizer:
 def test_a_tokenizer_that_drops_overflow_windows_is_refused_before_it_cuts_texts(
     tiny_encoder, tmp_path, monkeypatch
 ):
-    import inference.model_folder as model_folder
+    import inference.model.folder as model_folder
     from inference import Tagger
-    from inference.model_folder import ModelLoadError
-    from inference.windows import tokenize_windows
+    from inference.model.folder import ModelLoadError
+    from inference.text.windows import tokenize_windows
 
     tok = AutoTokenizer.from_pretrained(tiny_encoder)
     assert len(tokenize_windows(tok, ["rebels attacked the village " * 20], max_length=16, stride=4)) > 2

@@ -6,7 +6,7 @@ import pytest
 from forcing import force
 
 from inference import Tagger
-from training.eval_records import main
+from training.evaluation.records_command import main
 
 ENTITIES = {"rebels": "B-Organisation", "village": "B-Location"}
 DATA = [

@@ -8,7 +8,7 @@ import pytest
 from forcing import force
 
 from inference import Tagger
-from training.eval_records import (
+from training.evaluation.records_command import (
     acled_notes,
     actor_matches,
     actor_words,

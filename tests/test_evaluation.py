@@ -5,11 +5,11 @@ import pytest
 import torch
 from transformers import AutoTokenizer
 
-from inference.configuration import ConflictEventsConfig
-from inference.modeling import ConflictEventsOutput
+from inference.model.configuration import ConflictEventsConfig
+from inference.model.modeling import ConflictEventsOutput
 from training.data.canonical import DataError, Example
-from training.data_mix import DevSet
-from training.evaluation import EvalResult, evaluate, predict
+from training.data.mix import DevSet
+from training.evaluation.dev_scores import EvalResult, evaluate, predict
 from training.trainer import _tune_thresholds
 
 HEADS = [
@@ -185,7 +185,7 @@ def test_tuned_thresholds_go_into_the_model_config_and_change_decoding(tok):
 
 
 def test_selection_metric_can_be_the_mean_of_several():
-    from training.evaluation import EvalResult
+    from training.evaluation.dev_scores import EvalResult
 
     result = EvalResult(
         scores={"dev": {"entities": {"macro_f1": 0.4, "n": 9}, "event_type": {"weighted_f1": 0.8}}}
@@ -197,7 +197,7 @@ def test_selection_metric_can_be_the_mean_of_several():
 
 
 def test_scoring_a_saved_model_refuses_data_with_a_label_the_model_does_not_know(tok):
-    from training.eval_heads import score_heads
+    from training.evaluation.heads_command import score_heads
 
     model = RuleModel(tok)
     odd = Example("z", "rebels shelled the town", labels={"event_type": ["Coup"]})

@@ -10,8 +10,8 @@ import pytest
 from forcing import force
 
 from inference import Tagger
-from inference.cli import main as tag_main
-from inference.event_adapter import article_events, clean_mention, events_columns, mentions, with_events
+from inference.batch.cli import main as tag_main
+from inference.events.from_tagging import article_events, clean_mention, events_columns, mentions, with_events
 from inference.results import ArticleResult, LabelScore, SentenceResult, SpanResult
 
 # A date prefix, hard wraps and curly quotes: offsets must survive all three. 2021-03-04 is a Thursday.

@@ -134,7 +134,7 @@ def test_sentence_rules_match_the_plain_rules_on_random_word_sequences(words):
 
 
 def test_sentence_rules_match_the_plain_rules_on_acled_notes(monkeypatch, shared_data):
-    from training.eval_records import acled_notes
+    from training.evaluation.records_command import acled_notes
 
     notes, _ = acled_notes(shared_data, "dev")
     texts = [ex.text for ex in notes[:400]]

@@ -21,7 +21,7 @@ from fuzz_strategies import FAST, SLOW, nasty_text
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inference.readers import Fields, InputFile, iter_file_records
+from inference.batch.readers import Fields, InputFile, iter_file_records
 
 # what a JSON value can be: scalars of every type, nested lists and objects
 json_values = st.recursive(

@@ -19,11 +19,11 @@ from fuzz_strategies import FAST, NASTY, SLOW, nasty_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inference.cli import main as tag_main
-from inference.event_adapter import with_events
+from inference.batch.cli import main as tag_main
+from inference.batch.writers import output_record
+from inference.events.from_tagging import with_events
 from inference.results import Article
 from inference.tagger import Tagger
-from inference.writers import output_record
 
 WORDS = ["Rebels", "attacked", "the", "village", "Police", "Kabul", ".", "!", "?", "\u2019s", "3", "Mr."]
 article_text = st.one_of(

@@ -21,17 +21,17 @@ from pathlib import Path
 import pytest
 from kill_points import ARM
 
-from inference.cli import main
+from inference.batch.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 SITES = ("torn-append", "before-progress", "progress-rename", "tagging")
 
-# Runs inference.cli.main with one kill point armed: KILL_AT="site:n" kills the process at the n-th call there.
+# Runs inference.batch.cli.main with one kill point armed: KILL_AT="site:n" kills the process at the n-th call there.
 CHILD = (
     ARM
     + r"""
 
-import inference.writers as w
+import inference.batch.writers as w
 import inference.tagger as t
 
 if site == "torn-append":
@@ -79,7 +79,7 @@ elif site == "slow":  # killed from outside: just make every chunk take a while
         return real_tag(self, *a, **k)
     t.Tagger.tag_articles = tag
 
-from inference.cli import main
+from inference.batch.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 )

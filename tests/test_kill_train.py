@@ -39,7 +39,7 @@ CHILD = (
 
 import accelerate
 import training.trainer as tr
-from inference.modeling import ConflictEventsModel
+from inference.model.modeling import ConflictEventsModel
 
 def tear(path):  # leave the file half written, then die: a crash in the middle of writing it
     with open(path, "r+b") as f:

@@ -8,8 +8,8 @@ import torch
 from transformers import AutoTokenizer
 
 from inference import ConflictEventsModel, Tagger
-from inference.letter_case import LOWER, MIXED, NO_CASE, NO_WORD, TITLE, UPPER, case_class
-from inference.windows import collate_windows, tokenize_windows
+from inference.text.letter_case import LOWER, MIXED, NO_CASE, NO_WORD, TITLE, UPPER, case_class
+from inference.text.windows import collate_windows, tokenize_windows
 from training.config import load_config
 from training.trainer import train
 

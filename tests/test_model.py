@@ -11,8 +11,8 @@ import torch
 from transformers import AutoModel, AutoTokenizer
 
 from inference import ConflictEventsConfig, ConflictEventsModel
-from inference.label_decoder import decode_sequence_heads, head_probabilities
-from inference.span_decoder import decode_spans, merge_window_probs
+from inference.decode.labels import decode_sequence_heads, head_probabilities
+from inference.decode.spans import decode_spans, merge_window_probs
 
 HEADS = [
     {"name": "entities", "kind": "token", "labels": ["Person", "Location"]},
@@ -254,7 +254,7 @@ def _path_logp(probs, path):
 def test_viterbi_finds_the_most_probable_valid_path(seed):
     import itertools
 
-    from inference.span_decoder import _bio_grammar
+    from inference.decode.spans import _bio_grammar
 
     rng = np.random.default_rng(seed)
     n_words = int(rng.integers(1, 6))
@@ -314,7 +314,7 @@ def _fewer_entity_labels(heads):
 def test_config_whose_heads_do_not_match_the_weights_names_both_files_and_the_fix(
     tiny_model, tmp_path, edit, fragment
 ):
-    from inference.model_folder import ModelLoadError
+    from inference.model.folder import ModelLoadError
     from inference.tagger import Tagger
 
     folder = _edited_copy(tiny_model, tmp_path / "m", edit)
@@ -327,7 +327,7 @@ def test_config_whose_heads_do_not_match_the_weights_names_both_files_and_the_fi
 
 def test_eval_data_with_labels_the_model_never_had_is_one_clear_error():
     from training.data.canonical import DataError, Example
-    from training.eval_heads import check_eval_labels
+    from training.evaluation.heads_command import check_eval_labels
 
     specs = ConflictEventsConfig(heads=HEADS).head_specs
     good = Example(

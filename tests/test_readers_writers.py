@@ -8,10 +8,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from inference.configuration import HeadSpec
-from inference.readers import Fields, InputError, check_fields, discover_inputs, iter_records
-from inference.results import ArticleResult, LabelScore, SentenceResult, SpanResult
-from inference.writers import (
+from inference.batch.readers import Fields, InputError, check_fields, discover_inputs, iter_records
+from inference.batch.writers import (
     CsvSink,
     JsonlSink,
     ParquetSink,
@@ -20,6 +18,8 @@ from inference.writers import (
     output_columns,
     output_record,
 )
+from inference.model.configuration import HeadSpec
+from inference.results import ArticleResult, LabelScore, SentenceResult, SpanResult
 
 
 def _read(*paths, fields=None):
@@ -111,7 +111,7 @@ def test_csv_undecodable_bytes_fail_one_row_only(tmp_path):
 
 
 def test_parquet_rows_stream_with_row_locations(tmp_path, monkeypatch):
-    import inference.readers as readers
+    import inference.batch.readers as readers
 
     monkeypatch.setattr(readers, "PARQUET_BATCH_ROWS", 2)  # several record batches
     path = tmp_path / "d.parquet"

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inference.sentences import split_sentences
-from inference.text_normalize import _REPLACE, normalize_text, parse_date_prefix
+from inference.text.normalize import _REPLACE, normalize_text, parse_date_prefix
+from inference.text.sentences import split_sentences
 
 
 def _sentences(text):

@@ -16,9 +16,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from inference.cli import main
-from inference.readers import Fields, discover_inputs, iter_records
-from inference.sharding import (
+from inference.batch.cli import main
+from inference.batch.readers import Fields, discover_inputs, iter_records
+from inference.batch.sharding import (
     BYTES,
     ROW_GROUPS,
     count_newlines,
@@ -26,7 +26,7 @@ from inference.sharding import (
     lines_before,
     plan_shards,
 )
-from inference.writers import Progress
+from inference.batch.writers import Progress
 
 REPO = Path(__file__).resolve().parents[1]
 WORDS = ["Rebels attacked the village.", "Police arrested two men.", "Protesters marched.", "Gunmen fled."]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from inference.cli import main
-from inference.writers import Progress
+from inference.batch.cli import main
+from inference.batch.writers import Progress
 
 REPO = Path(__file__).resolve().parents[1]
 SENTENCES = [
@@ -220,7 +220,7 @@ def test_sigkill_mid_run_then_resume(tiny_model, tmp_path):
         "tag = t.Tagger.tag_articles\n"
         "def slow(*a, **k):\n    time.sleep(0.3)\n    return tag(*a, **k)\n"
         "t.Tagger.tag_articles = slow\n"
-        "from inference.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+        "from inference.batch.cli import main\nsys.exit(main(sys.argv[1:]))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(

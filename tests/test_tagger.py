@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from inference import Article, ModelLoadError, Tagger
-from inference.label_decoder import SequencePrediction
+from inference.decode.labels import SequencePrediction
 from inference.tagger import _article_labels
 
 # Hard-wrapped, blank line after every line, a date prefix line, curly quotes, abbreviations.
@@ -297,7 +297,7 @@ def test_int8_quantization_runs_without_leaking_warnings(tiny_model, tagger):
 
 def test_importing_inference_loads_no_training_module():
     code = (
-        "import sys, inference, inference.cli, inference.readers, inference.writers, inference.tagger; "
+        "import sys, inference, inference.batch.cli, inference.batch.readers, inference.batch.writers, inference.tagger; "
         "bad = sorted(m for m in sys.modules if m == 'training' or m.startswith('training.')); "
         "print(bad); sys.exit(1 if bad else 0)"
     )

@@ -5,10 +5,10 @@ import pytest
 import torch
 
 from inference import Tagger
-from inference.quantize import Int8Linear
-from inference.span_decoder import decode_spans, merge_window_probs
+from inference.decode.spans import decode_spans, merge_window_probs
+from inference.model.quantize import Int8Linear
 from inference.tagger import CPU_PASS_TOKENS
-from inference.windows import tokenize_windows
+from inference.text.windows import tokenize_windows
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +104,7 @@ def test_int8_linear_is_close_to_float(engine, reduce_range):
 
 
 def test_int8_engine_is_onednn_with_8_bit_inputs_only_on_vnni(monkeypatch):
-    import inference.quantize as quantize
+    import inference.model.quantize as quantize
 
     monkeypatch.setattr(quantize, "cpu_has_vnni", lambda: False)
     assert quantize.int8_engine() == (torch.backends.quantized.engine, True)

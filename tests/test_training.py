@@ -14,12 +14,12 @@ from safetensors.torch import load_file
 from transformers import AutoModel, AutoTokenizer
 
 import inference  # noqa: F401  (registers the model with AutoModel)
-from inference.configuration import HeadSpec
+from inference.model.configuration import HeadSpec
 from training import cli
 from training.batching import BatchPlan, shard
 from training.config import PROJECT_ROOT, ConfigError, load_config
 from training.data.canonical import DataError, Example, save_examples
-from training.data_mix import (
+from training.data.mix import (
     TrainingPool,
     build_training_pool,
     converted_split,
@@ -27,7 +27,7 @@ from training.data_mix import (
     load_dev_sets,
     sampling_weights,
 )
-from training.encoding import collate, encode_examples
+from training.targets import collate, encode_examples
 from training.trainer import TrainingError, train
 
 TINY = PROJECT_ROOT / "configs" / "tiny.yaml"
@@ -141,7 +141,7 @@ def test_resume_after_interruption_equals_an_uninterrupted_run(tiny_run, tmp_pat
 
 
 def test_non_finite_loss_stops_naming_step_and_examples(tmp_path, monkeypatch):
-    import inference.modeling as modeling
+    import inference.model.modeling as modeling
 
     real = modeling.head_loss
     calls = {"n": 0}
@@ -415,7 +415,7 @@ def test_two_processes_with_torchrun_match_one_process(tmp_path):
 
 
 def test_empty_label_lists_become_none_for_multi_class_heads():
-    from training.data_mix import fill_none_labels
+    from training.data.mix import fill_none_labels
 
     specs = [
         HeadSpec(name="ev", kind="sequence", labels=["none", "Battles"]),

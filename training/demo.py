@@ -7,7 +7,7 @@
    into ``models/demo-tiny`` instead (seconds; a random tiny encoder, so its labels mean nothing).
 2. Labels: ``examples/articles/*.txt`` and, when present, ``../shared/examples/*.txt`` go through conflict-tag
    into ``runs/demo/labels.jsonl``.
-3. Tables: per article, its event records and entities (``inference.demo``).
+3. Tables: per article, its event records and entities (``inference.batch.tables``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import logging
 import sys
 from pathlib import Path
 
-from inference.cli import main as tag_main
-from inference.demo import format_records, read_records
+from inference.batch.cli import main as tag_main
+from inference.batch.tables import format_records, read_records
 from training.config import PROJECT_ROOT
 
 SHARED = PROJECT_ROOT.parent / "shared"

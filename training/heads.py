@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from inference.configuration import HeadSpec
+from inference.model.configuration import HeadSpec
 from training.config import ConfigError, HeadConfig, LoadedConfig
 from training.data.canonical import Example
 

@@ -31,12 +31,12 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 from transformers import AutoTokenizer, get_scheduler
 
-from inference.configuration import MULTI_LABEL, TOKEN, HeadSpec
-from inference.modeling import ConflictEventsModel
+from inference.model.configuration import MULTI_LABEL, TOKEN, HeadSpec
+from inference.model.modeling import ConflictEventsModel
 from training.batching import BatchPlan, shard
 from training.config import PROJECT_ROOT, ConfigError, LoadedConfig
 from training.data.canonical import DataError
-from training.data_mix import (
+from training.data.mix import (
     DevSet,
     TrainingPool,
     balanced_heads,
@@ -46,11 +46,18 @@ from training.data_mix import (
     load_dev_sets,
     sampling_weights,
 )
-from training.encoders import resolve_encoder
-from training.encoding import EncodedExample, check_example, collate, encode_examples
-from training.evaluation import METRIC_NAMES, EvalResult, default_metric, evaluate, gold_matrix, summary_lines
+from training.evaluation.dev_scores import (
+    METRIC_NAMES,
+    EvalResult,
+    default_metric,
+    evaluate,
+    gold_matrix,
+    summary_lines,
+)
+from training.evaluation.reporting import csv_rows, git_commit, plot_outputs, write_json, write_metrics_csv
 from training.heads import resolve_heads
-from training.reporting import csv_rows, git_commit, plot_outputs, write_json, write_metrics_csv
+from training.pretrained import resolve_encoder
+from training.targets import EncodedExample, check_example, collate, encode_examples
 
 logger = logging.getLogger(__name__)
 

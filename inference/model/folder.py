@@ -12,9 +12,9 @@ from pathlib import Path
 
 from transformers import AutoTokenizer
 
-from inference.configuration import TOKEN, ConflictEventsConfig
-from inference.modeling import ConflictEventsModel
-from inference.windows import check_overflow_windows
+from inference.model.configuration import TOKEN, ConflictEventsConfig
+from inference.model.modeling import ConflictEventsModel
+from inference.text.windows import check_overflow_windows
 
 _PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 

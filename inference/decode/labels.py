@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from inference.configuration import MULTI_CLASS, MULTI_LABEL, ConflictEventsConfig, HeadSpec
+from inference.model.configuration import MULTI_CLASS, MULTI_LABEL, ConflictEventsConfig, HeadSpec
 
 
 @dataclass

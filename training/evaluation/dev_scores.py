@@ -15,12 +15,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from inference.configuration import MULTI_LABEL, TOKEN, HeadSpec
-from inference.label_decoder import decode_sequence_heads, head_probabilities
-from inference.span_decoder import decode_spans, merge_window_probs
+from inference.decode.labels import decode_sequence_heads, head_probabilities
+from inference.decode.spans import decode_spans, merge_window_probs
+from inference.model.configuration import MULTI_LABEL, TOKEN, HeadSpec
 from training.data.canonical import Example
-from training.data_mix import DevSet
-from training.encoding import EncodedExample, collate, encode_examples
+from training.data.mix import DevSet
+from training.targets import EncodedExample, collate, encode_examples
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from inference.writers import JsonlSink, ResumeError
+from inference.batch.writers import JsonlSink, ResumeError
 
 TAGGED, FAILED, REJECTED = "tagged", "failed", "rejected"
 

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from inference.configuration import TOKEN, HeadSpec
+from inference.model.configuration import TOKEN, HeadSpec
 from inference.results import ArticleResult
 
 SCORE_DIGITS = 4

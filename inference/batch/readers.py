@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from inference.text_normalize import parse_date_prefix
+from inference.text.normalize import parse_date_prefix
 
 logger = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@
     accelerate launch --num_processes 4 -m inference INPUT... --model DIR -o OUT
 
 Every process checks the arguments and loads the model; if any fails, all stop with its message. Each then
-reads only its shard (inference/sharding.py) and writes its own resumable part under ``OUT.shards/``; after all
-are done, process 0 merges the parts into OUT and OUT.errors.jsonl (inference/shard_merge.py), identical to what
+reads only its shard (inference/batch/sharding.py) and writes its own resumable part under ``OUT.shards/``; after all
+are done, process 0 merges the parts into OUT and OUT.errors.jsonl (inference/batch/shard_merge.py), identical to what
 one process writes, and removes the parts. A killed run continues with ``--resume`` and the same number of
 processes: each part resumes where it stopped.
 """
@@ -16,7 +16,7 @@ import argparse
 import logging
 import time
 
-from inference.cli import (
+from inference.batch.cli import (
     EXIT_FAILED_RECORDS,
     EXIT_OK,
     EXIT_USAGE,
@@ -28,11 +28,11 @@ from inference.cli import (
     summary,
     tag_part,
 )
-from inference.readers import InputError
-from inference.shard_merge import Ledger, Part, merge_parts, remove_parts, shards_dir
-from inference.sharding import ProcessGroup, iter_shard_records, lines_before, plan_shards
+from inference.batch.readers import InputError
+from inference.batch.shard_merge import Ledger, Part, merge_parts, remove_parts, shards_dir
+from inference.batch.sharding import ProcessGroup, iter_shard_records, lines_before, plan_shards
+from inference.batch.writers import Progress, ResumeError
 from inference.tagger import ModelLoadError
-from inference.writers import Progress, ResumeError
 
 logger = logging.getLogger("conflict-tag")
 EXPECTED = (UsageError, InputError, ModelLoadError, ResumeError)

@@ -6,7 +6,7 @@ Inputs (JSONL, CSV, Parquet, .txt, folders of them, gzip) are read as streams; e
 tagged and appended to OUT, then a progress record (OUT.progress.json) is written, so a killed run continues with
 ``--resume``. Records that cannot be tagged go to OUT.errors.jsonl with their location and the reason.
 Under ``torchrun`` or ``accelerate launch`` with several processes, each tags its own share of the inputs and
-process 0 merges the parts into the same OUT (inference/shard_run.py).
+process 0 merges the parts into the same OUT (inference/batch/shard_run.py).
 Exit status: 0 all tagged, 1 some records failed, 2 usage, input or model errors.
 """
 
@@ -20,8 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from inference.event_adapter import events_columns, with_events
-from inference.readers import (
+from inference.batch.readers import (
     Fields,
     InputError,
     InputFile,
@@ -30,11 +29,17 @@ from inference.readers import (
     discover_inputs,
     iter_records,
 )
-from inference.results import Article
-from inference.shard_merge import FAILED, REJECTED, TAGGED, Ledger, duplicate_reason, remove_parts, shards_dir
-from inference.sharding import ProcessGroup, process_group
-from inference.tagger import ModelLoadError, Tagger
-from inference.writers import (
+from inference.batch.shard_merge import (
+    FAILED,
+    REJECTED,
+    TAGGED,
+    Ledger,
+    duplicate_reason,
+    remove_parts,
+    shards_dir,
+)
+from inference.batch.sharding import ProcessGroup, process_group
+from inference.batch.writers import (
     FORMATS,
     SCORE_DIGITS,
     AppendSink,
@@ -46,6 +51,9 @@ from inference.writers import (
     output_columns,
     output_record,
 )
+from inference.events.from_tagging import events_columns, with_events
+from inference.results import Article
+from inference.tagger import ModelLoadError, Tagger
 
 logger = logging.getLogger("conflict-tag")
 
@@ -298,7 +306,7 @@ def run(args: argparse.Namespace, group: ProcessGroup | None = None) -> int:
     """Tag the inputs into OUT; under a launcher with several processes, each tags a shard (shard_run.py)."""
     group = group or process_group(args.device)
     if group.world > 1:
-        from inference.shard_run import run_sharded
+        from inference.batch.shard_run import run_sharded
 
         return run_sharded(args, group)
     job = prepare(args)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from inference.readers import (
+from inference.batch.readers import (
     PARQUET_BATCH_ROWS,
     Fields,
     InputFile,

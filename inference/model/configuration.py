@@ -111,7 +111,7 @@ class ConflictEventsConfig(PreTrainedConfig):
     classifier_dropout: float = 0.1
     anchor_weight: float = 0.1  # pull of sequence-head class vectors toward their description embeddings
     case_features: bool = (
-        False  # add a learned letter-case vector to each token's input (inference/letter_case.py)
+        False  # add a learned letter-case vector to each token's input (inference/text/letter_case.py)
     )
     training_config: dict | None = None  # the resolved training config this model came from
 

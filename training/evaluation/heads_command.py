@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from inference.configuration import TOKEN, HeadSpec
+from inference.model.configuration import TOKEN, HeadSpec
 from training.data.canonical import DataError, Example, load_examples
-from training.data_mix import DevSet, fill_none_labels
-from training.eval_records import CommandError, load_data_and_tagger
-from training.evaluation import evaluate, summary_lines
-from training.reporting import write_json
+from training.data.mix import DevSet, fill_none_labels
+from training.evaluation.dev_scores import evaluate, summary_lines
+from training.evaluation.records_command import CommandError, load_data_and_tagger
+from training.evaluation.reporting import write_json
 
 
 def check_eval_labels(specs: list[HeadSpec], examples: list[Example], source: str, model: str) -> None:
@@ -124,7 +124,7 @@ def run_heads(args) -> int:
 
 def summary_lines_for(scores: dict[str, dict[str, Any]], specs) -> list[str]:
     """One line per head, then each label's F1 and support."""
-    from training.evaluation import EvalResult
+    from training.evaluation.dev_scores import EvalResult
 
     lines = []
     for line, metrics in zip(summary_lines(EvalResult(scores={"data": scores}), specs), scores.values()):

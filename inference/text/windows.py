@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
-from inference.letter_case import NO_WORD, token_case_ids
+from inference.text.letter_case import NO_WORD, token_case_ids
 
 
 @dataclass

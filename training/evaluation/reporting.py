@@ -12,8 +12,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from inference.configuration import MULTI_CLASS, SEQUENCE, HeadSpec
-from training.evaluation import EvalResult
+from inference.model.configuration import MULTI_CLASS, SEQUENCE, HeadSpec
+from training.evaluation.dev_scores import EvalResult
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def plot_outputs(
     out_dir: Path, history: list[dict], result: EvalResult, specs: list[HeadSpec], main_metric: str | None
 ) -> list[Path]:
     """``learning_curve.png`` and ``confusion_<head>.png`` for every multi-class sequence head."""
-    from training.evaluation import default_metric
+    from training.evaluation.dev_scores import default_metric
     from training.metrics.confusion import confusion_matrix, plot_confusion, plot_learning_curve
 
     written = []

@@ -1,6 +1,6 @@
 """Readable tables of conflict-tag output: per article, its event records and its entities grouped by type.
 
-    python -m inference.demo runs/demo/labels.jsonl [MORE.jsonl ...]
+    python -m inference.batch.tables runs/demo/labels.jsonl [MORE.jsonl ...]
 
 Reads the JSONL that ``conflict-tag`` writes (one record per article, with ``events`` and ``entities``) and prints,
 for each article, one line per event (type / sub-type, date, actor1 -> actor2, location, fatalities) and the
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from inference.event_adapter import clean_mention
+from inference.events.from_tagging import clean_mention
 
 MAX_CELL = 36  # characters per table cell; longer texts end with "..."
 EVENT_COLUMNS = ("#", "type / sub-type", "date", "actor1 -> actor2", "location", "fatalities")
@@ -123,7 +123,7 @@ def format_records(records: Iterable[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m inference.demo",
+        prog="python -m inference.batch.tables",
         description="Print the events and entities of conflict-tag JSONL output as tables.",
     )
     p.add_argument("labels", nargs="+", help="JSONL written by conflict-tag")
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         print(format_records(read_records(args.labels)))
     except (OSError, ValueError, KeyError, TypeError) as e:
         print(
-            f"inference.demo: error: cannot read {', '.join(args.labels)}: {type(e).__name__}: {e}",
+            f"inference.batch.tables: error: cannot read {', '.join(args.labels)}: {type(e).__name__}: {e}",
             file=sys.stderr,
         )
         return 2

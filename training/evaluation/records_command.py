@@ -1,5 +1,5 @@
 """``conflict-eval records``: score the event records a model builds against ACLED's own rows.
-(``conflict-eval heads``, span and label metrics of every head on any labelled data: training/eval_heads.py.)
+(``conflict-eval heads``, span and label metrics of every head on any labelled data: training/evaluation/heads_command.py.)
 
     conflict-eval records --model DIR --root ../shared/data [--limit N] [--out metrics.json]
     conflict-eval records --model DIR --data notes.jsonl      # canonical ACLED-like JSONL instead
@@ -270,11 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--batch-size", type=int, default=32, help="token windows per forward pass (default: 32)")
     r.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
 
-    h = sub.add_parser(  # training/eval_heads.py is imported only to run: it loads torch and transformers
+    h = sub.add_parser(  # training/evaluation/heads_command.py is imported only to run: it loads torch and transformers
         "heads",
         help="every head the data annotates: span / label metrics as training reports them",
         description="Score a saved model's heads on labelled data (canonical JSONL or a converter's split) exactly "
-        "as training scores its dev sets; see training/eval_heads.py.",
+        "as training scores its dev sets; see training/evaluation/heads_command.py.",
     )
     h.add_argument("--model", required=True, help="model folder written by training")
     src = h.add_mutually_exclusive_group(required=True)
@@ -342,7 +342,7 @@ def run_records(args) -> int:
     print(f"{len(notes)} notes from {source}, model {args.model} ({elapsed:.1f} s)")
     print(format_table(summary))
     if args.out:
-        from training.reporting import write_json  # imports transformers: not at start-up (--help)
+        from training.evaluation.reporting import write_json  # imports transformers: not at start-up (--help)
 
         write_json(Path(args.out), summary)
     if args.details:
@@ -360,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     hf_logging.disable_progress_bar()
     run = run_records
     if args.command == "heads":
-        from training.eval_heads import run_heads as run
+        from training.evaluation.heads_command import run_heads as run
     try:
         return run(args)
     except CommandError as e:

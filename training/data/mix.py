@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from inference.configuration import MULTI_LABEL, TOKEN, HeadSpec
+from inference.model.configuration import MULTI_LABEL, TOKEN, HeadSpec
 from training.config import ConfigError, DatasetRef, DevRef, LoadedConfig, NegativeRef, resolve_path
 from training.data.canonical import DataError, Example, load_examples, save_examples
 

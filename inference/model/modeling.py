@@ -15,10 +15,10 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedModel
 from transformers.utils import ModelOutput
 
-from inference.configuration import MULTI_LABEL, TOKEN, ConflictEventsConfig, HeadSpec
-from inference.description_head import DescriptionHead
-from inference.letter_case import NUM_CASE_CLASSES
-from inference.windows import collate_windows, tokenize_windows
+from inference.model.configuration import MULTI_LABEL, TOKEN, ConflictEventsConfig, HeadSpec
+from inference.model.description_head import DescriptionHead
+from inference.text.letter_case import NUM_CASE_CLASSES
+from inference.text.windows import collate_windows, tokenize_windows
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ class ConflictEventsModel(PreTrainedModel):
             if case_ids is None:
                 raise ValueError(
                     "this model reads letter case (config case_features): pass case_ids, e.g. from "
-                    "inference.windows.tokenize_windows(..., case_features=True) and collate_windows"
+                    "inference.text.windows.tokenize_windows(..., case_features=True) and collate_windows"
                 )
             embeds = self.encoder.get_input_embeddings()(input_ids)
             embeds = embeds + self.case_embeddings(case_ids).to(embeds.dtype)

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field, replace
 
 import torch
 
-from inference.configuration import MULTI_LABEL, TOKEN, HeadSpec
-from inference.modeling import IGNORE
-from inference.windows import Window, collate_windows, tokenize_windows
+from inference.model.configuration import MULTI_LABEL, TOKEN, HeadSpec
+from inference.model.modeling import IGNORE
+from inference.text.windows import Window, collate_windows, tokenize_windows
 from training.data.canonical import DataError, Example
 
 
