@@ -38,7 +38,7 @@ demo: setup
 # CPU inference benchmark (bench/README.md): Tagger fp32 / int8 / bf16 vs transformers pipelines on the same
 # weights, 1000 synthetic articles, about 7 minutes on 2 quiet cores; writes bench/results/inference.json.
 bench: setup
-	$(BIN)/python bench/inference.py
+	$(BIN)/python bench/tagging_speed.py
 
 # Training cost benchmark (bench/training.py): conflict-train vs a default HF Trainer on re3d, and the default heads
 # as one multi-head model vs one model per head; writes bench/results/training.json (long: see bench/training.py).

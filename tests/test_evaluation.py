@@ -6,7 +6,7 @@ import torch
 from transformers import AutoTokenizer
 
 from inference.model.configuration import ConflictEventsConfig
-from inference.model.modeling import ConflictEventsOutput
+from inference.model.modeling import ConflictEventsOutput, mean_pool
 from training.data.canonical import DataError, Example
 from training.data.mix import DevSet
 from training.evaluation.dev_scores import EvalResult, evaluate, predict
@@ -53,19 +53,19 @@ class RuleModel(torch.nn.Module):
         for tok, tag in self.tag_of.items():
             tags[input_ids == tok] = tag
         token_logits = torch.nn.functional.one_hot(tags, self.n_bio).float() * 10
+        # one hidden feature per token, "is the word protest", pooled like the real model pools
+        hidden = (input_ids == self.protest).float()[..., None]
         n = int(window_example.max()) + 1
-        protest = torch.zeros(n, dtype=torch.bool)
-        protest.index_put_((window_example,), (input_ids == self.protest).any(dim=1), accumulate=True)
+        pooled = mean_pool(hidden, attention_mask if pool_mask is None else pool_mask, window_example, n)
+        return ConflictEventsOutput(
+            logits={"entities": token_logits, **self.sequence_logits(pooled)}, pooled=pooled
+        )
+
+    def sequence_logits(self, pooled):
+        protest = pooled[:, 0] > 0
         ev = torch.where(protest[:, None], torch.tensor([0.0, 0.0, 5.0]), torch.tensor([0.0, 5.0, 0.0]))
         topics = torch.where(protest[:, None], torch.tensor([0.2, 0.7]), torch.tensor([0.7, 0.35])).logit()
-        return ConflictEventsOutput(
-            logits={
-                "entities": token_logits,
-                "event_type": ev,
-                "sub_event_type": ev.clone(),
-                "topics": topics,
-            }
-        )
+        return {"event_type": ev, "sub_event_type": ev.clone(), "topics": topics}
 
 
 @pytest.fixture(scope="module")

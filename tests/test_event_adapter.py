@@ -11,8 +11,14 @@ from forcing import force
 
 from inference import Tagger
 from inference.batch.cli import main as tag_main
-from inference.events.from_tagging import article_events, clean_mention, events_columns, mentions, with_events
-from inference.results import ArticleResult, LabelScore, SentenceResult, SpanResult
+from inference.batch.output_record import output_columns, output_record
+from inference.decode.labels import SequencePrediction
+from inference.decode.spans import Span
+from inference.events.from_tagging import article_events, clean_mention, mentions
+from inference.model.configuration import HeadSpec
+from inference.prediction import TextPrediction
+from inference.results import ArticleResult, LabelScore, SentenceResult
+from inference.text.processor import prepare_text
 
 # A date prefix, hard wraps and curly quotes: offsets must survive all three. 2021-03-04 is a Thursday.
 ORIGINAL = (
@@ -30,6 +36,15 @@ ENTITIES = {
     "monday": "B-Temporal",
 }
 ROLES = {"rebels": "B-S", "soldiers": "B-T"}
+
+
+def _prediction(text, spans, event_type=None):
+    """A TextPrediction of ``text`` with the given spans (normalised offsets) and one event_type per sentence."""
+    prep = prepare_text(text)
+    labels = {}
+    if event_type is not None:
+        labels["event_type"] = [SequencePrediction([event_type], {event_type: 0.9}) for _ in prep.sentences]
+    return TextPrediction(prep, spans, labels, {}, {})
 
 
 @pytest.fixture
@@ -119,25 +134,18 @@ def test_mentions_are_trimmed_and_function_word_spans_dropped():
     assert clean_mention(text, 4, 20) == (5, 19)  # the quotes go
     assert clean_mention(text, 8, 19) == (9, 19)  # "-government" -> "government"
     assert clean_mention(text, len(text) - 2, len(text)) is None
-    res = ArticleResult(
-        id="x",
-        date=None,
-        labels={},
-        sentences=[],
-        model={},
-        spans={
-            "entities": [
-                SpanResult(0, 3, "Location", "the", 0.9),
-                SpanResult(8, 19, "Organisation", "-government", 0.8),
-            ],
-            "roles": [SpanResult(4, 27, "S", text[4:27], 0.7)],
-            "other": [SpanResult(0, 3, "X", "the", 0.9)],
+    pred = _prediction(
+        text,
+        {
+            "entities": [Span(0, 3, "Location", 0.9), Span(8, 19, "Organisation", 0.8)],
+            "roles": [Span(4, 27, "S", 0.7)],
+            "other": [Span(0, 3, "X", 0.9)],
         },
     )
-    got = [(m.head, m.label, m.text, m.start) for m in mentions(res, text)]
-    assert got == [
+    got = [(m.head, m.label, m.text, m.start) for m in mentions(pred)]
+    assert got == [  # read in the normalised text, where curly quotes are ASCII
         ("entities", "Organisation", "government", 9),
-        ("roles", "S", "pro-government\u201d forces", 5),
+        ("roles", "S", 'pro-government" forces', 5),
     ]
 
 
@@ -158,14 +166,21 @@ def test_output_records_put_events_after_sentences_with_rounded_scores():
         model={},
         events=[event],
     )
-    record = with_events({"id": "x", "event_type": [], "sentences": [], "date": None, "model": {}}, res, 4)
+    heads = [HeadSpec("event_type", "sequence", ["none", "Battles"])]
+    record = output_record(res, heads, ndigits=4)
     assert list(record) == ["id", "event_type", "sentences", "events", "date", "model"]
+    assert list(record) == output_columns(heads, events=True)
     assert record["events"][0]["event_type_score"] == 0.1235
     record["events"][0]["actor1"].append("changed")
     assert res.events[0]["actor1"] == [{"text": "a", "start": 0, "end": 1}]  # a copy, not the result's own
-    assert events_columns(["id", "sentences", "date"]) == ["id", "sentences", "events", "date"]
-    with pytest.raises(ValueError, match="clashes with the output key 'events'"):
-        events_columns(["id", "events", "sentences"])
+    res.events = None  # skipped by the caller: no events key at all
+    assert (
+        list(output_record(res, heads))
+        == output_columns(heads)
+        == ["id", "event_type", "sentences", "date", "model"]
+    )
+    with pytest.raises(ValueError, match="clash with output keys"):
+        output_columns([HeadSpec("events", "sequence", ["a", "b"])])
 
 
 def test_conflict_tag_writes_events_in_every_format(tagger, tiny_model, tmp_path, monkeypatch):
@@ -194,20 +209,15 @@ def test_conflict_tag_writes_events_in_every_format(tagger, tiny_model, tmp_path
 def test_temporal_fragments_of_a_date_give_way_to_the_whole_date():
     text = "On 9 May 2020, rebels clashed with troops on Monday in the capital."
     spans = [
-        SpanResult(3, 4, "Temporal", "9", 0.9),
-        SpanResult(9, 13, "Temporal", "2020", 0.9),
-        SpanResult(42, 51, "Temporal", "on Monday", 0.9),
-        SpanResult(15, 21, "Organisation", "rebels", 0.9),
+        Span(3, 4, "Temporal", 0.9),
+        Span(9, 13, "Temporal", 0.9),
+        Span(42, 51, "Temporal", 0.9),
+        Span(15, 21, "Organisation", 0.9),
     ]
-    sentence = SentenceResult(0, len(text), text, {"event_type": [LabelScore("Battles", 0.9)]})
+    pred = _prediction(text, {"entities": spans}, event_type="Battles")
     res = ArticleResult(
-        id="x",
-        date="2020-05-12",
-        spans={"entities": spans},
-        labels={"event_type": []},
-        sentences=[sentence],
-        model={},
+        id="x", date="2020-05-12", spans={}, labels={"event_type": []}, sentences=[], model={}
     )
-    assert [m.text for m in mentions(res, text)] == ["on Monday", "rebels"]  # covers the finder's "Monday"
-    [record] = article_events(text, res)
+    assert [m.text for m in mentions(pred)] == ["on Monday", "rebels"]  # covers the finder's "Monday"
+    [record] = article_events(res, pred)
     assert (record["date"], record["date_mention"]) == ("2020-05-09", "9 May 2020")

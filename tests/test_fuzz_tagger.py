@@ -20,8 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inference.batch.cli import main as tag_main
-from inference.batch.writers import output_record
-from inference.events.from_tagging import with_events
+from inference.batch.output_record import output_record
 from inference.results import Article
 from inference.tagger import Tagger
 
@@ -63,7 +62,7 @@ def check_tagging(tagger: Tagger, texts: list[str], batch_size: int) -> None:
                 _check_offsets(art.text, s.start, s.end, s.text)
                 assert s.end > s.start and math.isfinite(s.score)
                 assert any(x.start <= s.start and s.end <= x.end for x in res.sentences)
-        record = with_events(output_record(res, tagger.heads), res, 4)
+        record = output_record(res, tagger.heads, ndigits=4)
         json.dumps(record, allow_nan=False, ensure_ascii=False).encode("utf-8")
 
 

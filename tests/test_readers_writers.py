@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from inference.batch.output_record import output_columns, output_record
 from inference.batch.readers import Fields, InputError, check_fields, discover_inputs, iter_records
 from inference.batch.writers import (
     CsvSink,
@@ -15,8 +16,6 @@ from inference.batch.writers import (
     ParquetSink,
     Progress,
     ResumeError,
-    output_columns,
-    output_record,
 )
 from inference.model.configuration import HeadSpec
 from inference.results import ArticleResult, LabelScore, SentenceResult, SpanResult
@@ -188,7 +187,8 @@ def _result(i):
 
 def test_output_record_layout():
     rec = output_record(_result(1), HEADS)
-    assert list(rec) == ["id", "entities", "event_type", "sentences", "date", "model"]
+    assert list(rec) == ["id", "entities", "event_type", "sentences", "events", "date", "model"]
+    assert list(rec) == output_columns(HEADS, events=True)
     assert rec["entities"] == [{"start": 0, "end": 6, "label": "Location", "text": "Aleppo", "score": 0.9123}]
     assert rec["event_type"] == [{"label": "Battles", "score": 0.8765}]
     assert output_columns(HEADS, all_scores=True)[-1] == "all_scores"

@@ -9,8 +9,6 @@ import pytest
 import torch
 
 from inference import Article, ModelLoadError, Tagger
-from inference.decode.labels import SequencePrediction
-from inference.tagger import _article_labels
 
 # Hard-wrapped, blank line after every line, a date prefix line, curly quotes, abbreviations.
 ORIGINAL = (
@@ -169,72 +167,11 @@ def test_all_scores_and_parent_consistent_article_labels(tagger):
     for res in tagger(texts, all_scores=True):
         assert set(res.all_scores["event_type"]) == set(tagger.config.head("event_type").labels)
         for head, labels in res.labels.items():
-            assert [x.score for x in labels] == sorted((x.score for x in labels), reverse=True)
-            for x in labels:  # an article label's score is its best sentence probability
-                assert x.score == pytest.approx(max(s.all_scores[head][x.label] for s in res.sentences))
+            for x in labels:  # the whole text's probability (all tokens pooled), or a sentence's
+                sentence_best = max(s.all_scores[head][x.label] for s in res.sentences)
+                assert x.score in (pytest.approx(res.all_scores[head][x.label]), pytest.approx(sentence_best))
         parents = {x.label for x in res.labels["event_type"]}
         assert {parent_map[x.label] for x in res.labels["sub_event_type"]} <= parents
-
-
-def _head(labels, parent_map=None):
-    return type("H", (), {"labels": labels, "problem_type": "multi_class", "parent_map": parent_map or {}})()
-
-
-def _pred(labels, label, p):
-    scores = {x: 0.05 for x in labels}
-    scores[label] = p
-    return SequencePrediction([label], scores)
-
-
-def test_article_labels_are_the_union_of_sentence_events_at_threshold_zero():
-    head = _head(["none", "Battles", "Protests"])
-    preds = [
-        _pred(head.labels, "none", 0.9),
-        _pred(head.labels, "Battles", 0.6),
-        _pred(head.labels, "Protests", 0.8),
-    ]
-    labels, maxima = _article_labels(head, preds, secondary_min_score=0.0)
-    assert [(x.label, x.score) for x in labels] == [("Protests", 0.8), ("Battles", 0.6)]
-    assert maxima["none"] == 0.9
-    labels, _ = _article_labels(head, [_pred(head.labels, "none", 0.7), _pred(head.labels, "none", 0.95)])
-    assert [(x.label, x.score) for x in labels] == [("none", 0.95)]
-
-
-def test_article_labels_keep_a_second_event_only_when_a_sentence_is_sure_of_it():
-    head = _head(["none", "Battles", "Protests", "Riots"])
-    preds = [
-        _pred(head.labels, "Battles", 0.6),
-        _pred(head.labels, "Protests", 0.97),
-        _pred(head.labels, "Riots", 0.9),
-    ]
-    labels, _ = _article_labels(head, preds, secondary_min_score=0.95)
-    assert [x.label for x in labels] == ["Protests"]  # best label always; Battles 0.6 and Riots 0.9 < 0.95
-    labels, _ = _article_labels(
-        head, preds[:1] + [_pred(head.labels, "Riots", 0.96)], secondary_min_score=0.95
-    )
-    assert [x.label for x in labels] == ["Riots"]
-    preds.append(_pred(head.labels, "Battles", 0.99))
-    labels, _ = _article_labels(head, preds, secondary_min_score=0.95)
-    assert [x.label for x in labels] == ["Battles", "Protests"]
-    multi = type("M", (), {"labels": head.labels, "problem_type": "multi_label", "parent_map": {}})()
-    labels, _ = _article_labels(multi, preds, secondary_min_score=0.95)  # multi-label heads: the union
-    assert {x.label for x in labels} == {"Battles", "Protests", "Riots"}
-
-
-def test_child_article_labels_keep_the_best_child_of_every_kept_parent():
-    parent_map = {"none": "none", "Armed clash": "Battles", "Attack": "VAC", "Abduction": "VAC"}
-    head = _head(list(parent_map), parent_map)
-    preds = [
-        _pred(head.labels, "Armed clash", 0.5),
-        _pred(head.labels, "Attack", 0.6),
-        _pred(head.labels, "Abduction", 0.7),
-    ]
-    labels, _ = _article_labels(head, preds, parent_labels={"Battles", "VAC"}, secondary_min_score=0.95)
-    assert [x.label for x in labels] == ["Abduction", "Armed clash"]  # one per parent, best first
-    labels, _ = _article_labels(head, preds, parent_labels={"VAC"}, secondary_min_score=0.95)
-    assert [x.label for x in labels] == ["Abduction"]  # children of dropped parents go too
-    labels, _ = _article_labels(head, preds, parent_labels={"none"}, secondary_min_score=0.95)
-    assert [x.label for x in labels] == ["none"]
 
 
 def _copy_model(src, dst):
@@ -314,9 +251,9 @@ def test_events_false_skips_event_records_and_says_so(tagger, monkeypatch):
     assert all("events" in r.to_dict() for r in with_events)
 
     def refuse(*args, **kwargs):
-        raise AssertionError("attach_events called with events=False")
+        raise AssertionError("add_events called with events=False")
 
-    monkeypatch.setattr(tagger_module, "attach_events", refuse)
+    monkeypatch.setattr(tagger_module, "add_events", refuse)
     for results in (
         tagger(texts, events=False),
         list(tagger.iter_tag(texts, chunk_size=1, events=False)),
@@ -324,6 +261,6 @@ def test_events_false_skips_event_records_and_says_so(tagger, monkeypatch):
     ):
         assert [r.events for r in results] == [None, None]
         for a, b in zip(results, with_events):
-            d = a.to_dict()
+            d = a.to_dict(4)  # chunk_size=1 pads passes differently: scores agree to float noise
             assert "events" not in d
-            assert d == {k: v for k, v in b.to_dict().items() if k != "events"}
+            assert d == {k: v for k, v in b.to_dict(4).items() if k != "events"}

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from inference.batch.output_record import output_columns, output_record
 from inference.batch.readers import (
     Fields,
     InputError,
@@ -41,17 +42,13 @@ from inference.batch.shard_merge import (
 from inference.batch.sharding import ProcessGroup, process_group
 from inference.batch.writers import (
     FORMATS,
-    SCORE_DIGITS,
     AppendSink,
     JsonlSink,
     ParquetSink,
     Progress,
     ResumeError,
     make_sink,
-    output_columns,
-    output_record,
 )
-from inference.events.from_tagging import events_columns, with_events
 from inference.results import Article
 from inference.tagger import ModelLoadError, Tagger
 
@@ -218,11 +215,9 @@ def prepare(args: argparse.Namespace, device: str | None = None) -> Job:
     check_fields(files, fields)
     tagger = _load_tagger(args, device)
     try:
-        columns = output_columns(tagger.heads, args.all_scores)
+        columns = output_columns(tagger.heads, args.all_scores, events=not args.no_events)
     except ValueError as e:
         raise UsageError(str(e)) from e
-    if not args.no_events:
-        columns = events_columns(columns)
     fingerprint = _fingerprint(args, files, tagger, fmt)
     return Job(args, out, fmt, fields, files, tagger, columns, fingerprint)
 
@@ -386,8 +381,6 @@ def _tag_stream(job, records, sink, errors, progress, progress_path, ledger, qui
                 else:
                     status.append(TAGGED)
             records_out = [output_record(r, heads) for r in results]
-            if job.events:
-                records_out = [with_events(o, r, SCORE_DIGITS) for o, r in zip(records_out, results)]
             sink.append(records_out)
             errors.append(  # in input order
                 [

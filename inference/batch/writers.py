@@ -18,45 +18,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from inference.model.configuration import TOKEN, HeadSpec
-from inference.results import ArticleResult
-
-SCORE_DIGITS = 4
-RESERVED_KEYS = ("id", "sentences", "date", "model", "all_scores")
 FORMATS = ("jsonl", "csv", "parquet")
 
 
 class ResumeError(RuntimeError):
     """The output, its progress record and the inputs do not agree; resuming would lose or repeat records."""
-
-
-# ---- records ---------------------------------------------------------------------------------------------------
-def output_columns(heads: list[HeadSpec], all_scores: bool = False) -> list[str]:
-    """Keys of an output record, in order: id, one per head, sentences, date, model (, all_scores)."""
-    clash = [h.name for h in heads if h.name in RESERVED_KEYS]
-    if clash:
-        raise ValueError(
-            f"head name(s) {clash} clash with output keys {list(RESERVED_KEYS)}; rename the head(s)"
-        )
-    return ["id", *[h.name for h in heads], "sentences", "date", "model"] + (
-        ["all_scores"] if all_scores else []
-    )
-
-
-def output_record(
-    result: ArticleResult, heads: list[HeadSpec], *, ndigits: int = SCORE_DIGITS
-) -> dict[str, Any]:
-    """The batch labeller's record: token heads -> spans, sequence heads -> labels above threshold, best first."""
-    d = result.to_dict(ndigits)
-    out: dict[str, Any] = {"id": d["id"]}
-    for h in heads:
-        out[h.name] = d["spans"][h.name] if h.kind == TOKEN else d["labels"][h.name]
-    out["sentences"] = d["sentences"]
-    out["date"] = d["date"]
-    out["model"] = d["model"]
-    if "all_scores" in d:
-        out["all_scores"] = d["all_scores"]
-    return out
 
 
 def flat_row(record: dict[str, Any]) -> dict[str, str | None]:

@@ -48,16 +48,19 @@ def head_probabilities(
     return probs
 
 
-def _order(specs: list[HeadSpec]) -> list[HeadSpec]:
+def parents_first(specs: list[HeadSpec]) -> list[HeadSpec]:
+    """Heads reordered so that a child comes after its parent (otherwise in config order); a parent cycle, which
+    no valid config holds, keeps the rest in config order instead of looping."""
     done: list[HeadSpec] = []
-    names: set[str] = set()
+    names = {s.name for s in specs}
     pending = list(specs)
     while pending:
-        for s in list(pending):
-            if not s.parent or s.parent in names or s.parent not in {p.name for p in specs}:
-                done.append(s)
-                names.add(s.name)
-                pending.remove(s)
+        placed = {d.name for d in done}
+        ready = [s for s in pending if not s.parent or s.parent not in names or s.parent in placed]
+        if not ready:
+            return done + pending
+        done.extend(ready)
+        pending = [s for s in pending if s not in ready]
     return done
 
 
@@ -66,7 +69,7 @@ def decode_sequence_heads(
 ) -> dict[str, list[SequencePrediction]]:
     """Labels per head per example: argmax for multi_class, per-label thresholds for multi_label."""
     probs = head_probabilities(config, logits)
-    specs = _order([s for s in config.head_specs if s.name in probs])
+    specs = parents_first([s for s in config.head_specs if s.name in probs])
     out: dict[str, list[SequencePrediction]] = {}
     for spec in specs:
         preds = []

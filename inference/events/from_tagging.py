@@ -1,11 +1,13 @@
-"""Tagger results -> event records: an ArticleResult's sentences and spans become the events layer's own inputs
-(``SentenceView``, ``Mention``) and ``build_events`` turns them into ACLED-style records.
+"""The events step, after tagging: a text's prediction becomes the events layer's own inputs (``SentenceView``,
+``Mention``), ``build_events`` turns them into ACLED-style records, and ``to_original`` maps every record offset
+back to the caller's string.
 
-The events layer reads the caller's original text, the very string every tagger offset points into (date prefix,
-line breaks and curly quotes included), so every record's evidence, actors and places satisfy
-``text[start:end] == item["text"]`` like the tagger's spans do. Sentence labels come from the ``event_type`` and
-``sub_event_type`` heads, mentions from the ``entities`` and ``roles`` heads; a model without an ``event_type``
-head gives no records.
+The rules read the normalised text the model read (paragraphs joined, quotes and dashes in ASCII, no ``date``
+prefix: ``inference.text.processor``), and the date prefix parsed there is the article date. One offset map
+(``PreparedText.to_original``) then makes every record's evidence, actor and place satisfy
+``text[start:end] == item["text"]`` in the original, as the tagger's spans do. Sentence labels come from the
+``event_type`` and ``sub_event_type`` heads, mentions from the ``entities`` and ``roles`` heads; a model without
+an ``event_type`` head gives no records.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 from inference.events import Mention, SentenceView, build_events
 from inference.events.dates import find_date_mentions, parse_article_date
-from inference.results import Article, ArticleResult, rounded_event
+from inference.results import ArticleResult
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +27,6 @@ EVENT_HEAD = "event_type"
 SUB_EVENT_HEAD = "sub_event_type"
 MENTION_HEADS = ("entities", "roles")
 TEMPORAL = "Temporal"
-EVENTS_KEY = "events"
 # Edge characters trimmed from a span, and words that alone never name an actor, place or date.
 _EDGE_PUNCT = frozenset("-\u2010\u2011\u2013\u2014'\"\u2018\u2019\u201c\u201d,;:")
 _WORD = re.compile(r"\w+")
@@ -37,17 +38,22 @@ you this that these those there who which
 )
 
 
-def sentence_views(result: ArticleResult) -> list[SentenceView]:
-    """The tagger's sentences with their event_type / sub_event_type labels, best first."""
+def sentence_views(prediction) -> list[SentenceView]:
+    """The prediction's sentences (normalised offsets) with their event_type / sub_event_type labels, best first."""
+    text = prediction.prepared.text
+    labels = prediction.sentence_labels
+
+    def ranked(head: str, j: int) -> list[tuple[str, float]]:
+        if head not in labels:
+            return []
+        p = labels[head][j]
+        return [(x, float(p.scores[x])) for x in p.labels]
+
     return [
         SentenceView(
-            s.start,
-            s.end,
-            s.text,
-            event_type=[(x.label, float(x.score)) for x in s.labels.get(EVENT_HEAD, [])],
-            sub_event_type=[(x.label, float(x.score)) for x in s.labels.get(SUB_EVENT_HEAD, [])],
+            a, b, text[a:b], event_type=ranked(EVENT_HEAD, j), sub_event_type=ranked(SUB_EVENT_HEAD, j)
         )
-        for s in result.sentences
+        for j, (a, b) in enumerate(prediction.prepared.sentences)
     ]
 
 
@@ -65,23 +71,21 @@ def clean_mention(text: str, start: int, end: int) -> tuple[int, int] | None:
     return start, end
 
 
-def _date_ranges(result: ArticleResult) -> list[tuple[int, int]]:
-    """Where the date finder sees a time expression, sentence by sentence (offsets into the article)."""
-    return [
-        (s.start + d.start, s.start + d.end) for s in result.sentences for d in find_date_mentions(s.text)
-    ]
-
-
-def mentions(result: ArticleResult, text: str) -> list[Mention]:
-    """The spans of the ``entities`` and ``roles`` heads (those the model has) as mentions of ``text``, trimmed
-    by ``clean_mention`` (spans of nothing but function words or punctuation left out). A Temporal span that is
-    only part of a date the date finder reads ("9" and "2020" in "9 May 2020") is left out too, so the events
-    layer reads the whole date instead of the fragments.
+def mentions(prediction) -> list[Mention]:
+    """The spans of the ``entities`` and ``roles`` heads (those the model has) as mentions of the normalised
+    text, trimmed by ``clean_mention`` (spans of nothing but function words or punctuation left out). A Temporal
+    span that is only part of a date the date finder reads ("9" and "2020" in "9 May 2020") is left out too, so
+    the events layer reads the whole date instead of the fragments.
     """
-    dates = _date_ranges(result)
+    text = prediction.prepared.text
+    dates = [
+        (a + d.start, a + d.end)
+        for a, b in prediction.prepared.sentences
+        for d in find_date_mentions(text[a:b])
+    ]
     out = []
     for head in MENTION_HEADS:
-        for s in result.spans.get(head, []):
+        for s in prediction.spans.get(head, []):
             kept = clean_mention(text, s.start, s.end)
             if kept is None:
                 continue
@@ -96,8 +100,21 @@ def mentions(result: ArticleResult, text: str) -> list[Mention]:
     return out
 
 
-def article_events(text: str, result: ArticleResult, **options: Any) -> list[dict[str, Any]]:
-    """Event record dicts of one tagged article; ``text`` is the original string the article was tagged from.
+def to_original(record: dict[str, Any], prepared) -> dict[str, Any]:
+    """A record with every ``{"text", "start", "end"}`` item re-pointed from the normalised text to the original."""
+    out = dict(record)
+    for key, value in record.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict) and "start" in value[0]:
+            items = []
+            for item in value:
+                start, end = prepared.to_original(item["start"], item["end"])
+                items.append({**item, "text": prepared.original[start:end], "start": start, "end": end})
+            out[key] = items
+    return out
+
+
+def article_events(result: ArticleResult, prediction, **options: Any) -> list[dict[str, Any]]:
+    """Event record dicts of one tagged article (offsets into the original text).
 
     ``options`` go to ``build_events`` (``min_event_score``, ``max_gap``, ``date_fallback_to_article``). A date
     that is not ISO is left out (relative dates then stay unresolved); rules that fail on an article leave its
@@ -114,35 +131,18 @@ def article_events(text: str, result: ArticleResult, **options: Any) -> list[dic
             result.date,
         )
         date = None
+    text = prediction.prepared.text
     try:
-        records = build_events(text, sentence_views(result), mentions(result, text), date, **options)
+        records = build_events(text, sentence_views(prediction), mentions(prediction), date, **options)
     except Exception as e:  # noqa: BLE001 - one article's rules must not cost the run its labels
         logger.warning("article %s: no event records (%s: %s)", result.id, type(e).__name__, e)
         return []
-    return [r.to_dict() for r in records]
+    return [to_original(r.to_dict(), prediction.prepared) for r in records]
 
 
-def attach_events(results: Sequence[ArticleResult], articles: Sequence[Article], **options: Any) -> None:
-    """Fill ``result.events`` of each result from its article's original text (same order, same length)."""
-    if len(results) != len(articles):
-        raise ValueError(f"{len(results)} results for {len(articles)} articles")
-    for result, article in zip(results, articles):
-        result.events = article_events(article.text, result, **options)
-
-
-# ---- conflict-tag output records -----------------------------------------------------------------------------
-def events_columns(columns: list[str]) -> list[str]:
-    """Output columns with ``events`` right after ``sentences`` (at the end when there is no ``sentences``)."""
-    if EVENTS_KEY in columns:
-        raise ValueError(
-            f"a head named '{EVENTS_KEY}' clashes with the output key '{EVENTS_KEY}'; rename the head"
-        )
-    at = columns.index("sentences") + 1 if "sentences" in columns else len(columns)
-    return [*columns[:at], EVENTS_KEY, *columns[at:]]
-
-
-def with_events(record: dict[str, Any], result: ArticleResult, ndigits: int | None = None) -> dict[str, Any]:
-    """An output record with the result's events added where ``events_columns`` puts them."""
-    keys = events_columns(list(record))
-    events = [rounded_event(e, ndigits) for e in result.events]
-    return {k: events if k == EVENTS_KEY else record[k] for k in keys}
+def add_events(results: Sequence[ArticleResult], predictions: Sequence, **options: Any) -> None:
+    """Fill ``result.events`` of each tagged article from its prediction (same order, same length)."""
+    if len(results) != len(predictions):
+        raise ValueError(f"{len(results)} results for {len(predictions)} predictions")
+    for result, prediction in zip(results, predictions):
+        result.events = article_events(result, prediction, **options)

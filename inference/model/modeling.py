@@ -176,12 +176,9 @@ class ConflictEventsModel(PreTrainedModel):
             hidden, attention_mask if pool_mask is None else pool_mask, window_example, num_examples
         )
 
-        logits: dict[str, torch.Tensor] = {}
         dropped = self.dropout(hidden)
-        for name, head in self.token_heads.items():
-            logits[name] = head(dropped)
-        for name, head in self.sequence_heads.items():
-            logits[name] = head(pooled)
+        logits: dict[str, torch.Tensor] = {name: head(dropped) for name, head in self.token_heads.items()}
+        logits.update(self.sequence_logits(pooled))
 
         loss = None
         losses: dict[str, torch.Tensor] = {}
@@ -201,6 +198,15 @@ class ConflictEventsModel(PreTrainedModel):
                     total = total + self.config.anchor_weight * losses[f"{name}/anchor"]
             loss = total
         return ConflictEventsOutput(loss=loss, losses=losses, logits=logits, pooled=pooled)
+
+    def sequence_logits(self, pooled: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Every sequence head's logits for pooled text vectors [B, H]: ``forward`` uses it for the examples of a
+        batch, and prediction (``inference.prediction``) for sentences and texts whose windows span batches."""
+        if not len(self.sequence_heads):
+            return {}
+        param = next(self.sequence_heads.parameters())
+        pooled = pooled.to(param.device, param.dtype)
+        return {name: head(pooled) for name, head in self.sequence_heads.items()}
 
 
 def head_loss(spec: HeadSpec, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -130,3 +130,21 @@ def collate_windows(windows: list[Window], pad_token_id: int) -> dict[str, torch
     if has_case:
         batch["case_ids"] = case_ids
     return batch
+
+
+def plan_passes(lengths: list[int], budget: int) -> list[list[int]]:
+    """Window indices per forward pass: longest first, each pass at most ``budget`` padded tokens.
+
+    Sentence-sized windows share a pass by the dozen while memory per pass stays bounded; fewer passes also mean
+    fewer thread synchronisations, which is what costs most on a CPU shared with other work. A window longer
+    than the budget gets a pass of its own.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    passes: list[list[int]] = []
+    for i in order:
+        # Longest first: the pass's first window sets its padded width.
+        if passes and (len(passes[-1]) + 1) * lengths[passes[-1][0]] <= budget:
+            passes[-1].append(i)
+        else:
+            passes.append([i])
+    return passes

@@ -1,9 +1,10 @@
-"""Score a model on dev sets: decode every head as inference does, then compute each head's metrics.
+"""Score a model on dev sets: predict exactly as the Tagger does (``inference.prediction``), then compute each
+head's metrics.
 
-Token heads: window probabilities are merged by character offsets and decoded at word level into spans
-(strict span P/R/F1, micro and macro, per label). Sequence heads: ``decode_sequence_heads`` (parent-consistent
-labels, per-label thresholds) scored with accuracy and micro/macro/weighted F1 (+ example-based F1 for
-multi-label heads). Each head is scored only on the examples of the set that annotate it.
+Token heads: strict span P/R/F1, micro and macro, per label, on the spans the Tagger would output. Sequence
+heads: the text's labels the Tagger would output (``text_labels``: the pooled text's label plus labels a
+sentence is sure of) scored with accuracy and micro/macro/weighted F1 (+ example-based F1 for multi-label
+heads). Each head is scored only on the examples of the set that annotate it.
 """
 
 from __future__ import annotations
@@ -13,14 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import torch
 
-from inference.decode.labels import decode_sequence_heads, head_probabilities
-from inference.decode.spans import decode_spans, merge_window_probs
 from inference.model.configuration import MULTI_LABEL, TOKEN, HeadSpec
 from training.data.canonical import Example
 from training.data.mix import DevSet
-from training.targets import EncodedExample, collate, encode_examples
 
 logger = logging.getLogger(__name__)
 
@@ -90,69 +87,24 @@ class EvalResult:
         return sum(flat[m] for m in parts) / len(parts)
 
 
-@torch.no_grad()
-def predict(
-    model,
-    tokenizer,
-    examples: list[Example] | list[EncodedExample],
-    *,
-    batch_size: int = 32,
-    source: str = "<dev>",
-) -> Predictions:
-    """Run ``model`` over examples (canonical or already encoded) and decode every head."""
-    config = model.config
-    specs = config.head_specs
-    if examples and isinstance(examples[0], Example):
-        # gold labels are not needed to predict: encode texts only, so unknown dev labels cannot stop prediction
-        bare = [Example(id=ex.id, text=ex.text) for ex in examples]
-        encoded = encode_examples(
-            bare,
-            tokenizer,
-            specs,
-            max_length=config.max_length,
-            stride=config.stride,
-            case_features=config.case_features,
-            source=source,
-        )
-    else:
-        encoded = list(examples)
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    token_specs = [s for s in specs if s.kind == TOKEN]
-    out = Predictions(spans={s.name: [[] for _ in encoded] for s in token_specs})
-    seq_logits: dict[str, list[torch.Tensor]] = {s.name: [] for s in specs if s.kind != TOKEN}
-    order = sorted(range(len(encoded)), key=lambda i: -encoded[i].num_tokens)  # less padding
-    for start in range(0, len(order), batch_size):
-        idx = order[start : start + batch_size]
-        batch = collate([encoded[i] for i in idx], [], tokenizer.pad_token_id)
-        batch.pop("labels")
-        result = model(**{k: v.to(device) for k, v in batch.items()})
-        for name in seq_logits:
-            seq_logits[name].append(result.logits[name].float().cpu())
-        for spec in token_specs:
-            probs = torch.softmax(result.logits[spec.name].float(), dim=-1).cpu().numpy()
-            row = 0
-            for i in idx:
-                windows = []
-                for w in encoded[i].windows:
-                    keep = [t for t, wid in enumerate(w.word_ids) if wid is not None]
-                    windows.append(
-                        (probs[row, keep], [w.offsets[t] for t in keep], [w.word_ids[t] for t in keep])
-                    )
-                    row += 1
-                merged = merge_window_probs(windows)
-                spans = decode_spans(*merged, spec.bio_labels) if len(merged[1]) else []
-                out.spans[spec.name][i] = [(s.start, s.end, s.label) for s in spans]
-    if seq_logits and encoded:
-        inverse = np.argsort(order)
-        logits = {name: torch.cat(chunks)[torch.as_tensor(inverse)] for name, chunks in seq_logits.items()}
-        decoded = decode_sequence_heads(config, logits)
-        probs = head_probabilities(config, logits)
-        for name in logits:
-            out.labels[name] = [p.labels for p in decoded[name]]
-            out.probs[name] = probs[name]
-    model.train(was_training)
+def predict(model, tokenizer, examples: list[Example], *, batch_size: int = 32) -> Predictions:
+    """Read the examples' texts as the Tagger reads articles (``inference.prediction.Predictor``: the same
+    normalising, sentences, windows, pooling and decoding) and keep each head's spans (original offsets) and the
+    text's labels and probabilities."""
+    from inference.prediction import Predictor, as_probabilities
+
+    predictor = Predictor(model, tokenizer)
+    preds = predictor.predict([ex.text for ex in examples], batch_size)
+    out = Predictions()
+    for head in predictor.token_heads:
+        out.spans[head.name] = [
+            [(*p.prepared.to_original(s.start, s.end), s.label) for s in p.spans[head.name]] for p in preds
+        ]
+    for head in predictor.sequence_heads:
+        # a text with no sentence (empty) has no labels; a multi_class head still needs one to score
+        empty = [] if head.problem_type == MULTI_LABEL else ["none"]
+        out.labels[head.name] = [[x.label for x in p.labels[head.name]] or empty for p in preds]
+        out.probs[head.name] = as_probabilities(preds, head.name, head.labels)
     return out
 
 
@@ -176,7 +128,7 @@ def evaluate(model, tokenizer, dev_sets: list[DevSet], *, batch_size: int = 32) 
     specs = {s.name: s for s in model.config.head_specs}
     result = EvalResult()
     for dev in dev_sets:
-        preds = predict(model, tokenizer, dev.examples, batch_size=batch_size, source=dev.origin)
+        preds = predict(model, tokenizer, dev.examples, batch_size=batch_size)
         result.scores[dev.name] = {}
         for head in dev.heads:
             spec = specs.get(head)

@@ -1,6 +1,6 @@
 """CPU inference benchmark: the Tagger against the transformers pipelines a user would write, on the same weights.
 
-    .venv/bin/python bench/inference.py [--n 1000] [--model DIR [--dev DEV.jsonl]] [--threads 2]
+    .venv/bin/python bench/tagging_speed.py [--n 1000] [--model DIR [--dev DEV.jsonl]] [--threads 2]
 
 Measures, on the same N synthetic news-like articles (bench/articles.py, ~300 MiniLM tokens each):
 - articles/s and tokens/s of ``Tagger`` (fp32) and of the baseline: one transformers ``pipeline`` per head
@@ -51,7 +51,7 @@ from inference import ConflictEventsModel, Tagger  # noqa: E402
 from inference.model.configuration import SEQUENCE, TOKEN  # noqa: E402
 from training.data.sources.re3d import LABELS as RE3D_LABELS  # noqa: E402
 
-logger = logging.getLogger("bench.inference")
+logger = logging.getLogger("bench.tagging_speed")
 
 SCHEMA = REPO / "configs" / "schemas" / "acled.yaml"
 ENTITY_LABELS = list(RE3D_LABELS)  # the re3d converter's entity types
@@ -352,61 +352,47 @@ def dev_f1(taggers: dict[str, Tagger], dev_paths: list[Path], batch_size: int) -
     return out
 
 
-SECONDARY_MIN_SCORES = (0.0, 0.5, 0.8, 0.9, 0.95, 1.0)
+SECONDARY_MIN_SCORES = (0.5, 0.8, 0.9, 0.95, 1.0, 1.01)  # 1.01: the pooled text's label alone
 
 
 def article_label_f1(
     tagger: Tagger, dev_paths: list[Path], batch_size: int, thresholds=SECONDARY_MIN_SCORES
 ) -> dict[str, dict[str, float]]:
-    """Article-label micro F1 per sequence head for each ``secondary_min_score`` (0 = the union of the
-    sentences' labels, 1 = the best label only), from one tagging pass: article labels are recomputed from every
-    sentence's scores. Also the article-level F1 of one mean-pooled vector per text (``whole_text_pass``,
-    a second encoder pass over unsplit text, which is how training scores news_dev) for reference.
+    """Article-label micro F1 per sequence head for each ``secondary_min_score`` (how sure a sentence must be of
+    a label other than the pooled text's for it to count; above 1: the pooled text's label alone), from one
+    prediction pass: the labels are recomputed from the same predictions with ``text_labels``.
     """
-    from inference.decode.labels import SequencePrediction, decode_sequence_heads
-    from inference.tagger import _article_labels
-    from inference.text.windows import tokenize_windows
+    from inference.decode.text_labels import text_labels
     from training.data.canonical import load_examples
     from training.data.mix import fill_none_labels
 
     examples = [ex for path in dev_paths for ex in load_examples(path)]
     fill_none_labels(examples, tagger.heads)
-    heads = [h for h in tagger.sequence_heads if any(h.name in ex.labels for ex in examples)]
+    heads = [h for h in tagger.predictor.sequence_heads if any(h.name in ex.labels for ex in examples)]
     idx = [i for i, ex in enumerate(examples) if all(h.name in ex.labels for h in heads)]
     if not heads or not idx:
         return {}
-    results = tagger([examples[i].text for i in idx], batch_size=batch_size, all_scores=True, events=False)
+    preds = tagger.predictor.predict([examples[i].text for i in idx], batch_size)
     gold = {h.name: {(k, x) for k, i in enumerate(idx) for x in examples[i].labels[h.name]} for h in heads}
     out: dict[str, dict[str, float]] = {h.name: {} for h in heads}
     for tau in thresholds:
         pred = {h.name: set() for h in heads}
-        for k, res in enumerate(results):
+        for k, p in enumerate(preds):
             labels: dict[str, set[str]] = {}
             for h in heads:
-                sentence_preds = [
-                    SequencePrediction([x.label for x in s.labels[h.name]], s.all_scores[h.name])
-                    for s in res.sentences
-                ]
-                chosen, _ = _article_labels(
-                    h, sentence_preds, parent_labels=labels.get(h.parent), secondary_min_score=tau
+                parent = labels.get(h.parent) if h.parent else None
+                chosen = text_labels(
+                    h,
+                    p.pooled[h.name],
+                    p.sentence_labels[h.name],
+                    parent_labels=parent,
+                    secondary_min_score=tau,
                 )
                 labels[h.name] = {x.label for x in chosen}
                 pred[h.name] |= {(k, x) for x in labels[h.name]}
         for h in heads:
             out[h.name][f"secondary_min_score={tau:g}"] = _f1(pred[h.name], gold[h.name])
-    texts = [examples[i].text for i in idx]
-    windows = tokenize_windows(tagger.tokenizer, texts, max_length=tagger.max_length, stride=tagger.stride)
-    _, _, pooled = tagger._run(windows, len(texts), batch_size)
-    whole = decode_sequence_heads(tagger.config, _sequence_logits(tagger, pooled))
-    for h in heads:
-        pred = {(k, x) for k, p in enumerate(whole[h.name]) for x in p.labels}
-        out[h.name]["whole_text_pass"] = _f1(pred, gold[h.name])
     return out
-
-
-def _sequence_logits(tagger: Tagger, pooled: torch.Tensor) -> dict[str, torch.Tensor]:
-    with torch.inference_mode():
-        return {h.name: tagger.model.sequence_heads[h.name](pooled).float() for h in tagger.sequence_heads}
 
 
 # ---- main ----------------------------------------------------------------------------------------------------
@@ -543,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
     check = min(args.check_n, len(texts))
     small = fp32(texts[:check], batch_size=1, chunk_size=1)
     report = {
-        "command": "bench/inference.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "bench/tagging_speed.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "machine": {
             "platform": platform.platform(),
             "processor": cpu_name(),

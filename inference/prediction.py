@@ -1,0 +1,244 @@
+"""The one path from texts to what the model reads in them.
+
+processor (``prepare_text``: normalise -> sentences) -> windows (``tokenize_windows``) -> collator
+(``collate_windows``) -> ``model.forward`` -> pooled sentence and text vectors (``pool_units``) ->
+``model.sequence_logits`` -> decoders (``decode_spans``, ``decode_sequence_heads``, ``text_labels``).
+
+The Tagger, training's dev evaluation (checkpoint selection) and ``conflict-eval heads`` all call
+``Predictor.predict``, so the model is selected on exactly what users get.
+
+Every sentence becomes token windows; all windows of a list of texts go through the encoder together, longest
+first, in passes padded to their longest window. A sentence's vector is the mean of its windows' tokens, a text's
+vector the mean of all its sentences' tokens (both gathered over every pass holding one of their windows).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from inference.decode.labels import SequencePrediction, decode_sequence_heads, parents_first
+from inference.decode.spans import Span, decode_spans, merge_window_probs
+from inference.decode.text_labels import ARTICLE_SECONDARY_MIN_SCORE, text_labels
+from inference.model.configuration import SEQUENCE, TOKEN
+from inference.results import LabelScore
+from inference.text.processor import PreparedText, prepare_text
+from inference.text.windows import Window, collate_windows, plan_passes, tokenize_windows
+
+# Padded tokens per forward pass on CPU: MiniLM on 2 cores encodes 1-4k-token passes fastest (8k-token passes are
+# ~15% slower, 400-token ones ~10%); GPUs take the full batch_size * max_length.
+CPU_PASS_TOKENS = 2048
+
+
+@dataclass
+class TextPrediction:
+    """What the model read in one text. Offsets index ``prepared.text`` (the normalised text);
+    ``prepared.to_original`` maps them back to the caller's string."""
+
+    prepared: PreparedText
+    spans: dict[str, list[Span]]  # token head -> spans in text order
+    sentence_labels: dict[str, list[SequencePrediction]]  # sequence head -> one prediction per sentence
+    pooled: dict[str, SequencePrediction]  # sequence head -> the whole text's pooled vector, decoded
+    labels: dict[str, list[LabelScore]]  # sequence head -> the text's labels, best first (``text_labels``)
+
+    @property
+    def scores(self) -> dict[str, dict[str, float]]:
+        """Sequence head -> every label's probability for the whole text (0 for a text with no sentence)."""
+        return {head: p.scores for head, p in self.pooled.items()}
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """One sentence: which text it belongs to and its range of that text's normalised form."""
+
+    text: int
+    start: int
+    end: int
+
+
+class Predictor:
+    """``Predictor(model, tokenizer).predict(texts)``: one ``TextPrediction`` per text, in input order."""
+
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        *,
+        device: torch.device | None = None,
+        max_length: int | None = None,
+        autocast_dtype: torch.dtype | None = None,
+        secondary_min_score: float = ARTICLE_SECONDARY_MIN_SCORE,
+    ):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.config = model.config
+        self.device = device if device is not None else next(model.parameters()).device
+        self.max_length = int(max_length or self.config.max_length)
+        # The windows' overlap stays what training used, unless the windows are too short to hold it.
+        self.stride = min(int(self.config.stride), max(0, (self.max_length - 2) // 2))
+        self.autocast_dtype = autocast_dtype
+        self.secondary_min_score = float(secondary_min_score)
+        heads = self.config.head_specs
+        self.token_heads = [h for h in heads if h.kind == TOKEN]
+        self.sequence_heads = parents_first([h for h in heads if h.kind == SEQUENCE])
+
+    def predict(self, texts: Sequence[str], batch_size: int = 32) -> list[TextPrediction]:
+        """Read ``texts`` (``batch_size``: full-length windows per forward pass; shorter ones share a pass)."""
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        prepared = [prepare_text(t) for t in texts]
+        units = [_Unit(k, s, e) for k, p in enumerate(prepared) for s, e in p.sentences]
+        windows = tokenize_windows(
+            self.tokenizer,
+            [prepared[u.text].text[u.start : u.end] for u in units],
+            max_length=self.max_length,
+            stride=self.stride,
+            case_features=self.config.case_features,
+        )
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            token_probs, in_order, sums, counts = self._encode(windows, batch_size)
+            sentence_preds, text_preds = self._classify(sums, counts, units, len(prepared))
+        finally:
+            self.model.train(was_training)
+        by_unit: list[list[int]] = [[] for _ in units]
+        for i, w in enumerate(windows):
+            by_unit[w.example].append(i)
+        per_text: list[list[int]] = [[] for _ in prepared]
+        for u, unit in enumerate(units):
+            per_text[unit.text].append(u)
+        out = []
+        for k, (prep, mine) in enumerate(zip(prepared, per_text)):
+            spans: dict[str, list[Span]] = {h.name: [] for h in self.token_heads}
+            for u in mine:
+                for head in self.token_heads:
+                    parts = [token_probs[head.name][i] for i in by_unit[u]]
+                    # One window in text order is already what merging would return (same rows, same order).
+                    merged = (
+                        parts[0] if len(parts) == 1 and in_order[by_unit[u][0]] else merge_window_probs(parts)
+                    )
+                    spans[head.name].extend(
+                        Span(units[u].start + s.start, units[u].start + s.end, s.label, s.score)
+                        for s in decode_spans(*merged, head.bio_labels)
+                    )
+            sentence_labels = {h.name: [sentence_preds[h.name][u] for u in mine] for h in self.sequence_heads}
+            labels: dict[str, list[LabelScore]] = {}
+            for head in self.sequence_heads:  # parents first
+                parent = labels.get(head.parent) if head.parent else None
+                labels[head.name] = (
+                    text_labels(
+                        head,
+                        text_preds[head.name][k],
+                        sentence_labels[head.name],
+                        parent_labels=None if parent is None else {x.label for x in parent},
+                        secondary_min_score=self.secondary_min_score,
+                    )
+                    if mine
+                    else []
+                )
+            pooled = {
+                h.name: text_preds[h.name][k] if mine else SequencePrediction([], {x: 0.0 for x in h.labels})
+                for h in self.sequence_heads
+            }
+            out.append(TextPrediction(prep, spans, sentence_labels, pooled, labels))
+        return out
+
+    # ---- steps -------------------------------------------------------------------------------------------
+    def _autocast(self):
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+
+    def _to_device(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        if self.device.type != "cuda":
+            return {k: v.to(self.device) for k, v in batch.items()}
+        return {k: v.pin_memory().to(self.device, non_blocking=True) for k, v in batch.items()}
+
+    def _encode(self, windows: list[Window], batch_size: int):
+        """Run every window through ``model.forward`` in passes (``plan_passes``).
+
+        Returns per token head, per window, ``(probs [real tokens, n_tags], offsets, word_ids)``; per window,
+        whether its real tokens' offsets are strictly increasing (text order, no repeats); and per unit the sum
+        and count of its pooled token vectors (``pool_units`` turns them into sentence and text vectors).
+        """
+        token_probs: dict[str, list] = {h.name: [None] * len(windows) for h in self.token_heads}
+        in_order = [False] * len(windows)
+        num_units = 1 + max((w.example for w in windows), default=-1)
+        sums: torch.Tensor | None = None
+        counts = torch.zeros(num_units)
+        budget = batch_size * self.max_length
+        if self.device.type == "cpu":
+            budget = min(budget, CPU_PASS_TOKENS)
+        with torch.inference_mode(), self._autocast():
+            for idx in plan_passes([len(w) for w in windows], budget):
+                ws = [windows[i] for i in idx]
+                batch = collate_windows(ws, self.tokenizer.pad_token_id)
+                out = self.model(**self._to_device(batch))
+                local_units = torch.tensor(list(dict.fromkeys(w.example for w in ws)), dtype=torch.long)
+                local_counts = torch.zeros(len(local_units)).index_add_(
+                    0, batch["window_example"], batch["pool_mask"].sum(dim=1).float()
+                )
+                pooled = out.pooled.float().cpu()
+                if sums is None:
+                    sums = torch.zeros(num_units, pooled.size(-1))
+                sums.index_add_(0, local_units, pooled * local_counts[:, None])
+                counts.index_add_(0, local_units, local_counts)
+                real = [[t for t, wid in enumerate(w.word_ids) if wid is not None] for w in ws]
+                for i, w, keep in zip(idx, ws, real):
+                    offsets = [w.offsets[t] for t in keep]
+                    in_order[i] = all(a < b for a, b in zip(offsets, offsets[1:]))
+                for head in self.token_heads:
+                    probs = torch.softmax(out.logits[head.name].float(), dim=-1).cpu().numpy()
+                    for row, (i, w, keep) in enumerate(zip(idx, ws, real)):
+                        token_probs[head.name][i] = (
+                            probs[row, keep],
+                            [w.offsets[t] for t in keep],
+                            [w.word_ids[t] for t in keep],
+                        )
+        return token_probs, in_order, sums, counts
+
+    def _classify(self, sums, counts, units: list[_Unit], num_texts: int):
+        """Sequence-head predictions per sentence and per text (parent-consistent, thresholds applied)."""
+        if sums is None or not self.sequence_heads:
+            return {}, {}
+        sentence_vecs, text_vecs = pool_units(sums, counts, torch.tensor([u.text for u in units]), num_texts)
+        vectors = torch.cat([sentence_vecs, text_vecs])
+        with torch.inference_mode(), self._autocast():
+            logits = {
+                name: torch.cat([v.float().cpu() for v in chunks])
+                for name, chunks in _chunked_logits(self.model, vectors).items()
+            }
+        preds = decode_sequence_heads(self.config, logits)
+        n = len(units)
+        return {h: p[:n] for h, p in preds.items()}, {h: p[n:] for h, p in preds.items()}
+
+
+def pool_units(
+    sums: torch.Tensor, counts: torch.Tensor, unit_text: torch.Tensor, num_texts: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sentence vectors (each sentence's token mean) and text vectors (the mean of all tokens of a text's
+    sentences) from per-sentence sums [U, H] and token counts [U] of pooled token vectors."""
+    sentence = sums / counts.clamp(min=1.0)[:, None]
+    text_sums = torch.zeros(num_texts, sums.size(-1)).index_add_(0, unit_text, sums)
+    text_counts = torch.zeros(num_texts).index_add_(0, unit_text, counts)
+    return sentence, text_sums / text_counts.clamp(min=1.0)[:, None]
+
+
+def _chunked_logits(model, vectors: torch.Tensor, size: int = 4096) -> dict[str, list[torch.Tensor]]:
+    out: dict[str, list[torch.Tensor]] = {}
+    for i in range(0, len(vectors), size):
+        for name, logits in model.sequence_logits(vectors[i : i + size]).items():
+            out.setdefault(name, []).append(logits)
+    return out
+
+
+def as_probabilities(preds: list[TextPrediction], head: str, labels: list[str]) -> np.ndarray:
+    """[N, L] text-level probabilities of one sequence head (threshold tuning reads these)."""
+    return np.array([[p.scores[head][x] for x in labels] for p in preds], dtype=np.float64).reshape(
+        len(preds), len(labels)
+    )
