@@ -6,7 +6,7 @@ import pytest
 from forcing import force
 
 from inference import Tagger
-from training.evaluation.records_command import main
+from training.evaluation.cli import main
 
 ENTITIES = {"rebels": "B-Organisation", "village": "B-Location"}
 DATA = [

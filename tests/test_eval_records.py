@@ -8,6 +8,7 @@ import pytest
 from forcing import force
 
 from inference import Tagger
+from training.evaluation.cli import main
 from training.evaluation.records_command import (
     acled_notes,
     actor_matches,
@@ -15,7 +16,6 @@ from training.evaluation.records_command import (
     best_record,
     evaluate_records,
     location_matches,
-    main,
 )
 
 # Fictional notes in ACLED's coder style. Forced: "attacked"/"killed" make a sentence Battles / Armed clash.

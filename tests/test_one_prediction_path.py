@@ -10,8 +10,8 @@ import pytest
 from inference import Tagger
 from inference.batch.cli import main as tag_main
 from training.data.canonical import Example, load_examples
+from training.evaluation.cli import main as eval_main
 from training.evaluation.dev_scores import predict, score_head
-from training.evaluation.records_command import main as eval_main
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -136,12 +136,6 @@ def trim_actor(text: str, start: int, end: int) -> tuple[int, int] | None:
     return s, e
 
 
-def is_generic(name: str) -> bool:
-    """A name made only of generic actor nouns ("fighters", "Jihadist factions", "suspected gunmen")."""
-    words = _words(name)
-    return not words or all(w in GENERIC_ACTOR_WORDS or w.isdigit() for w in words)
-
-
 def is_parent_modifier(text: str, mention: Mention) -> bool:
     """A name used to describe another group: "an Al-Qaeda offshoot", "Al-Qaeda-linked militants"."""
     return _PARENT_AFTER.match(text[mention.end : mention.end + 30]) is not None

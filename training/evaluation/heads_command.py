@@ -18,8 +18,8 @@ from typing import Any
 from inference.model.configuration import TOKEN, HeadSpec
 from training.data.canonical import DataError, Example, load_examples
 from training.data.mix import DevSet, fill_none_labels
+from training.evaluation.command import CommandError, load_data_and_tagger
 from training.evaluation.dev_scores import evaluate, summary_lines
-from training.evaluation.records_command import CommandError, load_data_and_tagger
 from training.evaluation.reporting import write_json
 
 

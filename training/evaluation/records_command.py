@@ -21,18 +21,17 @@ a tie) is compared with the row:
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import re
-import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from training.data.canonical import DataError, Example, load_examples
+from training.data.canonical import Example, load_examples
+from training.evaluation.command import CommandError, load_data_and_tagger
 
 logger = logging.getLogger("conflict-eval")
 
@@ -247,48 +246,6 @@ def format_table(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="conflict-eval", description="Evaluate a trained conflict-events model.")
-    sub = p.add_subparsers(dest="command", required=True)
-    r = sub.add_parser(
-        "records",
-        help="event records vs ACLED rows (coder notes as articles)",
-        description=__doc__.split("\n\n")[0] + ". See the module docstring for the metrics.",
-    )
-    r.add_argument("--model", required=True, help="model folder written by training")
-    src = r.add_mutually_exclusive_group(required=True)
-    src.add_argument("--root", help="raw datasets folder (e.g. ../shared/data): the acled converter's split")
-    src.add_argument(
-        "--data",
-        help="canonical JSONL of ACLED-like notes (labels event_type/sub_event_type, "
-        "meta event_date, fatalities, location, admin1, admin2, actor1)",
-    )
-    r.add_argument("--split", default="dev", help="acled split with --root (default: dev)")
-    r.add_argument("--limit", type=int, help="score only the first N notes")
-    r.add_argument("--out", help="write the metrics (and counts) as JSON here")
-    r.add_argument("--details", help="write one JSON line per note (gold, predicted, matches) here")
-    r.add_argument("--batch-size", type=int, default=32, help="token windows per forward pass (default: 32)")
-    r.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
-
-    h = sub.add_parser(  # training/evaluation/heads_command.py is imported only to run: it loads torch and transformers
-        "heads",
-        help="every head the data annotates: span / label metrics as training reports them",
-        description="Score a saved model's heads on labelled data (canonical JSONL or a converter's split) exactly "
-        "as training scores its dev sets; see training/evaluation/heads_command.py.",
-    )
-    h.add_argument("--model", required=True, help="model folder written by training")
-    src = h.add_mutually_exclusive_group(required=True)
-    src.add_argument("--data", help="canonical JSONL with spans and/or labels")
-    src.add_argument("--dataset", help="a registered converter (conflict-data list), read from --root")
-    h.add_argument("--root", default="../shared/data", help="raw datasets folder for --dataset")
-    h.add_argument("--split", default="dev", help="split of --dataset (default: dev; test is withheld)")
-    h.add_argument("--heads", help="comma-separated heads to score (default: all the data annotates)")
-    h.add_argument("--out", help="write the scores (per head and label) as JSON here")
-    h.add_argument("--batch-size", type=int, default=32, help="examples per forward pass (default: 32)")
-    h.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
-    return p
-
-
 def _load_notes(args) -> tuple[list[Example], str]:
     if args.data:
         return load_examples(args.data), str(args.data)
@@ -314,22 +271,6 @@ def _iter_detail_lines(scores: list[NoteScore]) -> Iterator[str]:
         yield json.dumps({**s.detail, "matches": matches}, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-class CommandError(Exception):
-    """A problem the user can fix: ``main`` prints it as one ``conflict-eval: error:`` line and exits 2."""
-
-
-def load_data_and_tagger(load_data, args) -> tuple[list[Example], str, Any]:
-    """``load_data(args)`` -> (examples, source) and a Tagger of ``--model``; what cannot be read is a CommandError."""
-    from inference.tagger import ModelLoadError, Tagger
-
-    try:
-        examples, source = load_data(args)
-        tagger = Tagger.from_pretrained(args.model, device=args.device)
-    except (DataError, FileNotFoundError, ModelLoadError, ValueError) as e:
-        raise CommandError(str(e)) from None
-    return examples, source, tagger
-
-
 def run_records(args) -> int:
     if args.limit is not None and args.limit < 1:
         raise CommandError("--limit must be at least 1")
@@ -350,23 +291,3 @@ def run_records(args) -> int:
         with open(args.details, "w", encoding="utf-8") as f:
             f.writelines(_iter_detail_lines(scores))
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    run = run_records
-    if args.command == "heads":
-        from training.evaluation.heads_command import run_heads as run
-    try:
-        return run(args)
-    except CommandError as e:
-        print(f"conflict-eval: error: {e}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -23,8 +23,6 @@ _EXPORTS = {
     "compute_classification": "training.metrics.sequence_classification.sequence_classification",
     "compute_multilabel": "training.metrics.sequence_classification.sequence_classification",
     "tune_thresholds": "training.metrics.thresholds",
-    "tune_global_threshold": "training.metrics.thresholds",
-    "apply_thresholds": "training.metrics.thresholds",
     "confusion_matrix": "training.metrics.confusion",
     "plot_confusion": "training.metrics.confusion",
     "plot_learning_curve": "training.metrics.confusion",

@@ -61,42 +61,6 @@ def tune_thresholds(
     }
 
 
-def tune_global_threshold(
-    probs: np.ndarray, gold: np.ndarray, grid: Sequence[float] = DEFAULT_GRID, *, average: str = "micro"
-) -> float:
-    """One threshold for all labels maximising micro (or macro) F1 on dev; no dev positives at all -> 0.5."""
-    if average not in ("micro", "macro"):
-        raise ValueError(f"average must be 'micro' or 'macro', got {average!r}")
-    probs, gold = _check_inputs(probs, gold, grid)
-    if not gold.any():
-        return DEFAULT_THRESHOLD
-    scores = []
-    for t in grid:
-        tp, fp, fn = _counts(probs, gold, t)
-        if average == "micro":
-            scores.append(float(_f1(np.array(tp.sum()), np.array(fp.sum()), np.array(fn.sum()))))
-        else:
-            scores.append(float(_f1(tp, fp, fn).mean()))
-    return _pick(grid, scores)
-
-
-def apply_thresholds(
-    probs: np.ndarray, thresholds: dict[str, float] | float, labels: Sequence[str]
-) -> np.ndarray:
-    """0/1 predictions [N, L]: probs >= the label's threshold (or one global threshold)."""
-    probs = np.asarray(probs, dtype=float)
-    if probs.ndim != 2 or probs.shape[1] != len(labels):
-        raise ValueError(f"probs must be [N, {len(labels)}], got {probs.shape}")
-    if isinstance(thresholds, dict):
-        missing = [label for label in labels if label not in thresholds]
-        if missing:
-            raise ValueError(f"no threshold for label(s) {missing}")
-        cut = np.array([thresholds[label] for label in labels], dtype=float)
-    else:
-        cut = np.full(len(labels), float(thresholds))
-    return (probs >= cut).astype(np.int64)
-
-
 def example_f1(pred: np.ndarray, gold: np.ndarray) -> float:
     """Example-based F1 of 0/1 matrices [N, L], as ``sequence_classification``: texts with empty predicted and
     gold sets are left out of the mean."""
