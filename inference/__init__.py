@@ -10,6 +10,7 @@ from transformers import AutoConfig, AutoModel
 
 from inference.model.configuration import ConflictEventsConfig, HeadSpec
 from inference.model.modeling import ConflictEventsModel
+from inference.prediction import Predictor, TextPrediction
 from inference.results import Article, ArticleResult, LabelScore, SentenceResult, SpanResult
 from inference.tagger import ModelLoadError, Tagger
 
@@ -24,7 +25,9 @@ __all__ = [
     "HeadSpec",
     "LabelScore",
     "ModelLoadError",
+    "Predictor",
     "SentenceResult",
     "SpanResult",
     "Tagger",
+    "TextPrediction",
 ]

@@ -1,0 +1,1 @@
+"""The trained network and its folder: config, heads, loading, int8 quantisation."""

@@ -1,0 +1,1 @@
+"""Text the model reads: normalising, sentences, token windows and their padding."""

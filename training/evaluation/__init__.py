@@ -1,0 +1,1 @@
+"""Scoring a model: dev sets as training selects on them, and the ``conflict-eval`` commands."""
