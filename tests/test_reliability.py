@@ -179,11 +179,11 @@ def test_a_second_run_on_a_locked_output_is_refused_naming_the_pid(tiny_model, t
 
 
 def test_resume_of_a_complete_run_whose_output_was_truncated_is_refused(tiny_model, tmp_path, capsys):
-    out = tmp_path / "out.jsonl"
-    assert _tag(tmp_path, tiny_model, out=out) == 0
+    out, src = tmp_path / "out.jsonl", _jsonl(tmp_path / "in.jsonl", _articles(3))
+    assert _tag(tmp_path, tiny_model, out=out, src=src) == 0
     with open(out, "r+b") as f:
         f.truncate(100)
-    assert _tag(tmp_path, tiny_model, "--resume", out=out) == 2
+    assert _tag(tmp_path, tiny_model, "--resume", out=out, src=src) == 2
     err = _one_line_error(capsys)
     assert "100 bytes" in err and "--overwrite" in err
 
