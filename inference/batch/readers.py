@@ -286,7 +286,8 @@ def jsonl_record(location: str, raw: bytes, fields: Fields) -> InputRecord:
 def _json_problem(line: str, e: json.JSONDecodeError) -> str:
     """What is wrong with a JSON line, in words: a line cut off before its end says so."""
     body = line.rstrip("\r\n")
-    if e.pos >= len(body) or e.msg.startswith("Unterminated string"):
+    escape_at_end = "escape" in e.msg and e.pos >= len(body) - 6  # a cut "\\" or "\\u12"
+    if e.pos >= len(body) or e.msg.startswith("Unterminated string") or escape_at_end:
         return f"the line is cut off after {len(body)} characters (a truncated or half-written line)"
     if e.msg.startswith("Invalid control character"):
         return f"a raw control character (tab, line break) inside a string at character {e.pos}: escape it"
