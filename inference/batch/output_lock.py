@@ -8,10 +8,17 @@ file is removed when the run ends.
 from __future__ import annotations
 
 import errno
-import fcntl
+import logging
 import os
 import socket
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; runs go unlocked, with a warning
+    fcntl = None
+
+logger = logging.getLogger(__name__)
 
 
 class OutputLockedError(RuntimeError):
@@ -37,6 +44,11 @@ class OutputLock:
             self.out.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise OutputLockedError(f"cannot write {self.out}: {e.strerror} ({self.out.parent})") from e
+        if fcntl is None:
+            logger.warning(
+                "no file locking on this platform: nothing stops a second run writing %s", self.out
+            )
+            return self
         while True:
             try:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)

@@ -164,6 +164,10 @@ def load_model_and_tokenizer(folder: Path, config: ConflictEventsConfig, weights
             f"the tokenizer in {folder} is not a fast (tokenizers) tokenizer, which character "
             "offsets need: save a tokenizer.json with it"
         )
+    try:
+        check_overflow_windows(tokenizer)
+    except RuntimeError as e:
+        raise ModelLoadError(str(e)) from None
     mismatch = tokenizer_mismatch(
         folder, config, tokenizer, model.encoder.get_input_embeddings().num_embeddings
     )
@@ -172,8 +176,4 @@ def load_model_and_tokenizer(folder: Path, config: ConflictEventsConfig, weights
             mismatch
             or f"the tokenizer in {folder} has no padding token: copy the tokenizer files saved with the model"
         )
-    try:
-        check_overflow_windows(tokenizer)
-    except RuntimeError as e:
-        raise ModelLoadError(str(e)) from None
     return model, tokenizer
