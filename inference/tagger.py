@@ -26,6 +26,7 @@ from inference.model.folder import (
     weights_sha256,
 )
 from inference.model.modeling import ConflictEventsModel
+from inference.model.numerics import describe_numerics
 from inference.model.quantize import quantize_int8
 from inference.prediction import Predictor, TextPrediction
 from inference.results import Article, ArticleResult, LabelScore, SentenceResult, SpanResult
@@ -167,6 +168,7 @@ class Tagger:
             autocast_dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         model = model.to(dev)
         info = {"name": folder.resolve().name, "sha256": weights_sha256(weights)}
+        info["numerics"] = describe_numerics(dev, torch_dtype, quantize, autocast_dtype)
         return cls(
             model,
             tokenizer,

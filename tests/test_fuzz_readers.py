@@ -21,7 +21,7 @@ from fuzz_strategies import FAST, SLOW, nasty_text
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inference.batch.readers import Fields, InputFile, iter_file_records
+from inference.batch.readers import Fields, InputFile, iter_file_records, jsonl_record
 
 # what a JSON value can be: scalars of every type, nested lists and objects
 json_values = st.recursive(
@@ -214,19 +214,60 @@ def test_fuzz_random_bytes_in_every_format_slow(data, suffix, gzipped):
     check_random_bytes(data, suffix, gzipped)
 
 
-@FAST
-@given(
-    data=st.binary(min_size=1, max_size=400),
-    cut=st.integers(1, 400),
-    suffix=st.sampled_from([".jsonl", ".csv", ".txt"]),
-)
-def test_fuzz_truncated_gzip_ends_in_one_error_record(data, cut, suffix):
+def check_truncated_gzip(data: bytes, cut: int, suffix: str) -> None:
+    """A gzip file cut short ends in one error record that says the rest of the file is skipped."""
     blob = gzip.compress(data, mtime=0)
     f = _write(b"", suffix, True)
     f.path.write_bytes(blob[: min(cut, len(blob) - 1)])
     records = list(iter_file_records(f, Fields()))
     assert records and records[-1].error is not None
     assert "rest of this file is skipped" in records[-1].error or suffix == ".txt"
+
+
+gzip_args = dict(
+    data=st.binary(min_size=1, max_size=400),
+    cut=st.integers(1, 400),
+    suffix=st.sampled_from([".jsonl", ".csv", ".txt"]),
+)
+
+
+@FAST
+@given(**gzip_args)
+def test_fuzz_truncated_gzip_ends_in_one_error_record(data, cut, suffix):
+    check_truncated_gzip(data, cut, suffix)
+
+
+@pytest.mark.slow
+@SLOW
+@given(**gzip_args)
+def test_fuzz_truncated_gzip_ends_in_one_error_record_slow(data, cut, suffix):
+    check_truncated_gzip(data, cut, suffix)
+
+
+def check_cut_json_line(text: str, cut: int, newline: bool) -> None:
+    """A JSONL line cut anywhere (a torn write) is one bad record that says the line is cut off."""
+    line = json.dumps({"id": "x", "text": text, "date": "2023-01-02"}, ensure_ascii=False)
+    head = line[: cut % len(line)]
+    raw = (head + ("\n" if newline else "")).encode("utf-8", "surrogatepass")
+    rec = jsonl_record("f:1", raw, Fields())
+    assert rec.error is not None and rec.text is None
+    assert "cut off" in rec.error or "undecodable" in rec.error, rec.error
+
+
+cut_args = dict(text=nasty_text, cut=st.integers(0, 10_000), newline=st.booleans())
+
+
+@FAST
+@given(**cut_args)
+def test_fuzz_cut_json_line_says_it_is_cut_off(text, cut, newline):
+    check_cut_json_line(text, cut, newline)
+
+
+@pytest.mark.slow
+@SLOW
+@given(**cut_args)
+def test_fuzz_cut_json_line_says_it_is_cut_off_slow(text, cut, newline):
+    check_cut_json_line(text, cut, newline)
 
 
 # ---- huge inputs (deterministic) ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from training.config import ConfigError, load_config
 from training.data.canonical import DataError
+from training.output_dir import OutputDirError, check_config_path, check_output_dir
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     out = Path(args.output_dir) if args.output_dir else Path("runs") / Path(args.config).stem
     try:
+        check_config_path(args.config)
         loaded = load_config(args.config, args.overrides)
+        check_output_dir(out, overwrite=args.overwrite)
         from training.trainer import TrainingError, train  # heavy imports only once the config is good
 
         try:
@@ -63,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         except TrainingError as e:
             print(f"conflict-train: error: {e}", file=sys.stderr)
             return 1
+    except OutputDirError as e:
+        print(f"conflict-train: error: {e}", file=sys.stderr)
+        return 2
     except (ConfigError, DataError, FileNotFoundError) as e:
         kind = "config error" if isinstance(e, ConfigError) else "data error"
         print(f"conflict-train: {kind}: {e}", file=sys.stderr)

@@ -33,6 +33,7 @@ from transformers import AutoTokenizer, get_scheduler
 
 from inference.model.configuration import MULTI_LABEL, TOKEN, HeadSpec
 from inference.model.modeling import ConflictEventsModel
+from inference.model.tokenizer_check import stamp_tokenizer
 from training.batching import BatchPlan, shard
 from training.config import PROJECT_ROOT, ConfigError, LoadedConfig
 from training.data.canonical import DataError
@@ -203,6 +204,7 @@ def _save_final(out: Path, model: ConflictEventsModel, tokenizer) -> None:
     """Model and tokenizer files into a temporary folder, then each renamed into ``out``: never a torn file."""
     tmp = out / FINAL_TMP
     shutil.rmtree(tmp, ignore_errors=True)
+    stamp_tokenizer(model.config, tokenizer)  # loading checks the folder's tokenizer against it
     model.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
     for p in sorted(tmp.iterdir()):

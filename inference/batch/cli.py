@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from inference.batch.output_lock import OutputLock, OutputLockedError, lock_path
 from inference.batch.output_record import output_columns, output_record
 from inference.batch.readers import (
     Fields,
@@ -30,6 +31,7 @@ from inference.batch.readers import (
     discover_inputs,
     iter_records,
 )
+from inference.batch.run_identity import changed_keys, run_fingerprint
 from inference.batch.shard_merge import (
     FAILED,
     REJECTED,
@@ -47,6 +49,7 @@ from inference.batch.writers import (
     ParquetSink,
     Progress,
     ResumeError,
+    check_complete,
     make_sink,
 )
 from inference.results import Article
@@ -122,15 +125,7 @@ def sidecar_paths(out: Path) -> tuple[Path, Path]:
 
 
 def _fingerprint(args, files, tagger: Tagger, fmt: str) -> dict:
-    extra = {"events": False} if args.no_events else {}  # runs with events keep their earlier fingerprint
-    return extra | {
-        "inputs": [[str(f.path.resolve()), f.path.stat().st_size] for f in files],
-        "fields": [args.id_field, args.text_field, args.date_field],
-        "format": fmt,
-        "all_scores": bool(args.all_scores),
-        "model_sha256": tagger.model_info["sha256"],
-        "max_length": tagger.max_length,
-    }
+    return run_fingerprint(args, [f.path for f in files], tagger.model_info, tagger.max_length, fmt)
 
 
 def _load_tagger(args: argparse.Namespace, device: str | None = None) -> Tagger:
@@ -208,7 +203,17 @@ def prepare(args: argparse.Namespace, device: str | None = None) -> Job:
     fmt = _output_format(args)
     errors_path, progress_path = sidecar_paths(out)
     fields = Fields(args.id_field, args.text_field, args.date_field)
-    files = discover_inputs(args.inputs)
+    if out.is_dir():
+        raise UsageError(f"output {out} is a folder: name a file in it, e.g. {out / 'tags.jsonl'}")
+    own = (
+        out,
+        errors_path,
+        progress_path,
+        lock_path(out),
+        out.with_name(out.name + ".parts"),
+        shards_dir(out),
+    )
+    files = discover_inputs(args.inputs, exclude=own)  # our own files inside an input folder are not inputs
     owned = {p.resolve() for p in (out, errors_path, progress_path)}
     if any(f.path.resolve() in owned or shards_dir(out).resolve() in f.path.resolve().parents for f in files):
         raise UsageError(f"the output {out} (or its sidecar files) is also an input: write somewhere else")
@@ -242,11 +247,7 @@ def open_part(
             "start again with --overwrite"
         )
     if args.resume and progress is not None and progress.fingerprint != fingerprint:
-        changed = sorted(
-            k
-            for k in {*fingerprint, *progress.fingerprint}
-            if progress.fingerprint.get(k) != fingerprint.get(k)
-        )
+        changed = changed_keys(progress.fingerprint, fingerprint)
         raise ResumeError(
             f"cannot resume {out}: {', '.join(changed)} changed since the interrupted run "
             "(inputs must be the same files, unchanged): start again with --overwrite"
@@ -304,6 +305,12 @@ def run(args: argparse.Namespace, group: ProcessGroup | None = None) -> int:
         from inference.batch.shard_run import run_sharded
 
         return run_sharded(args, group)
+    with OutputLock(args.output):
+        return _run_locked(args)
+
+
+def _run_locked(args: argparse.Namespace) -> int:
+    """One process's run while it holds OUT's lock."""
     job = prepare(args)
     out = job.out
     errors_path, progress_path = sidecar_paths(out)
@@ -317,6 +324,7 @@ def run(args: argparse.Namespace, group: ProcessGroup | None = None) -> int:
     if not args.resume:
         remove_parts(out)
     if progress.complete:
+        check_complete(progress, out, errors_path, job.fmt)
         print(f"{out}: already complete: {progress.tagged} articles tagged, {progress.failed} failed")
         return EXIT_FAILED_RECORDS if progress.failed else EXIT_OK
 
@@ -408,7 +416,7 @@ def main(argv: list[str] | None = None, group: ProcessGroup | None = None) -> in
     )
     try:
         return run(args, group)
-    except (UsageError, InputError, ModelLoadError, ResumeError) as e:
+    except (UsageError, InputError, ModelLoadError, ResumeError, OutputLockedError) as e:
         print(f"conflict-tag: error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -83,10 +83,19 @@ def file_kind(path: Path) -> tuple[str, bool] | None:
     return kind, gzipped
 
 
-def discover_inputs(paths: Iterable[str | os.PathLike]) -> list[InputFile]:
-    """Expand files and folders (recursively, in name order, hidden files skipped) into the files to read."""
+def discover_inputs(
+    paths: Iterable[str | os.PathLike], exclude: Iterable[str | os.PathLike] = ()
+) -> list[InputFile]:
+    """Expand files and folders (recursively, in name order, hidden files skipped) into the files to read.
+
+    Files found in folders that are (or lie under) an ``exclude`` path are left out: a run's own output and
+    sidecar files when it writes inside an input folder. Other files of types we do not read are left out too,
+    and one warning line counts them by suffix.
+    """
     files: list[InputFile] = []
     seen: set[Path] = set()
+    excluded = [Path(p).resolve() for p in exclude]
+    skipped: dict[str, int] = {}
     wanted = "'.jsonl', '.csv', '.parquet' or '.txt' (the first, second and last optionally gzipped, '.gz')"
     for raw in paths:
         path = Path(raw)
@@ -98,7 +107,13 @@ def discover_inputs(paths: Iterable[str | os.PathLike]) -> list[InputFile]:
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for n in sorted(names):
                     p = Path(root) / n
-                    if n.startswith(".") or file_kind(p) is None:
+                    if n.startswith(".") or _is_excluded(p, excluded):
+                        continue
+                    if file_kind(p) is None:
+                        suffixes = Path(n.lower()).suffixes
+                        suffix = "".join(suffixes[-2:] if suffixes[-1:] == [".gz"] else suffixes[-1:])
+                        suffix = suffix or "no suffix"
+                        skipped[suffix] = skipped.get(suffix, 0) + 1
                         continue
                     found.append((p.relative_to(path).as_posix(), p))
             if not found:
@@ -116,7 +131,25 @@ def discover_inputs(paths: Iterable[str | os.PathLike]) -> list[InputFile]:
             seen.add(key)
             kind, gzipped = file_kind(p)
             files.append(InputFile(p, kind, gzipped, name))
+    if skipped:
+        counts = ", ".join(
+            f"{suffix} ({n})" for suffix, n in sorted(skipped.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
+        logger.warning(
+            "skipped %d files in the input folders that are not a type we read: %s; read are %s "
+            "(a .json file of one array: convert it to JSONL, one object a line; .tsv: to CSV)",
+            sum(skipped.values()),
+            counts,
+            wanted,
+        )
     return files
+
+
+def _is_excluded(path: Path, excluded: list[Path]) -> bool:
+    if not excluded:
+        return False
+    p = path.resolve()
+    return any(p == e or e in p.parents for e in excluded)
 
 
 def _open_binary(f: InputFile):
@@ -192,7 +225,9 @@ def make_record(location: str, obj: Any, fields: Fields) -> InputRecord:
     if not isinstance(obj, dict):
         return bad(f"expected an object with fields, got {type(obj).__name__}")
     keys = ", ".join(str(k) for k in list(obj)[:12])
-    if fields.id not in obj or obj[fields.id] is None:
+    if fields.id in obj and obj[fields.id] is None:
+        return bad(f"field '{fields.id}' is null: every article needs an id")
+    if fields.id not in obj:
         return bad(f"no '{fields.id}' field (fields: {keys}): set --id-field")
     rec_id = obj[fields.id]
     if isinstance(rec_id, bool) or not isinstance(rec_id, str | int):
@@ -200,7 +235,9 @@ def make_record(location: str, obj: Any, fields: Fields) -> InputRecord:
     rec_id = str(rec_id)
     if not rec_id.strip() or _bad_string(rec_id):
         return bad(f"field '{fields.id}' is empty or holds undecodable bytes")
-    if fields.text not in obj or obj[fields.text] is None:
+    if fields.text in obj and obj[fields.text] is None:
+        return bad(f"field '{fields.text}' is null: no article text", rec_id)
+    if fields.text not in obj:
         return bad(f"no '{fields.text}' field (fields: {keys}): set --text-field", rec_id)
     text = obj[fields.text]
     if isinstance(text, bytes | bytearray):
@@ -237,11 +274,24 @@ def jsonl_record(location: str, raw: bytes, fields: Fields) -> InputRecord:
         )
     try:
         obj = json.loads(line)
+    except json.JSONDecodeError as e:
+        return InputRecord(location, None, None, None, error=f"invalid JSON: {_json_problem(line, e)}")
     except ValueError as e:
         return InputRecord(location, None, None, None, error=f"invalid JSON: {e}")
     except RecursionError:
         return InputRecord(location, None, None, None, error="invalid JSON: nested too deeply to decode")
     return make_record(location, obj, fields)
+
+
+def _json_problem(line: str, e: json.JSONDecodeError) -> str:
+    """What is wrong with a JSON line, in words: a line cut off before its end says so."""
+    body = line.rstrip("\r\n")
+    escape_at_end = "escape" in e.msg and e.pos >= len(body) - 6  # a cut "\\" or "\\u12"
+    if e.pos >= len(body) or e.msg.startswith("Unterminated string") or escape_at_end:
+        return f"the line is cut off after {len(body)} characters (a truncated or half-written line)"
+    if e.msg.startswith("Invalid control character"):
+        return f"a raw control character (tab, line break) inside a string at character {e.pos}: escape it"
+    return str(e)
 
 
 def unreadable(location: str, e: Exception) -> InputRecord:

@@ -28,10 +28,11 @@ from inference.batch.cli import (
     summary,
     tag_part,
 )
+from inference.batch.output_lock import OutputLock, OutputLockedError
 from inference.batch.readers import InputError
 from inference.batch.shard_merge import Ledger, Part, merge_parts, remove_parts, shards_dir
 from inference.batch.sharding import ProcessGroup, iter_shard_records, lines_before, plan_shards
-from inference.batch.writers import Progress, ResumeError
+from inference.batch.writers import Progress, ResumeError, check_complete
 from inference.tagger import ModelLoadError
 
 logger = logging.getLogger("conflict-tag")
@@ -65,6 +66,8 @@ def _check_final(job: Job) -> Progress | None:
                 f"cannot resume {out}: its inputs, model or options changed since the interrupted run: "
                 "start again with --overwrite"
             )
+        if final.complete:
+            check_complete(final, out, errors_path, job.fmt)
         return final if final.complete else None
     leftovers = [p for p in (out, errors_path, progress_path, shards_dir(out)) if p.exists()]
     if not args.resume and leftovers and not args.overwrite:
@@ -75,6 +78,22 @@ def _check_final(job: Job) -> Progress | None:
 
 
 def run_sharded(args: argparse.Namespace, group: ProcessGroup) -> int:
+    """Process 0 holds OUT's lock (inference/batch/output_lock.py) while all processes run."""
+    lock, error = None, None
+    if group.rank == 0:
+        try:
+            lock = OutputLock(args.output).acquire()
+        except OutputLockedError as e:
+            error = str(e)
+    _agree(group, error)
+    try:
+        return _run_sharded(args, group)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _run_sharded(args: argparse.Namespace, group: ProcessGroup) -> int:
     """Tag this process's shard into its part; process 0 then merges the parts into OUT."""
     rank, world = group.rank, group.world
     device = str(group.device) if args.device == "auto" and hasattr(group, "device") else None

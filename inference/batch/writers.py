@@ -248,3 +248,29 @@ class Progress:
             raise ResumeError(
                 f"{path} is not a readable progress record ({e}); start again with --overwrite"
             ) from e
+
+
+def check_complete(progress: Progress, out: Path, errors_path: Path, fmt: str) -> None:
+    """A run recorded as complete must still have the output and errors files it wrote, whole."""
+    problems = []
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            rows = pq.ParquetFile(out).metadata.num_rows if out.is_file() else None
+        except Exception:  # pyarrow raises several types for a damaged file
+            rows = None
+        if rows != progress.tagged:
+            problems.append(f"{out} holds {rows} rows but {progress.tagged} were written")
+    else:
+        size = out.stat().st_size if out.is_file() else 0
+        if size != progress.output:
+            problems.append(f"{out} has {size} bytes but {progress.output} were written")
+    size = errors_path.stat().st_size if errors_path.is_file() else 0
+    if size != progress.errors:
+        problems.append(f"{errors_path} has {size} bytes but {progress.errors} were written")
+    if problems:
+        raise ResumeError(
+            f"the run is recorded as complete, but {'; '.join(problems)}: the files were changed after it "
+            "finished; start again with --overwrite"
+        )

@@ -14,6 +14,7 @@ from transformers import AutoTokenizer
 
 from inference.model.configuration import TOKEN, ConflictEventsConfig
 from inference.model.modeling import ConflictEventsModel
+from inference.model.tokenizer_check import missing_tokenizer_files, tokenizer_mismatch
 from inference.text.windows import check_overflow_windows
 
 _PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
@@ -148,6 +149,9 @@ def load_model_and_tokenizer(folder: Path, config: ConflictEventsConfig, weights
             f"{sorted(info.get('missing_keys') or [])[:5]}, mismatched "
             f"{sorted(info.get('mismatched_keys') or [])[:5]}: re-save the model folder"
         )
+    missing = missing_tokenizer_files(folder)
+    if missing:
+        raise ModelLoadError(missing)
     try:
         tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
     except Exception as e:
@@ -164,4 +168,12 @@ def load_model_and_tokenizer(folder: Path, config: ConflictEventsConfig, weights
         check_overflow_windows(tokenizer)
     except RuntimeError as e:
         raise ModelLoadError(str(e)) from None
+    mismatch = tokenizer_mismatch(
+        folder, config, tokenizer, model.encoder.get_input_embeddings().num_embeddings
+    )
+    if mismatch or tokenizer.pad_token_id is None:
+        raise ModelLoadError(
+            mismatch
+            or f"the tokenizer in {folder} has no padding token: copy the tokenizer files saved with the model"
+        )
     return model, tokenizer

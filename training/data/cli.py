@@ -43,6 +43,10 @@ def _converter(name: str) -> Converter:
 
 
 def _run(name: str, root: str, skip_bad: bool) -> tuple[Converter, Conversion]:
+    if Path(root).exists() and not Path(root).is_dir():
+        raise CliError(
+            f"data root {root} is a file, not a folder: pass --root the folder that holds the datasets"
+        )
     if not Path(root).is_dir():
         raise CliError(
             f"data root {root} does not exist; pass --root pointing at the shared data (e.g. ../shared/data)"
@@ -143,6 +147,10 @@ def _remove_stale(out: Path, keep: set[str]) -> None:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise CliError(
+            f"--out {args.out} is a file: name a folder (convert writes the splits and {MANIFEST} into it)"
+        )
     conv, conversion = _run(args.name, args.root, args.skip_bad)
     _validate(conversion, args.skip_bad)
     out = Path(args.out)
