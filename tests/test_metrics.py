@@ -294,9 +294,7 @@ def test_thresholds_tuned_for_example_f1_never_lose_to_the_default(seed):
     labels = list("wxyz")
     joint = tune_thresholds_for_example_f1(probs, gold, labels)
     default = dict.fromkeys(labels, 0.5)
-    assert example_f1(_apply(probs, joint, labels), gold) >= example_f1(
-        _apply(probs, default, labels), gold
-    )
+    assert example_f1(_apply(probs, joint, labels), gold) >= example_f1(_apply(probs, default, labels), gold)
 
 
 # --- confusion matrix and plots ------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ import sys
 
 from training.evaluation.command import CommandError
 
-RECORDS_DESCRIPTION = "Score the event records a model builds against ACLED's own rows (see records_command.py)."
+RECORDS_DESCRIPTION = (
+    "Score the event records a model builds against ACLED's own rows (see records_command.py)."
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

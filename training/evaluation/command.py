@@ -21,5 +21,3 @@ def load_data_and_tagger(load_data, args) -> tuple[list[Example], str, Any]:
     except (DataError, FileNotFoundError, ModelLoadError, ValueError) as e:
         raise CommandError(str(e)) from None
     return examples, source, tagger
-
-

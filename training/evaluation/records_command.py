@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from training.data.canonical import Example, load_examples
+from training.data.canonical import DataError, Example, load_examples
 from training.evaluation.command import CommandError, load_data_and_tagger
 
 logger = logging.getLogger("conflict-eval")
