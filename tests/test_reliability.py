@@ -85,7 +85,7 @@ def test_a_tokenizer_with_the_same_size_but_other_words_is_refused_by_its_finger
 
     from inference import ConflictEventsModel
     from inference.tagger import ModelLoadError, Tagger
-    from tests.conftest import TINY_HEADS
+    from conftest import TINY_HEADS
     from training.pretrained import tiny_vocab
     from training.trainer import _save_final
 

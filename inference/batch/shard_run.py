@@ -16,7 +16,7 @@ import argparse
 import logging
 import time
 
-from inference.batch.cli import (
+from inference.batch.job import (
     EXIT_FAILED_RECORDS,
     EXIT_OK,
     EXIT_USAGE,

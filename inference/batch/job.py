@@ -1,0 +1,308 @@
+"""One conflict-tag job: prepare it (inputs, model, output columns, run identity), open its part of the output
+for appending or resuming, and tag the inputs into it chunk by chunk. ``cli.run`` runs one job; ``shard_run`` runs
+one part per process and merges them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from inference.batch.output_lock import lock_path
+from inference.batch.output_record import output_columns, output_record
+from inference.batch.readers import (
+    Fields,
+    InputFile,
+    InputRecord,
+    check_fields,
+    discover_inputs,
+)
+from inference.batch.run_identity import changed_keys, run_fingerprint
+from inference.batch.shard_merge import (
+    FAILED,
+    REJECTED,
+    TAGGED,
+    Ledger,
+    duplicate_reason,
+    shards_dir,
+)
+from inference.batch.writers import (
+    AppendSink,
+    JsonlSink,
+    ParquetSink,
+    Progress,
+    ResumeError,
+    make_sink,
+)
+from inference.results import Article
+from inference.tagger import Tagger
+
+logger = logging.getLogger("conflict-tag")
+
+EXIT_OK, EXIT_FAILED_RECORDS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(ValueError):
+    """Arguments that cannot work together; the message says what to change."""
+
+
+def _output_format(args: argparse.Namespace) -> str:
+    if args.format:
+        return args.format
+    suffix = Path(args.output).suffix.lower()
+    return {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(suffix, "jsonl")
+
+
+def sidecar_paths(out: Path) -> tuple[Path, Path]:
+    """``(errors, progress)`` files that go with an output file."""
+    return out.with_name(out.name + ".errors.jsonl"), out.with_name(out.name + ".progress.json")
+
+
+def _fingerprint(args, files, tagger: Tagger, fmt: str) -> dict:
+    return run_fingerprint(args, [f.path for f in files], tagger.model_info, tagger.max_length, fmt)
+
+
+def _load_tagger(args: argparse.Namespace, device: str | None = None) -> Tagger:
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # our own bar is the one that matters
+    dtype = None if args.dtype == "auto" else args.dtype
+    try:
+        return Tagger.from_pretrained(
+            args.model,
+            device=device or args.device,
+            dtype=dtype,
+            quantize=args.quantize,
+            max_length=args.max_length,
+        )
+    except ValueError as e:
+        raise UsageError(str(e)) from e
+
+
+def _chunks(records: Iterator[InputRecord], size: int) -> Iterator[list[InputRecord]]:
+    chunk: list[InputRecord] = []
+    for rec in records:
+        chunk.append(rec)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _tag(
+    tagger: Tagger, records: list[InputRecord], args, events: bool = True
+) -> tuple[list, list[tuple[InputRecord, str]]]:
+    """Tag a chunk; if the chunk fails, tag its articles one by one so that one bad article fails alone."""
+    articles = [Article(r.id, r.text, r.date) for r in records]
+    options = {"all_scores": args.all_scores, "events": events}
+    try:
+        return tagger.tag_articles(articles, args.batch_size, **options), []
+    except (RuntimeError, ValueError, TypeError, IndexError) as e:
+        logger.warning("a chunk failed (%s: %s); tagging its articles one by one", type(e).__name__, e)
+    results, failed = [], []
+    for rec, article in zip(records, articles):
+        try:
+            results.extend(tagger.tag_articles([article], args.batch_size, **options))
+        except (RuntimeError, ValueError, TypeError, IndexError) as e:
+            failed.append((rec, f"tagging failed ({type(e).__name__}: {e})"))
+    return results, failed
+
+
+@dataclass
+class Job:
+    """What every part of a run shares: arguments, inputs, the loaded tagger and the output's columns."""
+
+    args: argparse.Namespace
+    out: Path
+    fmt: str
+    fields: Fields
+    files: list[InputFile]
+    tagger: Tagger
+    columns: list[str]
+    fingerprint: dict
+
+    @property
+    def events(self) -> bool:
+        return not self.args.no_events
+
+
+def prepare(args: argparse.Namespace, device: str | None = None) -> Job:
+    """Check the arguments and inputs, load the model: everything before the first record is read."""
+    if args.batch_size < 1 or args.chunk_size < 1:
+        raise UsageError("--batch-size and --chunk-size must be at least 1")
+    if args.resume and args.overwrite:
+        raise UsageError("--resume continues OUT, --overwrite replaces it: pass one of them")
+    out = Path(args.output)
+    fmt = _output_format(args)
+    errors_path, progress_path = sidecar_paths(out)
+    fields = Fields(args.id_field, args.text_field, args.date_field)
+    if out.is_dir():
+        raise UsageError(f"output {out} is a folder: name a file in it, e.g. {out / 'tags.jsonl'}")
+    own = (
+        out,
+        errors_path,
+        progress_path,
+        lock_path(out),
+        out.with_name(out.name + ".parts"),
+        shards_dir(out),
+    )
+    files = discover_inputs(args.inputs, exclude=own)  # our own files inside an input folder are not inputs
+    owned = {p.resolve() for p in (out, errors_path, progress_path)}
+    if any(f.path.resolve() in owned or shards_dir(out).resolve() in f.path.resolve().parents for f in files):
+        raise UsageError(f"the output {out} (or its sidecar files) is also an input: write somewhere else")
+    check_fields(files, fields)
+    tagger = _load_tagger(args, device)
+    try:
+        columns = output_columns(tagger.heads, args.all_scores, events=not args.no_events)
+    except ValueError as e:
+        raise UsageError(str(e)) from e
+    fingerprint = _fingerprint(args, files, tagger, fmt)
+    return Job(args, out, fmt, fields, files, tagger, columns, fingerprint)
+
+
+def open_part(
+    job: Job, out: Path, fingerprint: dict, *, leftovers_extra: list[Path] = ()
+) -> tuple[Progress, AppendSink | ParquetSink, JsonlSink]:
+    """Check OUT against its progress record (--resume / --overwrite); return the progress, output and errors."""
+    args = job.args
+    errors_path, progress_path = sidecar_paths(out)
+    sink = make_sink(job.fmt, out, job.columns)
+    errors = JsonlSink(errors_path)
+    progress = Progress.load(progress_path)
+    leftovers = [
+        p
+        for p in (out, errors_path, getattr(sink, "parts", None), *leftovers_extra)
+        if p is not None and p.exists()
+    ]
+    if args.resume and progress is None and leftovers:
+        raise ResumeError(
+            f"no progress record {progress_path}, so what {out} holds is unknown: "
+            "start again with --overwrite"
+        )
+    if args.resume and progress is not None and progress.fingerprint != fingerprint:
+        changed = changed_keys(progress.fingerprint, fingerprint)
+        raise ResumeError(
+            f"cannot resume {out}: {', '.join(changed)} changed since the interrupted run "
+            "(inputs must be the same files, unchanged): start again with --overwrite"
+        )
+    if not args.resume:
+        if (leftovers or progress is not None) and not args.overwrite:
+            raise UsageError(
+                f"{out} or its sidecar files exist: pass --resume to continue that run or --overwrite "
+                "to replace it"
+            )
+        sink.remove()
+        errors.remove()
+        progress = None
+    if progress is None:
+        progress = Progress(fingerprint)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        progress.save(progress_path)
+    return progress, sink, errors
+
+
+def tag_part(
+    job: Job,
+    out: Path,
+    progress: Progress,
+    sink: AppendSink | ParquetSink,
+    errors: JsonlSink,
+    records: Callable[[], Iterator[InputRecord]],
+    *,
+    ledger: Ledger | None = None,
+    quiet: bool = False,
+) -> None:
+    """Tag what is left of ``records`` into ``sink``/``errors`` and mark the part complete."""
+    progress_path = sidecar_paths(out)[1]
+    sink.start(progress.output)
+    errors.start(progress.errors)
+    if ledger is not None:
+        ledger.start_at_records(progress.consumed)
+    try:
+        _tag_stream(job, records(), sink, errors, progress, progress_path, ledger, quiet)
+        sink.finish()
+        errors.finish()
+    finally:
+        sink.close()
+        errors.close()
+        if ledger is not None:
+            ledger.close()
+    progress.complete = True
+    progress.save(progress_path)
+
+
+def summary(progress: Progress, out: Path, errors_path: Path, tagged_now: int, elapsed: float) -> str:
+    """The closing line: how many articles were tagged and failed, where they went, how fast."""
+    rate = tagged_now / elapsed if elapsed > 0 else 0.0
+    failed = f", {progress.failed} failed (see {errors_path})" if progress.failed else ", 0 failed"
+    return f"{progress.tagged} articles tagged{failed} -> {out} ({elapsed:.1f} s, {rate:.1f} articles/s this run)"
+
+
+def _tag_stream(job, records, sink, errors, progress, progress_path, ledger, quiet) -> None:
+    """Skip what earlier runs settled, then tag, write and record progress chunk by chunk."""
+    from tqdm import tqdm
+
+    args, heads = job.args, job.tagger.heads
+    seen: set[str] = set()
+    for _ in range(progress.consumed):  # already settled: only their ids matter (duplicate detection)
+        rec = next(records, None)
+        if rec is None:
+            raise ResumeError(
+                "the inputs hold fewer records than the progress record says were read: "
+                "start again with --overwrite"
+            )
+        if rec.error is None:
+            seen.add(rec.id)
+    bar = tqdm(
+        unit="article",
+        desc="tagging",
+        disable=True if quiet else None,
+        initial=progress.consumed,
+        dynamic_ncols=True,
+        mininterval=1.0,
+    )
+    try:
+        for chunk in _chunks(records, args.chunk_size):
+            reasons: dict[int, str] = {}  # position in the chunk -> why that record is not tagged
+            todo: list[InputRecord] = []
+            for k, rec in enumerate(chunk):
+                if rec.error is not None:
+                    reasons[k] = rec.error
+                elif rec.id in seen:
+                    reasons[k] = duplicate_reason(rec.id)
+                else:
+                    seen.add(rec.id)
+                    todo.append(rec)
+            results, failed = _tag(job.tagger, todo, args, job.events) if todo else ([], [])
+            failed_ids = {id(rec): reason for rec, reason in failed}
+            status = []
+            for k, rec in enumerate(chunk):
+                if k in reasons:
+                    status.append(REJECTED)
+                elif id(rec) in failed_ids:
+                    reasons[k] = failed_ids[id(rec)]
+                    status.append(FAILED)
+                else:
+                    status.append(TAGGED)
+            records_out = [output_record(r, heads) for r in results]
+            sink.append(records_out)
+            errors.append(  # in input order
+                [
+                    {"location": chunk[k].location, "id": chunk[k].id, "reason": reasons[k]}
+                    for k in sorted(reasons)
+                ]
+            )
+            if ledger is not None:
+                ledger.append([[s, rec.location, rec.id] for s, rec in zip(status, chunk)])
+            progress.consumed += len(chunk)
+            progress.tagged += len(results)
+            progress.failed += len(reasons)
+            progress.output, progress.errors = sink.state(), errors.state()
+            progress.save(progress_path)
+            bar.update(len(chunk))
+    finally:
+        bar.close()
