@@ -223,8 +223,21 @@ def prepare_data(loaded: LoadedConfig, tokenizer, *, accelerator: Accelerator | 
 
 
 def selection_metric(loaded: LoadedConfig, specs: list[HeadSpec], dev_sets: list[DevSet]) -> str | None:
-    """The metric that picks the best step and stops early, checked against the heads and dev sets (logged)."""
-    metric = _main_metric(loaded, specs, dev_sets)
+    """The metric that picks the best step and stops early, checked against the heads and dev sets; by default
+    the first head's default metric on the first dev set that scores it, None without dev sets."""
+    metric = loaded.config.train.early_stopping.metric
+    if metric is None:
+        metric = next(
+            (f"{s.name}/{d.name}/{default_metric(s)}" for s in specs for d in dev_sets if s.name in d.heads),
+            None,
+        )
+    else:
+        key, file = "train.early_stopping.metric", loaded.origin("train.early_stopping.metric")
+        by_name = {s.name: s for s in specs}
+        parts = [m.strip() for m in metric.split("+")]
+        for part in parts:
+            _check_metric(part, by_name, dev_sets, key, file)
+        metric = " + ".join(parts)
     logger.info(
         "model selection on %s (%s)",
         metric or "(no dev set: the last step)",
@@ -696,23 +709,6 @@ def _log_data(pool: TrainingPool, specs: list[HeadSpec], dev_sets: list[DevSet],
             d.name: {"examples": len(d.examples), "heads": d.heads, "origin": d.origin} for d in dev_sets
         },
     }
-
-
-def _main_metric(loaded: LoadedConfig, specs: list[HeadSpec], dev_sets: list[DevSet]) -> str | None:
-    """The early-stopping metric, checked against the configured heads and dev sets."""
-    metric = loaded.config.train.early_stopping.metric
-    key, file = "train.early_stopping.metric", loaded.origin("train.early_stopping.metric")
-    by_name = {s.name: s for s in specs}
-    if metric is None:
-        for spec in specs:
-            for dev in dev_sets:
-                if spec.name in dev.heads:
-                    return f"{spec.name}/{dev.name}/{default_metric(spec)}"
-        return None
-    parts = [m.strip() for m in metric.split("+")]
-    for part in parts:
-        _check_metric(part, by_name, dev_sets, key, file)
-    return " + ".join(parts)
 
 
 def _check_metric(metric: str, by_name: dict[str, HeadSpec], dev_sets: list[DevSet], key: str, file) -> None:
