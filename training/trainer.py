@@ -631,6 +631,35 @@ def _log_setup(run: Run) -> None:
     )
 
 
+@contextlib.contextmanager
+def _log_to_file(path: Path, enabled: bool):
+    """Send the project's log records to ``path`` (and stderr) for the duration of a run."""
+    loggers = [logging.getLogger("training"), logging.getLogger("inference")]
+    handlers: list[logging.Handler] = []
+    old_levels = [lg.level for lg in loggers]
+    if enabled:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+        handlers.append(logging.FileHandler(path, encoding="utf-8"))
+        if not logging.getLogger().handlers:  # the CLI configures the console; a library caller may not
+            handlers.append(logging.StreamHandler(sys.stderr))
+        for h in handlers:
+            h.setFormatter(fmt)
+    for lg in loggers:
+        lg.setLevel(logging.INFO if enabled else logging.WARNING)
+        for h in handlers:
+            lg.addHandler(h)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, old_levels):
+            lg.setLevel(level)
+            for h in handlers:
+                lg.removeHandler(h)
+        for h in handlers:
+            h.close()
+
+
 def _param_groups(model: torch.nn.Module, lr: float, head_lr: float, weight_decay: float) -> list[dict]:
     """AdamW groups: heads learn at ``head_lr``; no decay on biases, LayerNorm and the description heads."""
     groups: dict[tuple[float, float], list] = defaultdict(list)
@@ -673,6 +702,27 @@ def _encode_pool(
     return encoded
 
 
+def _check_metric(metric: str, by_name: dict[str, HeadSpec], dev_sets: list[DevSet], key: str, file) -> None:
+    head, set_name, name = metric.split("/")
+    if head not in by_name:
+        raise ConfigError(f"'{head}' is not a head (heads: {list(by_name)})", key=key, file=file)
+    sets = [d.name for d in dev_sets if head in d.heads]
+    if set_name not in sets:
+        raise ConfigError(
+            f"no dev set '{set_name}' scores head '{head}' (dev sets that do: {sets})", key=key, file=file
+        )
+    spec = by_name[head]
+    kind = TOKEN if spec.kind == TOKEN else spec.problem_type
+    if name not in METRIC_NAMES[kind]:
+        raise ConfigError(
+            f"'{name}' is not a {kind} metric (one of {sorted(METRIC_NAMES[kind])})", key=key, file=file
+        )
+
+
+def _improved(score: float, best: float | None, mode: str) -> bool:
+    return best is None or (score > best if mode == "max" else score < best)
+
+
 def _log_data(pool: TrainingPool, specs: list[HeadSpec], dev_sets: list[DevSet], weights) -> dict[str, Any]:
     """Log and return the data summary: examples per origin, labels per head, negatives, dev sets."""
     per_origin: dict[str, int] = defaultdict(int)
@@ -711,27 +761,6 @@ def _log_data(pool: TrainingPool, specs: list[HeadSpec], dev_sets: list[DevSet],
     }
 
 
-def _check_metric(metric: str, by_name: dict[str, HeadSpec], dev_sets: list[DevSet], key: str, file) -> None:
-    head, set_name, name = metric.split("/")
-    if head not in by_name:
-        raise ConfigError(f"'{head}' is not a head (heads: {list(by_name)})", key=key, file=file)
-    sets = [d.name for d in dev_sets if head in d.heads]
-    if set_name not in sets:
-        raise ConfigError(
-            f"no dev set '{set_name}' scores head '{head}' (dev sets that do: {sets})", key=key, file=file
-        )
-    spec = by_name[head]
-    kind = TOKEN if spec.kind == TOKEN else spec.problem_type
-    if name not in METRIC_NAMES[kind]:
-        raise ConfigError(
-            f"'{name}' is not a {kind} metric (one of {sorted(METRIC_NAMES[kind])})", key=key, file=file
-        )
-
-
-def _improved(score: float, best: float | None, mode: str) -> bool:
-    return best is None or (score > best if mode == "max" else score < best)
-
-
 def _tune_thresholds(
     model: ConflictEventsModel, result: EvalResult, main_metric: str | None
 ) -> dict[str, Any]:
@@ -763,35 +792,6 @@ def _tune_thresholds(
         tuned[spec.name] = {"tuned_on": set_name, "objective": objective, "thresholds": thresholds}
         logger.info("thresholds for %s (tuned on %s for %s): %s", spec.name, set_name, objective, thresholds)
     return tuned
-
-
-@contextlib.contextmanager
-def _log_to_file(path: Path, enabled: bool):
-    """Send the project's log records to ``path`` (and stderr) for the duration of a run."""
-    loggers = [logging.getLogger("training"), logging.getLogger("inference")]
-    handlers: list[logging.Handler] = []
-    old_levels = [lg.level for lg in loggers]
-    if enabled:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
-        handlers.append(logging.FileHandler(path, encoding="utf-8"))
-        if not logging.getLogger().handlers:  # the CLI configures the console; a library caller may not
-            handlers.append(logging.StreamHandler(sys.stderr))
-        for h in handlers:
-            h.setFormatter(fmt)
-    for lg in loggers:
-        lg.setLevel(logging.INFO if enabled else logging.WARNING)
-        for h in handlers:
-            lg.addHandler(h)
-    try:
-        yield
-    finally:
-        for lg, level in zip(loggers, old_levels):
-            lg.setLevel(level)
-            for h in handlers:
-                lg.removeHandler(h)
-        for h in handlers:
-            h.close()
 
 
 __all__ = [
