@@ -40,10 +40,10 @@ demo: setup
 bench: setup
 	$(BIN)/python bench/tagging_speed.py
 
-# Training cost benchmark (bench/training.py): conflict-train vs a default HF Trainer on re3d, and the default heads
-# as one multi-head model vs one model per head; writes bench/results/training.json (long: see bench/training.py).
+# Training cost benchmark (bench/training_cost.py): conflict-train vs a default HF Trainer on re3d, and the default heads
+# as one multi-head model vs one model per head; writes bench/results/training.json (long: see bench/training_cost.py).
 bench-training: setup
-	OMP_WAIT_POLICY=PASSIVE $(BIN)/python bench/training.py
+	OMP_WAIT_POLICY=PASSIVE $(BIN)/python bench/training_cost.py
 
 # On a machine with an NVIDIA GPU: tests on CUDA, Tagger bf16 vs fp32, 1-epoch training speed
 # (bench/gpu_check.sh; writes bench/results/gpu_<gpu>.json).

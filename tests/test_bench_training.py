@@ -1,4 +1,4 @@
-"""bench/training.py: the padded-share arithmetic, the single-head configs of part (b), and a smoke run of both parts
+"""bench/training_cost.py: the padded-share arithmetic, the single-head configs of part (b), and a smoke run of both parts
 on the tiny random encoder whose JSON must hold sane numbers."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_training", REPO / "bench" / "training.py")
+    spec = importlib.util.spec_from_file_location("bench_training_cost", REPO / "bench" / "training_cost.py")
     module = importlib.util.module_from_spec(spec)
     path = list(sys.path)
     sys.modules[spec.name] = module  # dataclasses look their module up there

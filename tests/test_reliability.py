@@ -81,18 +81,18 @@ def test_another_models_tokenizer_is_refused_by_vocabulary_size(tiny_model, tmp_
 
 
 def test_a_tokenizer_with_the_same_size_but_other_words_is_refused_by_its_fingerprint(tiny_encoder, tmp_path):
+    from conftest import TINY_HEADS
     from transformers import AutoTokenizer
 
     from inference import ConflictEventsModel
     from inference.tagger import ModelLoadError, Tagger
-    from conftest import TINY_HEADS
     from training.pretrained import tiny_vocab
-    from training.trainer import _save_final
+    from training.checkpoints import save_final
 
     out = tmp_path / "run"
     out.mkdir()
     model = ConflictEventsModel.from_encoder(str(tiny_encoder), TINY_HEADS, max_length=64, stride=16)
-    _save_final(out, model, AutoTokenizer.from_pretrained(tiny_encoder))
+    save_final(out, model, AutoTokenizer.from_pretrained(tiny_encoder))
     assert json.loads((out / "config.json").read_text())["tokenizer_fingerprint"]
     Tagger.from_pretrained(out, device="cpu")  # its own tokenizer: fine
     vocab = tiny_vocab()

@@ -28,7 +28,7 @@ from training.data.mix import (
     sampling_weights,
 )
 from training.targets import collate, encode_examples
-from training.trainer import TrainingError, train
+from training.trainer import TrainingError, load_tokenizer, plan_batches, prepare_data, train
 
 TINY = PROJECT_ROOT / "configs" / "tiny.yaml"
 FAST = ["train.log_every=1"]  # every step's loss in the history: a resumed run must match it step by step
@@ -112,6 +112,22 @@ def test_saved_model_loads_with_automodel_and_gives_identical_logits(tiny_run):
     assert cfg.head("event_type").descriptions["Battles"].startswith("Two organised armed groups")
     assert cfg.training_config["encoder"] == "tiny-random"
     assert cfg.training_config["heads"]["entities"]["datasets"] == [{"path": "examples/sample/train.jsonl"}]
+
+
+def test_the_public_phases_prepare_what_train_trained_on(tiny_run):
+    """prepare_data and plan_batches, called alone (as bench/training_cost.py does), give train()'s data and steps."""
+    loaded = load_config(TINY, FAST)
+    _, tokenizer = load_tokenizer(loaded.config.encoder, seed=loaded.config.seed)
+    data = prepare_data(loaded, tokenizer)
+    metrics = json.loads((tiny_run.output_dir / "metrics.json").read_text())
+    assert json.loads(json.dumps(data.summary)) == metrics["data"]
+    assert [e.id for e in data.encoded] == [ex.id for ex in data.pool.examples]
+    assert {s.name for s in data.specs} == set(HEADS) and [d.name for d in data.dev_sets] == ["dev"]
+    plan, total_steps = plan_batches(loaded, data)
+    assert total_steps == metrics["run"]["total_steps"] == 20
+    assert len(plan.epoch(0)) == 5 and all(
+        0 <= i < 40 for b in plan.epoch(0) for i in b
+    )  # 4 epochs of 5 steps
 
 
 def test_same_seed_gives_the_same_metrics_and_weights(tiny_run, tmp_path):

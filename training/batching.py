@@ -15,6 +15,8 @@ import numpy as np
 
 
 class BatchPlan:
+    """The global batches of every epoch, drawn from examples' token lengths and sampling weights with ``seed``."""
+
     def __init__(
         self,
         lengths: Sequence[int],
@@ -40,9 +42,8 @@ class BatchPlan:
         self.epoch_size = epoch_size or len(lengths)
         self.length_grouping = length_grouping
         self.mega_batch = batch_size * mega_batch_factor
-        self.min_batch = (
-            min_batch  # a final batch smaller than this (e.g. the number of processes) is dropped
-        )
+        # a final batch smaller than this (e.g. the number of processes) is dropped
+        self.min_batch = min_batch
 
     def _rng(self, epoch: int) -> np.random.Generator:
         return np.random.default_rng(np.random.SeedSequence([self.seed, epoch]))

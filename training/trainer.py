@@ -1,28 +1,32 @@
-"""The training loop, top to bottom: data, model, optimizer, steps, evaluation, checkpoints, outputs.
+"""The training run, as phases read top to bottom: ``train()`` calls them in order.
 
-Runs unchanged in one process, under ``accelerate launch`` and under ``torchrun --nproc_per_node N``: every
-process trains on its slice of each global batch (see ``training.batching``); only the main process logs,
-evaluates, checkpoints and saves. Checkpoints (``OUT/checkpoints/step-N``, written to a temporary folder and
-renamed; ``trainer_state.json`` is written last, and a folder without it is never resumed from) hold the accelerate state (weights, optimizer, scheduler, RNG) plus ``trainer_state.json`` (step,
-position in the epoch, history, best score), so ``resume=True`` continues exactly where the run stopped.
+    load_tokenizer -> prepare_data -> selection_metric -> build_model -> fit -> finish
+
+``prepare_data`` loads the dev sets and the training pool and encodes it; ``build_model`` puts heads on the
+pretrained encoder; ``fit`` is the accelerate loop (optimizer, schedule, steps, evaluation, checkpoints, early
+stopping, resume); ``finish`` restores the best weights, tunes thresholds and writes the model folder with
+``metrics.json`` and plots. Runs unchanged in one process, under ``accelerate launch`` and under
+``torchrun --nproc_per_node N``: every process trains on its slice of each global batch (see
+``training.batching``); only the main process logs, evaluates, checkpoints and saves. Checkpoints (see
+``training.checkpoints``) hold everything a resumed run needs, so ``resume=True`` continues exactly where the run
+stopped.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import math
 import os
-import re
 import shutil
 import sys
 import time
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from accelerate import Accelerator
 from accelerate.utils import broadcast_object_list, set_seed
@@ -33,10 +37,17 @@ from transformers import AutoTokenizer, get_scheduler
 
 from inference.model.configuration import MULTI_LABEL, TOKEN, HeadSpec
 from inference.model.modeling import ConflictEventsModel
-from inference.model.tokenizer_check import stamp_tokenizer
 from training.batching import BatchPlan, shard
-from training.config import PROJECT_ROOT, ConfigError, LoadedConfig
-from training.data.canonical import DataError
+from training.checkpoints import (
+    CHECKPOINTS,
+    TrainerState,
+    best_weights_path,
+    list_checkpoints,
+    load_last_checkpoint,
+    save_checkpoint,
+    save_final,
+)
+from training.config import PROJECT_ROOT, ConfigError, LoadedConfig, TrainConfig
 from training.data.mix import (
     DevSet,
     TrainingPool,
@@ -62,37 +73,15 @@ from training.targets import EncodedExample, check_example, collate, encode_exam
 
 logger = logging.getLogger(__name__)
 
-CHECKPOINTS = "checkpoints"
-BEST = "best"
-STATE_FILE = "trainer_state.json"  # written last into a checkpoint: its completion marker
-FINAL_TMP = ".tmp-final"
-
 
 class TrainingError(RuntimeError):
     """Training cannot go on (e.g. a non-finite loss); the message says where and what to look at."""
 
 
 @dataclass
-class TrainerState:
-    """Everything besides the accelerate state that a resumed run needs (saved with every checkpoint)."""
-
-    step: int = 0
-    epoch: int = 0
-    batch_in_epoch: int = 0  # global batches of `epoch` already trained on
-    samples: int = 0
-    train_time: float = 0.0
-    history: list[dict[str, Any]] = field(default_factory=list)
-    best_score: float | None = None
-    best_step: int | None = None
-    evals_without_improvement: int = 0
-    stopped_early: bool = False
-    window_loss: float = 0.0  # training loss summed since the last logged step
-    window_steps: int = 0
-    zero_shot: dict[str, Any] | None = None
-
-
-@dataclass
 class TrainResult:
+    """What ``train`` hands back: the trained model (the best weights, on the main process) and its folder."""
+
     model: ConflictEventsModel
     tokenizer: Any
     output_dir: Path
@@ -100,7 +89,546 @@ class TrainResult:
     interrupted: bool = False  # stopped before the end as asked (``stop_after_steps``)
 
 
-# ---- small helpers the loop uses -----------------------------------------------------------------------------
+@dataclass
+class PreparedData:
+    """What the model trains and is selected on: dev sets, the pool and its encoded windows, draw weights."""
+
+    dev_sets: list[DevSet]
+    pool: TrainingPool
+    specs: list[HeadSpec]  # the heads, their labels resolved from the config and the pool
+    encoded: list[EncodedExample]  # pool.examples[i] encoded, with the targets of every head it annotates
+    weights: np.ndarray  # pool.examples[i]'s sampling weight
+    summary: dict[str, Any]  # examples per origin, labels per head, negatives, dev sets: for metrics.json
+
+
+@dataclass
+class Run:
+    """What every phase of one run shares: its config, its output folder and its accelerator."""
+
+    loaded: LoadedConfig
+    out: Path
+    accelerator: Accelerator
+
+    @property
+    def train_config(self) -> TrainConfig:
+        return self.loaded.config.train
+
+    @property
+    def main(self) -> bool:
+        return self.accelerator.is_main_process
+
+
+@dataclass
+class FitResult:
+    """Where ``fit`` left the run: the model, the trainer state (history, best step) and the planned steps."""
+
+    model: ConflictEventsModel  # unwrapped from accelerate; the last step's weights
+    state: TrainerState
+    total_steps: int
+    interrupted: bool = False
+
+
+# ---- the run: train() and its phases, in the order they run ------------------------------------------------
+
+
+def train(
+    loaded: LoadedConfig,
+    output_dir: str | os.PathLike,
+    *,
+    resume: bool = False,
+    overwrite: bool = False,
+    stop_after_steps: int | None = None,
+) -> TrainResult:
+    """Train the model a config describes into ``output_dir``; see the module doc."""
+    started = time.perf_counter()
+    commit = git_commit(PROJECT_ROOT)  # now, not at the end: the code that trains can change meanwhile
+    cfg = loaded.config
+    out = Path(output_dir)
+    check_output_dir(out, resume=resume, overwrite=overwrite)
+    run = Run(loaded, out, make_accelerator(cfg.train))
+    threads = torch.get_num_threads()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    try:
+        with (
+            _log_to_file(out / "train.log", run.main),
+            logging_redirect_tqdm() if run.main else contextlib.nullcontext(),
+        ):
+            _log_setup(run)
+            set_seed(cfg.seed)
+            encoder_path, tokenizer = load_tokenizer(cfg.encoder, seed=cfg.seed)
+            data = prepare_data(loaded, tokenizer, accelerator=run.accelerator)
+            main_metric = selection_metric(loaded, data.specs, data.dev_sets)
+            model = build_model(loaded, encoder_path, tokenizer, data.specs, device=run.accelerator.device)
+            fitted = fit(
+                run, model, tokenizer, data, main_metric, resume=resume, stop_after_steps=stop_after_steps
+            )
+            if fitted.interrupted:
+                return TrainResult(fitted.model, tokenizer, out, None, interrupted=True)
+            metrics = finish(run, fitted, tokenizer, data, main_metric, started=started, commit=commit)
+            return TrainResult(fitted.model, tokenizer, out, metrics)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def check_output_dir(out: Path, *, resume: bool, overwrite: bool) -> None:
+    """A folder holding a run is continued (``resume``) or emptied of checkpoints (``overwrite``), never mixed."""
+    if not resume and list_checkpoints(out):
+        if not overwrite:
+            raise ConfigError(
+                f"output folder {out} already holds a run: pass --resume to continue it or "
+                "--overwrite to start again"
+            )
+        shutil.rmtree(out / CHECKPOINTS)
+
+
+def make_accelerator(tcfg: TrainConfig) -> Accelerator:
+    """The accelerator for this launch: one process, ``accelerate launch`` or ``torchrun`` (CPU or GPU)."""
+    # several processes without a GPU (torchrun on CPU): accelerate only sets up gloo when told to use the CPU
+    multi_cpu = int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available()
+    # the config's bf16/fp16 wins; "no" leaves it to `accelerate launch --mixed_precision` (default: no)
+    precision = tcfg.mixed_precision
+    if precision == "no":
+        precision = os.environ.get("ACCELERATE_MIXED_PRECISION", "no")
+    return Accelerator(mixed_precision=precision, cpu=multi_cpu)
+
+
+def load_tokenizer(encoder: str, *, seed: int) -> tuple[str, Any]:
+    """The encoder's local folder (a ``tiny-random`` one is built on first use) and its tokenizer."""
+    encoder_path = resolve_encoder(encoder, seed=seed)
+    return encoder_path, AutoTokenizer.from_pretrained(encoder_path)
+
+
+def prepare_data(loaded: LoadedConfig, tokenizer, *, accelerator: Accelerator | None = None) -> PreparedData:
+    """Dev sets, then the training pool without their texts, head labels, encoded windows and draw weights.
+
+    Dev sets come first, so training texts that are also dev texts can be dropped from the pool. With several
+    processes the main one converts (and caches) the datasets first.
+    """
+    cfg = loaded.config
+    with accelerator.main_process_first() if accelerator else contextlib.nullcontext():
+        dev_sets = load_dev_sets(loaded, list(cfg.heads))
+        pool = build_training_pool(loaded, dev_texts(dev_sets))
+    specs = resolve_heads(loaded, pool.examples)
+    by_name = {s.name: s for s in specs}
+    fill_none_labels(pool.examples, specs)
+    for dev in dev_sets:
+        fill_none_labels(dev.examples, specs)
+        for ex in dev.examples:
+            check_example(ex, by_name, dev.origin)
+    encoded = _encode_pool(pool, tokenizer, specs, cfg.max_length, cfg.stride, cfg.case_features)
+    weights = sampling_weights(pool, specs, balanced_heads(loaded, specs), cfg.train.balance_power)
+    summary = _log_data(pool, specs, dev_sets, weights)
+    return PreparedData(dev_sets, pool, specs, encoded, weights, summary)
+
+
+def selection_metric(loaded: LoadedConfig, specs: list[HeadSpec], dev_sets: list[DevSet]) -> str | None:
+    """The metric that picks the best step and stops early, checked against the heads and dev sets; by default
+    the first head's default metric on the first dev set that scores it, None without dev sets."""
+    metric = loaded.config.train.early_stopping.metric
+    if metric is None:
+        metric = next(
+            (f"{s.name}/{d.name}/{default_metric(s)}" for s in specs for d in dev_sets if s.name in d.heads),
+            None,
+        )
+    else:
+        key, file = "train.early_stopping.metric", loaded.origin("train.early_stopping.metric")
+        by_name = {s.name: s for s in specs}
+        parts = [m.strip() for m in metric.split("+")]
+        for part in parts:
+            _check_metric(part, by_name, dev_sets, key, file)
+        metric = " + ".join(parts)
+    logger.info(
+        "model selection on %s (%s)",
+        metric or "(no dev set: the last step)",
+        loaded.config.train.early_stopping.mode,
+    )
+    return metric
+
+
+def build_model(
+    loaded: LoadedConfig, encoder_path: str, tokenizer, specs: list[HeadSpec], *, device: torch.device | str
+) -> ConflictEventsModel:
+    """The pretrained encoder + heads whose label vectors start at their descriptions' embeddings, on ``device``."""
+    cfg = loaded.config
+    model = ConflictEventsModel.from_encoder(
+        encoder_path,
+        specs,
+        tokenizer=tokenizer,
+        max_length=cfg.max_length,
+        stride=cfg.stride,
+        classifier_dropout=cfg.classifier_dropout,
+        anchor_weight=cfg.anchor_weight,
+        case_features=cfg.case_features,
+    )
+    model.config.encoder_name = cfg.encoder
+    model.config.training_config = loaded.to_saved_dict()
+    model.to(device)
+    logger.info(
+        "encoder %s (%s): %.1fM parameters; heads: %s",
+        cfg.encoder,
+        encoder_path,
+        sum(p.numel() for p in model.parameters()) / 1e6,
+        ", ".join(f"{s.name} ({s.kind}, {len(s.labels)} labels)" for s in specs),
+    )
+    return model
+
+
+def plan_batches(loaded: LoadedConfig, data: PreparedData, processes: int = 1) -> tuple[BatchPlan, int]:
+    """Which examples each global batch holds, epoch by epoch, and how many optimizer steps the run takes."""
+    cfg, tcfg = loaded.config, loaded.config.train
+    plan = BatchPlan(
+        [e.num_tokens for e in data.encoded],
+        data.weights,
+        batch_size=tcfg.batch_size,
+        seed=cfg.seed,
+        epoch_size=tcfg.epoch_size,
+        length_grouping=tcfg.length_grouping,
+        mega_batch_factor=tcfg.mega_batch_factor,
+        min_batch=processes,
+    )
+    return plan, tcfg.max_steps or tcfg.epochs * plan.steps_per_epoch(tcfg.grad_accum)
+
+
+def fit(
+    run: Run,
+    model: ConflictEventsModel,
+    tokenizer,
+    data: PreparedData,
+    main_metric: str | None,
+    *,
+    resume: bool = False,
+    stop_after_steps: int | None = None,
+) -> FitResult:
+    """The accelerate loop: optimizer steps over the planned batches, evaluations that keep the best weights and
+    stop early, checkpoints to resume from. One iteration = one optimizer step over grad_accum global batches."""
+    accelerator, tcfg = run.accelerator, run.train_config
+    plan, total_steps = plan_batches(run.loaded, data, accelerator.num_processes)
+    optimizer, scheduler = make_optimizer(model, tcfg, total_steps)
+    logger.info(
+        "%d steps (%d per epoch) of %d examples x %d accumulation, lr %g (heads %g), %s schedule",
+        total_steps,
+        plan.steps_per_epoch(tcfg.grad_accum),
+        tcfg.batch_size,
+        tcfg.grad_accum,
+        tcfg.lr,
+        tcfg.head_lr,
+        tcfg.scheduler,
+    )
+    model, optimizer = accelerator.prepare(model, optimizer)
+    accelerator.register_for_checkpointing(scheduler)
+    raw_model: ConflictEventsModel = accelerator.unwrap_model(model)
+
+    state = load_last_checkpoint(accelerator, run.out, resume)
+    if tcfg.zero_shot_baseline and state.step == 0 and state.zero_shot is None:
+        result = _evaluate(run, raw_model, tokenizer, data, "zero-shot")
+        if result is not None:
+            by_name = {s.name: s for s in data.specs}
+            state.zero_shot = {
+                s: {h: m for h, m in heads.items() if by_name[h].kind != TOKEN}
+                for s, heads in result.scores.items()
+            }
+
+    save_every = tcfg.eval_every if tcfg.save_every is None else tcfg.save_every
+    with tqdm(
+        total=total_steps, initial=state.step, desc="train", disable=not run.main, dynamic_ncols=True
+    ) as progress:
+        model.train()
+        epoch_batches: dict[int, list[list[int]]] = {}
+        while state.step < total_steps:
+            if state.epoch not in epoch_batches:
+                epoch_batches = {state.epoch: plan.epoch(state.epoch)}
+            batches = epoch_batches[state.epoch]
+            group = batches[state.batch_in_epoch : state.batch_in_epoch + tcfg.grad_accum]
+            t0 = time.perf_counter()
+            loss = _optimizer_step(
+                run, model, optimizer, scheduler, group, data, tokenizer.pad_token_id, state
+            )
+            state.train_time += time.perf_counter() - t0
+            state.step += 1
+            state.batch_in_epoch += len(group)
+            state.samples += sum(len(b) for b in group)
+            state.window_loss, state.window_steps = state.window_loss + loss, state.window_steps + 1
+            progress.update(1)
+            progress.set_postfix(loss=f"{loss:.4f}", epoch=state.epoch)
+            if state.step % tcfg.log_every == 0 or state.step == total_steps:
+                _log_loss(state, scheduler.get_last_lr()[0], total_steps)
+
+            epoch_end = state.batch_in_epoch >= len(batches)
+            if epoch_end:
+                state.epoch, state.batch_in_epoch = state.epoch + 1, 0
+            last_step = state.step == total_steps
+            evaluating = (tcfg.eval_every and state.step % tcfg.eval_every == 0) or epoch_end or last_step
+            stop = False
+            if evaluating and data.dev_sets:
+                stop = _evaluate_and_select(run, raw_model, tokenizer, data, main_metric, state, last_step)
+            interrupt = stop_after_steps is not None and state.step >= stop_after_steps
+            if (save_every and state.step % save_every == 0) or epoch_end or interrupt or stop or last_step:
+                save_checkpoint(accelerator, run.out, state, tcfg.save_total_limit)
+            if interrupt:
+                logger.info("stopped after step %d as asked; continue with --resume", state.step)
+                return FitResult(raw_model, state, total_steps, interrupted=True)
+            if stop:
+                break
+    return FitResult(raw_model, state, total_steps)
+
+
+def finish(
+    run: Run,
+    fitted: FitResult,
+    tokenizer,
+    data: PreparedData,
+    main_metric: str | None,
+    *,
+    started: float,
+    commit: str | None,
+) -> dict[str, Any] | None:
+    """The final model: the best evaluated weights, multi-label thresholds tuned on dev, scored once more, saved
+    with ``metrics.json``, ``metrics.csv`` and plots. Its metrics on the main process, None elsewhere."""
+    metrics = None
+    if run.main:
+        model, state, tcfg = fitted.model, fitted.state, run.train_config
+        best_path = best_weights_path(run.out)
+        if state.best_step is not None and best_path.is_file():
+            load_model(model, str(best_path))
+            logger.info(
+                "final model: the weights of step %d (%s = %.4f)",
+                state.best_step,
+                main_metric,
+                state.best_score,
+            )
+        thresholds: dict[str, Any] = {}
+        untuned = None
+        final = (
+            _evaluate(run, model, tokenizer, data, "final", barrier=False) if data.dev_sets else EvalResult()
+        )
+        if data.dev_sets and tcfg.tune_thresholds and any(s.problem_type == MULTI_LABEL for s in data.specs):
+            thresholds = _tune_thresholds(model, final, main_metric)
+            if thresholds:  # tuned and scored on the same dev set: keep the 0.5-threshold scores too
+                untuned = {
+                    s: {h: m for h, m in heads.items() if h in thresholds}
+                    for s, heads in final.scores.items()
+                }
+                final = _evaluate(run, model, tokenizer, data, "final, tuned thresholds", barrier=False)
+        model.eval()
+        save_final(run.out, model, tokenizer)
+        wall = time.perf_counter() - started
+        zero_shot = EvalResult(scores=state.zero_shot or {})
+        metrics = {
+            "main_metric": main_metric,
+            "main_score": final.score(main_metric) if main_metric else None,
+            "best_step": state.best_step,
+            "dev": final.scores,
+            "zero_shot": zero_shot.scores,
+            "thresholds": thresholds,
+            "dev_default_thresholds": untuned,
+            "data": data.summary,
+            "history": state.history,
+            "run": _run_summary(run, fitted, wall, commit),
+        }
+        write_metrics_csv(run.out / "metrics.csv", {"trained": final, "zero_shot": zero_shot})
+        plot_outputs(run.out, state.history, final, model.config.head_specs, main_metric)
+        write_json(run.out / "metrics.json", metrics)  # last: a run folder with metrics.json is complete
+        logger.info(
+            "wrote %s (%d metric rows); %s = %s",
+            run.out,
+            len(csv_rows({"trained": final})),
+            main_metric,
+            metrics["main_score"],
+        )
+    run.accelerator.wait_for_everyone()
+    return metrics
+
+
+# ---- what the phases are made of -----------------------------------------------------------------------------
+
+
+def make_optimizer(
+    model: torch.nn.Module, tcfg: TrainConfig, total_steps: int
+) -> tuple[torch.optim.Optimizer, Any]:
+    """AdamW over ``_param_groups`` and the configured learning-rate schedule (with warmup) over ``total_steps``."""
+    optimizer = torch.optim.AdamW(_param_groups(model, tcfg.lr, tcfg.head_lr, tcfg.weight_decay))
+    scheduler = get_scheduler(
+        tcfg.scheduler,
+        optimizer,
+        num_warmup_steps=math.ceil(tcfg.warmup_ratio * total_steps),
+        num_training_steps=total_steps,
+    )
+    return optimizer, scheduler
+
+
+def _optimizer_step(
+    run: Run,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler,
+    group: list[list[int]],
+    data: PreparedData,
+    pad_token_id: int,
+    state: TrainerState,
+) -> float:
+    """Forward and backward over this process's slice of each global batch in ``group``, then one optimizer step;
+    the loss averaged over processes. A non-finite loss stops the run, naming the batch's examples."""
+    accelerator = run.accelerator
+    rank, world = accelerator.process_index, accelerator.num_processes
+    step_loss = torch.zeros((), device=accelerator.device)
+    bad_ids: list[str] = []
+    for i, global_batch in enumerate(group):
+        local = shard(global_batch, rank, world)
+        inputs = collate([data.encoded[j] for j in local], data.specs, pad_token_id)
+        inputs = {
+            k: (
+                {h: t.to(accelerator.device) for h, t in v.items()}
+                if k == "labels"
+                else v.to(accelerator.device)
+            )
+            for k, v in inputs.items()
+        }
+        sync = i == len(group) - 1  # gradients are all-reduced once per optimizer step
+        with contextlib.nullcontext() if sync else accelerator.no_sync(model):
+            loss = model(**inputs).loss / len(group)
+            accelerator.backward(loss)
+        if not torch.isfinite(loss.detach()):
+            bad_ids.extend(data.pool.examples[j].id for j in local)
+        step_loss += loss.detach()
+    grad_norm = accelerator.clip_grad_norm_(model.parameters(), run.train_config.max_grad_norm)
+    step_loss = accelerator.reduce(step_loss, reduction="mean")
+    # an fp16 gradient overflow is routine (the grad scaler skips that step); a non-finite loss never is
+    bad_grad = accelerator.scaler is None and not torch.isfinite(torch.as_tensor(grad_norm))
+    if not torch.isfinite(step_loss) or bad_grad:
+        ids = bad_ids or [data.pool.examples[j].id for b in group for j in b]
+        last = list_checkpoints(run.out)
+        raise TrainingError(
+            f"non-finite loss ({step_loss.item()}) or gradient norm at step {state.step + 1} (epoch "
+            f"{state.epoch}); batch example ids: {', '.join(ids)}; the last good checkpoint is "
+            f"{last[-1][1] if last else 'none (no checkpoint yet)'}"
+        )
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad(set_to_none=True)
+    return step_loss.item()
+
+
+def _log_loss(state: TrainerState, lr: float, total_steps: int) -> None:
+    """The mean training loss since the last logged step, into the history and the log."""
+    mean_loss = state.window_loss / state.window_steps
+    state.history.append({"step": state.step, "epoch": state.epoch, "loss": mean_loss, "lr": lr})
+    logger.info(
+        "step %d/%d epoch %d loss %.4f lr %.3g (%.1f samples/s)",
+        state.step,
+        total_steps,
+        state.epoch,
+        mean_loss,
+        lr,
+        state.samples / max(state.train_time, 1e-9),
+    )
+    state.window_loss, state.window_steps = 0.0, 0
+
+
+def _evaluate(
+    run: Run, model: ConflictEventsModel, tokenizer, data: PreparedData, tag: str, *, barrier: bool = True
+) -> EvalResult | None:
+    """Main process evaluates on the dev sets (None elsewhere); with ``barrier`` the others wait for it."""
+    result = None
+    if run.main and data.dev_sets:
+        result = evaluate(model, tokenizer, data.dev_sets, batch_size=run.train_config.eval_batch_size)
+        for line in summary_lines(result, data.specs):
+            logger.info("[%s] %s", tag, line)
+    if barrier:
+        run.accelerator.wait_for_everyone()
+    return result
+
+
+def _evaluate_and_select(
+    run: Run,
+    model: ConflictEventsModel,
+    tokenizer,
+    data: PreparedData,
+    main_metric: str | None,
+    state: TrainerState,
+    last_step: bool,
+) -> bool:
+    """Score this step on dev; better weights than any before go to ``checkpoints/best``. Whether to stop early,
+    as the main process decides it (patience evaluations without improvement), on every process."""
+    tcfg = run.train_config
+    result = _evaluate(run, model, tokenizer, data, f"step {state.step}")
+    decision = [False]
+    if run.main:
+        score = result.score(main_metric)
+        better = _improved(score, state.best_score, tcfg.early_stopping.mode)
+        state.history.append({"step": state.step, "epoch": state.epoch, "eval": result.flat(), "main": score})
+        if better:
+            state.best_score, state.best_step, state.evals_without_improvement = score, state.step, 0
+            best_path = best_weights_path(run.out)
+            best_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = best_path.with_suffix(".tmp")
+            save_model(model, str(tmp))
+            os.replace(tmp, best_path)
+        else:
+            state.evals_without_improvement += 1
+        logger.info(
+            "step %d: %s = %.4f (best %.4f at step %d)",
+            state.step,
+            main_metric,
+            score,
+            state.best_score,
+            state.best_step,
+        )
+        patience = tcfg.early_stopping.patience
+        decision = [bool(patience and state.evals_without_improvement >= patience) and not last_step]
+    stop = broadcast_object_list(decision)[0]  # every process takes the main process's decision
+    if stop:
+        state.stopped_early = True
+        logger.info(
+            "early stopping: no improvement of %s in %d evaluations",
+            main_metric,
+            tcfg.early_stopping.patience,
+        )
+    return stop
+
+
+def _run_summary(run: Run, fitted: FitResult, wall: float, commit: str | None) -> dict[str, Any]:
+    """metrics.json's ``run``: how long, how far, on what, with which settings."""
+    cfg, tcfg, state, accelerator = run.loaded.config, run.train_config, fitted.state, run.accelerator
+    return {
+        "seed": cfg.seed,
+        "steps": state.step,
+        "total_steps": fitted.total_steps,
+        "epochs_started": state.epoch,
+        "stopped_early": state.stopped_early,
+        "wall_time_s": round(wall, 2),
+        "train_time_s": round(state.train_time, 2),
+        "train_samples": state.samples,
+        "samples_per_s": round(state.samples / max(state.train_time, 1e-9), 2),
+        "encoder": cfg.encoder,
+        "config_files": run.loaded.files,
+        "overrides": run.loaded.overrides,
+        "git_commit": commit,
+        "num_processes": accelerator.num_processes,
+        "device": str(accelerator.device),
+        "mixed_precision": accelerator.mixed_precision,
+        "torch": torch.__version__,
+        "max_length": cfg.max_length,
+        "case_features": cfg.case_features,
+        "batch_size": tcfg.batch_size,
+        "grad_accum": tcfg.grad_accum,
+    }
+
+
+def _log_setup(run: Run) -> None:
+    """The run's first log lines: the config files and overrides, the processes and precision."""
+    loaded, accelerator = run.loaded, run.accelerator
+    logger.info(
+        "config %s%s",
+        " <- ".join(reversed(loaded.files)),
+        f" with --set {' '.join(loaded.overrides)}" if loaded.overrides else "",
+    )
+    logger.info(
+        "processes: %d (%s), mixed precision: %s",
+        accelerator.num_processes,
+        accelerator.device,
+        accelerator.mixed_precision,
+    )
 
 
 @contextlib.contextmanager
@@ -172,84 +700,6 @@ def _encode_pool(
         ):
             encoded[i] = enc
     return encoded
-
-
-def _checkpoints(out: Path) -> list[tuple[int, Path]]:
-    root = out / CHECKPOINTS
-    found = []
-    if root.is_dir():
-        for p in root.iterdir():
-            m = re.fullmatch(r"step-(\d+)", p.name)
-            if m and (p / STATE_FILE).is_file():
-                found.append((int(m.group(1)), p))
-    return sorted(found)
-
-
-def _remove_partial_checkpoints(out: Path) -> None:
-    """Drop checkpoint folders a killed run left half-written (never trusted: no rename, no state file)."""
-    root = out / CHECKPOINTS
-    if root.is_dir():
-        for p in root.iterdir():
-            if p.name.startswith(".tmp-") or (
-                re.fullmatch(r"step-\d+", p.name) and not (p / STATE_FILE).is_file()
-            ):
-                logger.warning("removing %s: a checkpoint that was never completed", p)
-                shutil.rmtree(p, ignore_errors=True)
-    tmp = out / FINAL_TMP
-    if tmp.exists():
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _save_final(out: Path, model: ConflictEventsModel, tokenizer) -> None:
-    """Model and tokenizer files into a temporary folder, then each renamed into ``out``: never a torn file."""
-    tmp = out / FINAL_TMP
-    shutil.rmtree(tmp, ignore_errors=True)
-    stamp_tokenizer(model.config, tokenizer)  # loading checks the folder's tokenizer against it
-    model.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    for p in sorted(tmp.iterdir()):
-        os.replace(p, out / p.name)
-    tmp.rmdir()
-
-
-def _save_checkpoint(accelerator: Accelerator, out: Path, state: TrainerState, keep: int) -> Path:
-    """accelerate state + trainer state into ``checkpoints/step-N``, via a temporary folder and a rename."""
-    root = out / CHECKPOINTS
-    final, tmp = root / f"step-{state.step}", root / f".tmp-step-{state.step}"
-    if accelerator.is_main_process:
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-    accelerator.wait_for_everyone()
-    accelerator.save_state(str(tmp))
-    accelerator.wait_for_everyone()
-    if accelerator.is_main_process:
-        write_json(tmp / STATE_FILE, asdict(state))
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
-        if keep > 0:
-            for _, old in _checkpoints(out)[:-keep]:
-                shutil.rmtree(old)
-        logger.info("checkpoint: %s", final)
-    accelerator.wait_for_everyone()
-    return final
-
-
-def _main_metric(loaded: LoadedConfig, specs: list[HeadSpec], dev_sets: list[DevSet]) -> str | None:
-    """The early-stopping metric, checked against the configured heads and dev sets."""
-    metric = loaded.config.train.early_stopping.metric
-    key, file = "train.early_stopping.metric", loaded.origin("train.early_stopping.metric")
-    by_name = {s.name: s for s in specs}
-    if metric is None:
-        for spec in specs:
-            for dev in dev_sets:
-                if spec.name in dev.heads:
-                    return f"{spec.name}/{dev.name}/{default_metric(spec)}"
-        return None
-    parts = [m.strip() for m in metric.split("+")]
-    for part in parts:
-        _check_metric(part, by_name, dev_sets, key, file)
-    return " + ".join(parts)
 
 
 def _check_metric(metric: str, by_name: dict[str, HeadSpec], dev_sets: list[DevSet], key: str, file) -> None:
@@ -344,387 +794,16 @@ def _tune_thresholds(
     return tuned
 
 
-# ---- the run -------------------------------------------------------------------------------------------------
-
-
-def train(
-    loaded: LoadedConfig,
-    output_dir: str | os.PathLike,
-    *,
-    resume: bool = False,
-    overwrite: bool = False,
-    stop_after_steps: int | None = None,
-) -> TrainResult:
-    """Train the model a config describes into ``output_dir``; see the module doc."""
-    started = time.perf_counter()
-    commit = git_commit(PROJECT_ROOT)  # now, not at the end: the code that trains can change meanwhile
-    tcfg = loaded.config.train
-    out = Path(output_dir)
-    if not resume and _checkpoints(out):
-        if not overwrite:
-            raise ConfigError(
-                f"output folder {out} already holds a run: pass --resume to continue it or "
-                "--overwrite to start again"
-            )
-        shutil.rmtree(out / CHECKPOINTS)
-    # several processes without a GPU (torchrun on CPU): accelerate only sets up gloo when told to use the CPU
-    multi_cpu = int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available()
-    # the config's bf16/fp16 wins; "no" leaves it to `accelerate launch --mixed_precision` (default: no)
-    precision = tcfg.mixed_precision
-    if precision == "no":
-        precision = os.environ.get("ACCELERATE_MIXED_PRECISION", "no")
-    accelerator = Accelerator(mixed_precision=precision, cpu=multi_cpu)
-    main = accelerator.is_main_process
-    threads = torch.get_num_threads()
-    if loaded.config.threads:
-        torch.set_num_threads(loaded.config.threads)
-    try:
-        with (
-            _log_to_file(out / "train.log", main),
-            logging_redirect_tqdm() if main else contextlib.nullcontext(),
-        ):
-            return _run(loaded, out, accelerator, main, resume, stop_after_steps, started, commit)
-    finally:
-        torch.set_num_threads(threads)
-
-
-def _run(
-    loaded: LoadedConfig,
-    out: Path,
-    accelerator: Accelerator,
-    main: bool,
-    resume: bool,
-    stop_after_steps: int | None,
-    started: float,
-    commit: str | None,
-) -> TrainResult:
-    cfg, tcfg = loaded.config, loaded.config.train
-    logger.info(
-        "config %s%s",
-        " <- ".join(reversed(loaded.files)),
-        f" with --set {' '.join(loaded.overrides)}" if loaded.overrides else "",
-    )
-    logger.info(
-        "processes: %d (%s), mixed precision: %s",
-        accelerator.num_processes,
-        accelerator.device,
-        accelerator.mixed_precision,
-    )
-    set_seed(cfg.seed)
-
-    # 1. data: dev sets first, so training texts that are also dev texts can be dropped from the pool
-    encoder_path = resolve_encoder(cfg.encoder, seed=cfg.seed)
-    tokenizer = AutoTokenizer.from_pretrained(encoder_path)
-    head_names = list(cfg.heads)
-    with accelerator.main_process_first():
-        dev_sets = load_dev_sets(loaded, head_names)
-        pool = build_training_pool(loaded, dev_texts(dev_sets))
-    specs = resolve_heads(loaded, pool.examples)
-    by_name = {s.name: s for s in specs}
-    fill_none_labels(pool.examples, specs)
-    for dev in dev_sets:
-        fill_none_labels(dev.examples, specs)
-        for ex in dev.examples:
-            check_example(ex, by_name, dev.origin)
-    encoded = _encode_pool(pool, tokenizer, specs, cfg.max_length, cfg.stride, cfg.case_features)
-    weights = sampling_weights(pool, specs, balanced_heads(loaded, specs), tcfg.balance_power)
-    data_summary = _log_data(pool, specs, dev_sets, weights)
-    main_metric = _main_metric(loaded, specs, dev_sets)
-    logger.info(
-        "model selection on %s (%s)", main_metric or "(no dev set: the last step)", tcfg.early_stopping.mode
-    )
-
-    # 2. model: pretrained encoder + heads whose label vectors start at their descriptions' embeddings
-    model = ConflictEventsModel.from_encoder(
-        encoder_path,
-        specs,
-        tokenizer=tokenizer,
-        max_length=cfg.max_length,
-        stride=cfg.stride,
-        classifier_dropout=cfg.classifier_dropout,
-        anchor_weight=cfg.anchor_weight,
-        case_features=cfg.case_features,
-    )
-    model.config.encoder_name = cfg.encoder
-    model.config.training_config = loaded.to_saved_dict()
-    model.to(accelerator.device)
-    logger.info(
-        "encoder %s (%s): %.1fM parameters; heads: %s",
-        cfg.encoder,
-        encoder_path,
-        sum(p.numel() for p in model.parameters()) / 1e6,
-        ", ".join(f"{s.name} ({s.kind}, {len(s.labels)} labels)" for s in specs),
-    )
-
-    # 3. batches, optimizer, schedule
-    plan = BatchPlan(
-        [e.num_tokens for e in encoded],
-        weights,
-        batch_size=tcfg.batch_size,
-        seed=cfg.seed,
-        epoch_size=tcfg.epoch_size,
-        length_grouping=tcfg.length_grouping,
-        mega_batch_factor=tcfg.mega_batch_factor,
-        min_batch=accelerator.num_processes,
-    )
-    steps_per_epoch = plan.steps_per_epoch(tcfg.grad_accum)
-    total_steps = tcfg.max_steps or tcfg.epochs * steps_per_epoch
-    optimizer = torch.optim.AdamW(_param_groups(model, tcfg.lr, tcfg.head_lr, tcfg.weight_decay))
-    scheduler = get_scheduler(
-        tcfg.scheduler,
-        optimizer,
-        num_warmup_steps=math.ceil(tcfg.warmup_ratio * total_steps),
-        num_training_steps=total_steps,
-    )
-    logger.info(
-        "%d steps (%d per epoch) of %d examples x %d accumulation, lr %g (heads %g), %s schedule",
-        total_steps,
-        steps_per_epoch,
-        tcfg.batch_size,
-        tcfg.grad_accum,
-        tcfg.lr,
-        tcfg.head_lr,
-        tcfg.scheduler,
-    )
-    model, optimizer = accelerator.prepare(model, optimizer)
-    accelerator.register_for_checkpointing(scheduler)
-    raw_model: ConflictEventsModel = accelerator.unwrap_model(model)
-    best_path = out / CHECKPOINTS / BEST / "model.safetensors"
-
-    # 4. state: fresh, or the last checkpoint's
-    state = TrainerState()
-    if resume and main:
-        _remove_partial_checkpoints(out)
-    accelerator.wait_for_everyone()
-    found = _checkpoints(out) if resume else []
-    if resume and not found:
-        logger.warning("--resume: no checkpoint in %s, starting from the beginning", out / CHECKPOINTS)
-    if found:
-        _, path = found[-1]
-        accelerator.load_state(str(path))
-        state = TrainerState(**json.loads((path / STATE_FILE).read_text(encoding="utf-8")))
-        logger.info("resumed from %s (step %d, epoch %d)", path, state.step, state.epoch)
-
-    def run_eval(tag: str, *, barrier: bool = True) -> EvalResult | None:
-        """Main process evaluates; with ``barrier`` the others wait for it."""
-        result = None
-        if main and dev_sets:
-            result = evaluate(raw_model, tokenizer, dev_sets, batch_size=tcfg.eval_batch_size)
-            for line in summary_lines(result, specs):
-                logger.info("[%s] %s", tag, line)
-        if barrier:
-            accelerator.wait_for_everyone()
-        return result
-
-    if tcfg.zero_shot_baseline and state.step == 0 and state.zero_shot is None:
-        result = run_eval("zero-shot")
-        if result is not None:
-            state.zero_shot = {
-                s: {h: m for h, m in heads.items() if by_name[h].kind != TOKEN}
-                for s, heads in result.scores.items()
-            }
-
-    # 5. the loop: one iteration = one optimizer step over grad_accum global batches
-    rank, world = accelerator.process_index, accelerator.num_processes
-    save_every = tcfg.eval_every if tcfg.save_every is None else tcfg.save_every
-    with tqdm(
-        total=total_steps, initial=state.step, desc="train", disable=not main, dynamic_ncols=True
-    ) as progress:
-        model.train()
-        epoch_batches: dict[int, list[list[int]]] = {}
-        while state.step < total_steps:
-            if state.epoch not in epoch_batches:
-                epoch_batches = {state.epoch: plan.epoch(state.epoch)}
-            batches = epoch_batches[state.epoch]
-            group = batches[state.batch_in_epoch : state.batch_in_epoch + tcfg.grad_accum]
-            t0 = time.perf_counter()
-            step_loss = torch.zeros((), device=accelerator.device)
-            bad_ids: list[str] = []
-            for i, global_batch in enumerate(group):
-                local = shard(global_batch, rank, world)
-                inputs = collate([encoded[j] for j in local], specs, tokenizer.pad_token_id)
-                inputs = {
-                    k: (
-                        {h: t.to(accelerator.device) for h, t in v.items()}
-                        if k == "labels"
-                        else v.to(accelerator.device)
-                    )
-                    for k, v in inputs.items()
-                }
-                sync = i == len(group) - 1  # gradients are all-reduced once per optimizer step
-                with contextlib.nullcontext() if sync else accelerator.no_sync(model):
-                    loss = model(**inputs).loss / len(group)
-                    accelerator.backward(loss)
-                if not torch.isfinite(loss.detach()):
-                    bad_ids.extend(pool.examples[j].id for j in local)
-                step_loss += loss.detach()
-            grad_norm = accelerator.clip_grad_norm_(model.parameters(), tcfg.max_grad_norm)
-            step_loss = accelerator.reduce(step_loss, reduction="mean")
-            # an fp16 gradient overflow is routine (the grad scaler skips that step); a non-finite loss never is
-            bad_grad = accelerator.scaler is None and not torch.isfinite(torch.as_tensor(grad_norm))
-            if not torch.isfinite(step_loss) or bad_grad:
-                ids = bad_ids or [pool.examples[j].id for b in group for j in b]
-                last = _checkpoints(out)
-                raise TrainingError(
-                    f"non-finite loss ({step_loss.item()}) or gradient norm at step {state.step + 1} (epoch "
-                    f"{state.epoch}); batch example ids: {', '.join(ids)}; the last good checkpoint is "
-                    f"{last[-1][1] if last else 'none (no checkpoint yet)'}"
-                )
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            state.train_time += time.perf_counter() - t0
-            state.step += 1
-            state.batch_in_epoch += len(group)
-            state.samples += sum(len(b) for b in group)
-            state.window_loss, state.window_steps = (
-                state.window_loss + step_loss.item(),
-                state.window_steps + 1,
-            )
-            progress.update(1)
-            progress.set_postfix(loss=f"{step_loss.item():.4f}", epoch=state.epoch)
-            if state.step % tcfg.log_every == 0 or state.step == total_steps:
-                lr = scheduler.get_last_lr()[0]
-                mean_loss = state.window_loss / state.window_steps
-                state.history.append({"step": state.step, "epoch": state.epoch, "loss": mean_loss, "lr": lr})
-                logger.info(
-                    "step %d/%d epoch %d loss %.4f lr %.3g (%.1f samples/s)",
-                    state.step,
-                    total_steps,
-                    state.epoch,
-                    mean_loss,
-                    lr,
-                    state.samples / max(state.train_time, 1e-9),
-                )
-                state.window_loss, state.window_steps = 0.0, 0
-
-            epoch_end = state.batch_in_epoch >= len(batches)
-            if epoch_end:
-                state.epoch, state.batch_in_epoch = state.epoch + 1, 0
-            last_step = state.step == total_steps
-            evaluating = (tcfg.eval_every and state.step % tcfg.eval_every == 0) or epoch_end or last_step
-            stop = False
-            if evaluating and dev_sets:
-                result = run_eval(f"step {state.step}")
-                decision = [False]
-                if main:
-                    score = result.score(main_metric)
-                    better = _improved(score, state.best_score, tcfg.early_stopping.mode)
-                    state.history.append(
-                        {"step": state.step, "epoch": state.epoch, "eval": result.flat(), "main": score}
-                    )
-                    if better:
-                        state.best_score, state.best_step, state.evals_without_improvement = (
-                            score,
-                            state.step,
-                            0,
-                        )
-                        best_path.parent.mkdir(parents=True, exist_ok=True)
-                        tmp = best_path.with_suffix(".tmp")
-                        save_model(raw_model, str(tmp))
-                        os.replace(tmp, best_path)
-                    else:
-                        state.evals_without_improvement += 1
-                    logger.info(
-                        "step %d: %s = %.4f (best %.4f at step %d)",
-                        state.step,
-                        main_metric,
-                        score,
-                        state.best_score,
-                        state.best_step,
-                    )
-                    patience = tcfg.early_stopping.patience
-                    stop = bool(patience and state.evals_without_improvement >= patience) and not last_step
-                    decision = [stop]
-                stop = broadcast_object_list(decision)[0]  # every process takes the main process's decision
-                if stop:
-                    state.stopped_early = True
-                    logger.info(
-                        "early stopping: no improvement of %s in %d evaluations",
-                        main_metric,
-                        tcfg.early_stopping.patience,
-                    )
-            interrupt = stop_after_steps is not None and state.step >= stop_after_steps
-            if (save_every and state.step % save_every == 0) or epoch_end or interrupt or stop or last_step:
-                _save_checkpoint(accelerator, out, state, tcfg.save_total_limit)
-            if interrupt:
-                logger.info("stopped after step %d as asked; continue with --resume", state.step)
-                return TrainResult(raw_model, tokenizer, out, None, interrupted=True)
-            if stop:
-                break
-
-    # 6. the final model: the best evaluated weights, multi-label thresholds tuned on dev, scored once more
-    metrics = None
-    if main:
-        if state.best_step is not None and best_path.is_file():
-            load_model(raw_model, str(best_path))
-            logger.info(
-                "final model: the weights of step %d (%s = %.4f)",
-                state.best_step,
-                main_metric,
-                state.best_score,
-            )
-        thresholds: dict[str, Any] = {}
-        untuned = None
-        final = run_eval("final", barrier=False) if dev_sets else EvalResult()
-        if dev_sets and tcfg.tune_thresholds and any(s.problem_type == MULTI_LABEL for s in specs):
-            thresholds = _tune_thresholds(raw_model, final, main_metric)
-            if thresholds:  # tuned and scored on the same dev set: keep the 0.5-threshold scores too
-                untuned = {
-                    s: {h: m for h, m in heads.items() if h in thresholds}
-                    for s, heads in final.scores.items()
-                }
-                final = run_eval("final, tuned thresholds", barrier=False)
-        raw_model.eval()
-        _save_final(out, raw_model, tokenizer)
-        wall = time.perf_counter() - started
-        zero_shot = EvalResult(scores=state.zero_shot or {})
-        metrics = {
-            "main_metric": main_metric,
-            "main_score": final.score(main_metric) if main_metric else None,
-            "best_step": state.best_step,
-            "dev": final.scores,
-            "zero_shot": zero_shot.scores,
-            "thresholds": thresholds,
-            "dev_default_thresholds": untuned,
-            "data": data_summary,
-            "history": state.history,
-            "run": {
-                "seed": cfg.seed,
-                "steps": state.step,
-                "total_steps": total_steps,
-                "epochs_started": state.epoch,
-                "stopped_early": state.stopped_early,
-                "wall_time_s": round(wall, 2),
-                "train_time_s": round(state.train_time, 2),
-                "train_samples": state.samples,
-                "samples_per_s": round(state.samples / max(state.train_time, 1e-9), 2),
-                "encoder": cfg.encoder,
-                "config_files": loaded.files,
-                "overrides": loaded.overrides,
-                "git_commit": commit,
-                "num_processes": accelerator.num_processes,
-                "device": str(accelerator.device),
-                "mixed_precision": accelerator.mixed_precision,
-                "torch": torch.__version__,
-                "max_length": cfg.max_length,
-                "case_features": cfg.case_features,
-                "batch_size": tcfg.batch_size,
-                "grad_accum": tcfg.grad_accum,
-            },
-        }
-        write_metrics_csv(out / "metrics.csv", {"trained": final, "zero_shot": zero_shot})
-        plot_outputs(out, state.history, final, raw_model.config.head_specs, main_metric)
-        write_json(out / "metrics.json", metrics)  # last: a run folder with metrics.json is complete
-        logger.info(
-            "wrote %s (%d metric rows); %s = %s",
-            out,
-            len(csv_rows({"trained": final})),
-            main_metric,
-            metrics["main_score"],
-        )
-    accelerator.wait_for_everyone()
-    return TrainResult(raw_model, tokenizer, out, metrics)
-
-
-__all__ = ["ConfigError", "DataError", "TrainResult", "TrainingError", "train"]
+__all__ = [
+    "ConfigError",
+    "PreparedData",
+    "TrainResult",
+    "TrainingError",
+    "build_model",
+    "finish",
+    "fit",
+    "load_tokenizer",
+    "prepare_data",
+    "selection_metric",
+    "train",
+]

@@ -1,6 +1,6 @@
 """Training cost benchmark: our trainer against a plain HF ``Trainer``, and one multi-head model against one model per head.
 
-    .venv/bin/python bench/training.py [--part a|b|both] [--epochs-a 5] [--rounds 2] [--epochs-b 2]
+    .venv/bin/python bench/training_cost.py [--part a|b|both] [--epochs-a 5] [--rounds 2] [--epochs-b 2]
                                        [--epoch-size-b 2000] [--max-steps N] [--set key=value ...]
 
 (a) ``--config-a`` (default configs/benchmarks/re3d.yaml, one token head) trained twice on the same windows, the
@@ -42,9 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Run as a script, this file's folder comes first on sys.path: put the repository root there instead.
+# Run as a script, sys.path starts at bench/: put the repository root before it (``bench.report``, the packages).
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -57,8 +56,9 @@ import training.trainer as trainer_module  # noqa: E402
 from bench.report import cpu_name, write_report  # noqa: E402
 from inference.model.configuration import TOKEN  # noqa: E402
 from training.config import LoadedConfig, load_config  # noqa: E402
+from training.trainer import PreparedData, load_tokenizer, plan_batches, prepare_data  # noqa: E402
 
-logger = logging.getLogger("bench.training")
+logger = logging.getLogger("bench.training_cost")
 
 CONFIG_A = REPO / "configs" / "benchmarks" / "re3d.yaml"
 CONFIG_B = REPO / "configs" / "default.yaml"
@@ -122,64 +122,11 @@ def counting_trainer_batches(stats: BatchStats):
         trainer_module.collate = inner
 
 
-# ---- data, exactly as the trainer prepares it ----------------------------------------------------------------
-@dataclass
-class PreparedData:
-    tokenizer: Any
-    encoder_path: str
-    specs: list
-    pool: Any
-    encoded: list
-    dev_sets: list
-    weights: Any
-
-
-def prepare_data(loaded: LoadedConfig) -> PreparedData:
-    """The trainer's step 1 (dev sets, pool, head specs, encoded windows, sampling weights), without training."""
-    from transformers import AutoTokenizer
-
-    from training.data.mix import (
-        balanced_heads,
-        build_training_pool,
-        dev_texts,
-        fill_none_labels,
-        load_dev_sets,
-        sampling_weights,
-    )
-    from training.heads import resolve_heads
-    from training.pretrained import resolve_encoder
-
-    cfg = loaded.config
-    encoder_path = resolve_encoder(cfg.encoder, seed=cfg.seed)
-    tokenizer = AutoTokenizer.from_pretrained(encoder_path)
-    dev_sets = load_dev_sets(loaded, list(cfg.heads))
-    pool = build_training_pool(loaded, dev_texts(dev_sets))
-    specs = resolve_heads(loaded, pool.examples)
-    fill_none_labels(pool.examples, specs)
-    for dev in dev_sets:
-        fill_none_labels(dev.examples, specs)
-    encoded = trainer_module._encode_pool(
-        pool, tokenizer, specs, cfg.max_length, cfg.stride, cfg.case_features
-    )
-    weights = sampling_weights(pool, specs, balanced_heads(loaded, specs), cfg.train.balance_power)
-    return PreparedData(tokenizer, encoder_path, specs, pool, encoded, dev_sets, weights)
-
-
+# ---- the batches the trainer will train on ------------------------------------------------------------------
 def planned_draws(loaded: LoadedConfig, data: PreparedData) -> Counter:
     """Examples annotating each head in the batches the trainer will train on (its BatchPlan, its step count)."""
-    from training.batching import BatchPlan
-
     t = loaded.config.train
-    plan = BatchPlan(
-        [e.num_tokens for e in data.encoded],
-        data.weights,
-        batch_size=t.batch_size,
-        seed=loaded.config.seed,
-        epoch_size=t.epoch_size,
-        length_grouping=t.length_grouping,
-        mega_batch_factor=t.mega_batch_factor,
-    )
-    total = t.max_steps or t.epochs * plan.steps_per_epoch(t.grad_accum)
+    plan, total = plan_batches(loaded, data)
     draws: Counter = Counter()
     steps, epoch = 0, 0
     while steps < total:
@@ -275,7 +222,9 @@ def hf_rows(data: PreparedData, head: str) -> list[dict[str, list[int]]]:
     return rows
 
 
-def run_hf(loaded: LoadedConfig, data: PreparedData, out: Path) -> dict[str, Any]:
+def run_hf(
+    loaded: LoadedConfig, encoder_path: str, tokenizer, data: PreparedData, out: Path
+) -> dict[str, Any]:
     """A plain ``transformers.Trainer`` on the same windows, scored by ``training.evaluation.dev_scores.evaluate``."""
     from transformers import (
         AutoModelForTokenClassification,
@@ -295,13 +244,13 @@ def run_hf(loaded: LoadedConfig, data: PreparedData, out: Path) -> dict[str, Any
     labels = spec.bio_labels
     set_seed(cfg.seed)
     model = AutoModelForTokenClassification.from_pretrained(
-        data.encoder_path,
+        encoder_path,
         num_labels=len(labels),
         id2label=dict(enumerate(labels)),
         label2id={x: i for i, x in enumerate(labels)},
     )
     stats = BatchStats()
-    collator = DataCollatorForTokenClassification(data.tokenizer)
+    collator = DataCollatorForTokenClassification(tokenizer)
 
     def collate(features):
         c0 = time.perf_counter()
@@ -328,9 +277,9 @@ def run_hf(loaded: LoadedConfig, data: PreparedData, out: Path) -> dict[str, Any
     # score with the project's evaluation: the same encoder + Linear layout as ConflictEventsModel's token head
     hf = trainer.model.eval()
     scored = ConflictEventsModel.from_encoder(
-        data.encoder_path,
+        encoder_path,
         data.specs,
-        tokenizer=data.tokenizer,
+        tokenizer=tokenizer,
         max_length=cfg.max_length,
         stride=cfg.stride,
         classifier_dropout=cfg.classifier_dropout,
@@ -341,7 +290,7 @@ def run_hf(loaded: LoadedConfig, data: PreparedData, out: Path) -> dict[str, Any
     with torch.no_grad():
         scored.token_heads[spec.name].weight.copy_(hf.classifier.weight)
         scored.token_heads[spec.name].bias.copy_(hf.classifier.bias)
-    result = evaluate(scored, data.tokenizer, data.dev_sets, batch_size=t.eval_batch_size)
+    result = evaluate(scored, tokenizer, data.dev_sets, batch_size=t.eval_batch_size)
     return {
         "wall_s": train_wall,
         "step_s": step_s,
@@ -359,7 +308,8 @@ def part_a(config: Path, overrides: list[str], rounds: int, work: Path) -> dict[
     heads = list(loaded.config.heads.items())
     if len(heads) != 1 or heads[0][1].kind != TOKEN:
         raise SystemExit(f"--config-a must have exactly one token head, {config} has {[h for h, _ in heads]}")
-    data = prepare_data(loaded)
+    encoder_path, tokenizer = load_tokenizer(loaded.config.encoder, seed=loaded.config.seed)
+    data = prepare_data(loaded, tokenizer)
     runs: list[dict[str, Any]] = []
     for r in range(rounds):
         order = ["ours", "hf"] if r % 2 == 0 else ["hf", "ours"]
@@ -367,7 +317,11 @@ def part_a(config: Path, overrides: list[str], rounds: int, work: Path) -> dict[
         for arm in order:
             logger.info("(a) round %d/%d: %s", r + 1, rounds, arm)
             folder = work / f"a-{arm}-{r}"
-            entry[arm] = run_ours(loaded, folder) if arm == "ours" else run_hf(loaded, data, folder)
+            entry[arm] = (
+                run_ours(loaded, folder)
+                if arm == "ours"
+                else run_hf(loaded, encoder_path, tokenizer, data, folder)
+            )
         entry["speedup"] = entry["ours"]["windows_per_s"] / entry["hf"]["windows_per_s"]
         entry["loadavg_end"] = os.getloadavg()
         runs.append(entry)
@@ -423,9 +377,8 @@ def single_head_raw(raw: dict[str, Any], head: str, steps: int, epoch_size: int)
 def part_b(config: Path, overrides: list[str], work: Path) -> dict[str, Any]:
     loaded = load_config(config, overrides)
     t = loaded.config.train
-    data = prepare_data(loaded)
-    draws = planned_draws(loaded, data)
-    del data
+    _, tokenizer = load_tokenizer(loaded.config.encoder, seed=loaded.config.seed)
+    draws = planned_draws(loaded, prepare_data(loaded, tokenizer))
     heads = list(loaded.config.heads)
     singles: dict[str, LoadedConfig] = {}
     raw = {k: v for k, v in loaded.raw.items() if k != "base"}
@@ -518,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     common = ["train.zero_shot_baseline=false", *args.overrides]
     steps = [f"train.max_steps={args.max_steps}"] if args.max_steps else []
     report: dict[str, Any] = {
-        "command": "bench/training.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "bench/training_cost.py " + " ".join(argv if argv is not None else sys.argv[1:]),
     }
     with contextlib.ExitStack() as stack:
         work = args.work_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-train-")))
