@@ -16,6 +16,7 @@ TOKEN = "token"
 SEQUENCE = "sequence"
 MULTI_CLASS = "multi_class"
 MULTI_LABEL = "multi_label"
+_SPECS = "_head_specs"  # where the config keeps its HeadSpecs (in __dict__, left out of to_dict)
 
 
 @dataclass
@@ -117,35 +118,57 @@ class ConflictEventsConfig(PreTrainedConfig):
 
     def __post_init__(self, **kwargs):
         super().__post_init__(**kwargs)
-        specs = [h if isinstance(h, HeadSpec) else HeadSpec(**h) for h in (self.heads or [])]
-        names = [h.name for h in specs]
-        if len(set(names)) != len(names):
-            raise ValueError(f"head names must be unique, got {names}")
-        by_name = {h.name: h for h in specs}
-        for h in specs:
-            if h.parent:
-                parent = by_name.get(h.parent)
-                if parent is None or parent.kind != SEQUENCE:
-                    raise ValueError(
-                        f"head '{h.name}': parent '{h.parent}' is not a sequence head of this model"
-                    )
-                bad = sorted({p for p in h.parent_map.values() if p not in parent.labels})
-                if bad:
-                    raise ValueError(
-                        f"head '{h.name}': parent_map points at labels not in '{h.parent}': {bad}"
-                    )
-        self.heads = [h.to_dict() for h in specs]
         if self.stride >= self.max_length - 2:
             raise ValueError(
                 f"stride ({self.stride}) must be smaller than max_length - 2 ({self.max_length - 2})"
             )
 
+    def __setattr__(self, key: str, value: Any) -> None:
+        """Setting ``heads`` validates them once and keeps the HeadSpecs; ``heads`` stays the serialised form."""
+        if key != "heads":
+            super().__setattr__(key, value)
+            return
+        specs = [h if isinstance(h, HeadSpec) else HeadSpec(**h) for h in (value or [])]
+        names = [h.name for h in specs]
+        if len(set(names)) != len(names):
+            raise ValueError(f"head names must be unique, got {names}")
+        by_name = {h.name: h for h in specs}
+        for h in specs:
+            check_parent(h, by_name)
+        super().__setattr__("heads", [h.to_dict() for h in specs])
+        self.__dict__[_SPECS] = specs
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out.pop(_SPECS, None)
+        return out
+
     @property
     def head_specs(self) -> list[HeadSpec]:
-        return [HeadSpec(**h) for h in (self.heads or [])]
+        """The heads as HeadSpecs, built and validated once when ``heads`` was set (not on each access)."""
+        return self.__dict__.get(_SPECS, [])
 
     def head(self, name: str) -> HeadSpec:
         for h in self.head_specs:
             if h.name == name:
                 return h
-        raise KeyError(f"no head named '{name}'; heads: {[h['name'] for h in self.heads or []]}")
+        raise KeyError(f"no head named '{name}'; heads: {[h.name for h in self.head_specs]}")
+
+    def set_thresholds(self, head: str, thresholds: dict[str, float]) -> None:
+        """Replace one sequence head's per-label decision thresholds (e.g. tuned on dev after training)."""
+        self.heads = [
+            {**h, "thresholds": dict(thresholds)} if h["name"] == head else h for h in self.heads or []
+        ]
+        self.head(head)  # an unknown head is an error, not a silent no-op
+
+
+def check_parent(spec: HeadSpec, heads: dict[str, HeadSpec]) -> None:
+    """A child head's parent must be a sequence head of the same model that holds every label its parent_map names."""
+    if not spec.parent:
+        return
+    parent = heads.get(spec.parent)
+    if parent is None or parent.kind != SEQUENCE:
+        raise ValueError(f"head '{spec.name}': parent '{spec.parent}' is not a sequence head of this model")
+    bad = sorted({p for p in spec.parent_map.values() if p not in parent.labels})
+    if bad:
+        raise ValueError(f"head '{spec.name}': parent_map points at labels not in '{spec.parent}': {bad}")
