@@ -19,9 +19,11 @@ MULTI_LABEL = "multi_label"
 _SPECS = "_head_specs"  # where the config keeps its HeadSpecs (in __dict__, left out of to_dict)
 
 
-@dataclass
+@dataclass(frozen=True)
 class HeadSpec:
-    """One head. Token heads tag BIO over ``labels``; sequence heads classify a whole text into ``labels``."""
+    """One head. Token heads tag BIO over ``labels``; sequence heads classify a whole text into ``labels``.
+
+    Frozen: a model config builds its HeadSpecs once and hands the same ones to every caller."""
 
     name: str
     kind: Literal["token", "sequence"]
@@ -52,7 +54,7 @@ class HeadSpec:
                 raise ValueError(f"{where}: token head labels are span types, not BIO tags; got {bad}")
         else:
             if self.problem_type is None:
-                self.problem_type = MULTI_CLASS
+                object.__setattr__(self, "problem_type", MULTI_CLASS)
             if self.problem_type not in (MULTI_CLASS, MULTI_LABEL):
                 raise ValueError(
                     f"{where}: problem_type must be multi_class or multi_label, got {self.problem_type!r}"
@@ -146,7 +148,7 @@ class ConflictEventsConfig(PreTrainedConfig):
     @property
     def head_specs(self) -> list[HeadSpec]:
         """The heads as HeadSpecs, built and validated once when ``heads`` was set (not on each access)."""
-        return self.__dict__.get(_SPECS, [])
+        return list(self.__dict__.get(_SPECS, []))
 
     def head(self, name: str) -> HeadSpec:
         for h in self.head_specs:
