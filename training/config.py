@@ -25,11 +25,11 @@ from typing import Annotated, Any, Literal
 import pydantic
 import yaml
 from pydantic import Field
+from pydantic.dataclasses import dataclass as validated_dataclass
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-CONFIG_DIR = (
-    Path(__file__).resolve().parent / "configs"
-)  # packaged; in a checkout a link to the top-level configs/
+# the shipped configs: installed, package data; in a checkout, training/configs links to the top-level configs/
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 BASE_CONFIG = CONFIG_DIR / "base.yaml"
 # where shipped configs' relative paths (configs/schemas/..., examples/sample/...) point: the project root in a
 # checkout, the installed package folder (which ships configs/ and examples/sample/) otherwise
@@ -37,9 +37,7 @@ SHIPPED_ROOT = BASE_CONFIG.resolve().parents[1]
 SET_SOURCE = "--set"
 DEV_ONLY_DATASETS = frozenset({"news_dev"})  # never trained on: selection and reported scores use them
 
-section = functools.partial(
-    pydantic.dataclasses.dataclass, frozen=True, config=pydantic.ConfigDict(extra="forbid")
-)
+section = functools.partial(validated_dataclass, frozen=True, config=pydantic.ConfigDict(extra="forbid"))
 AtLeast0 = Annotated[int, Field(ge=0)]
 AtLeast1 = Annotated[int, Field(ge=1)]
 Positive = Annotated[float, Field(gt=0)]

@@ -158,10 +158,8 @@ class ConflictEventsConfig(PreTrainedConfig):
 
     def set_thresholds(self, head: str, thresholds: dict[str, float]) -> None:
         """Replace one sequence head's per-label decision thresholds (e.g. tuned on dev after training)."""
-        self.heads = [
-            {**h, "thresholds": dict(thresholds)} if h["name"] == head else h for h in self.heads or []
-        ]
         self.head(head)  # an unknown head is an error, not a silent no-op
+        self.heads = [{**h, "thresholds": dict(thresholds)} if h["name"] == head else h for h in self.heads]
 
 
 def check_parent(spec: HeadSpec, heads: dict[str, HeadSpec]) -> None:
