@@ -237,3 +237,28 @@ def test_head_label_errors_name_the_head(tmp_path, head, fragment):
     with pytest.raises(ConfigError) as err:
         resolve_heads(loaded, [])
     assert fragment in str(err.value) and err.value.key.startswith("heads.ev")
+
+
+def test_paths_are_resolved_at_load_beside_the_config_that_set_them(tmp_path, monkeypatch):
+    (tmp_path / "exp").mkdir()
+    (tmp_path / "exp" / "data.jsonl").write_text("")
+    path = _write(tmp_path / "exp", {"heads": {"ent": {**HEAD, "datasets": [{"path": "data.jsonl"}]}}})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    cfg = load_config(path, ["dev=[{path: nowhere.jsonl}]"]).config
+    assert cfg.heads["ent"].datasets[0].path == tmp_path / "exp" / "data.jsonl"
+    assert cfg.dev[0].path == elsewhere / "nowhere.jsonl"  # not found: --set values are relative to the cwd
+
+
+def test_a_packaged_config_loads_by_name_from_anywhere(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    by_name = load_config("tiny")
+    assert by_name.config == load_config(PROJECT_ROOT / "configs" / "tiny.yaml").config
+    assert (
+        by_name.config.heads["event_type"].schema == (PROJECT_ROOT / "configs/schemas/acled.yaml").resolve()
+    )
+    with pytest.raises(
+        ConfigError, match=r"config file not found: tiyn \(packaged configs: default, demo, tiny\)"
+    ):
+        load_config("tiyn")
