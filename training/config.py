@@ -302,7 +302,7 @@ def resolve_path(
         if candidate.exists():
             return candidate.resolve()
     if not must_exist:
-        return candidates[0]
+        return Path(os.path.abspath(candidates[0]))
     looked = " and ".join(str(c.parent) for c in candidates)
     raise ConfigError(f"'{value}' not found (looked in {looked})", key=key, file=file)
 
