@@ -21,7 +21,11 @@ def build_parser() -> argparse.ArgumentParser:
         "                  accelerate launch --multi_gpu --num_processes 2 -m training CONFIG ...\n"
         "                  (on CPU too: gloo; `accelerate launch --cpu` starts one process without MPI)",
     )
-    p.add_argument("config", help="YAML config, e.g. configs/default.yaml (merged over configs/base.yaml)")
+    p.add_argument(
+        "config",
+        help="YAML config, e.g. configs/default.yaml (merged over base.yaml), or a packaged one by name: tiny, "
+        "default, demo",
+    )
     p.add_argument(
         "--output-dir", "-o", help="where the model, checkpoints and metrics go (default: runs/<config name>)"
     )

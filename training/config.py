@@ -1,10 +1,11 @@
-"""Training configs: YAML files merged over ``configs/base.yaml``, checked key by key, loaded into dataclasses.
+"""Training configs: YAML files merged over ``base.yaml``, validated by pydantic into frozen dataclasses.
 
-``configs/base.yaml`` holds every key with its default; a config states only what it changes (deep merge: maps
-merge, lists and scalars replace) and may name another config to start from with ``base: other.yaml`` (relative
-to its own folder). ``--set train.lr=3e-5`` overrides one key (the value is read as YAML). An unknown key, a
-value of the wrong type or out of range is a :class:`ConfigError` naming the key, the file that set it and, for
-unknown keys, the closest known key.
+``base.yaml`` (shipped in ``training/configs/``) holds every key with its default, the only place a training
+default is written; a config states only what it changes (deep merge: maps merge, lists and scalars replace) and
+may name another config to start from with ``base: other.yaml`` (relative to its own folder). ``--set
+train.lr=3e-5`` overrides one key (the value is read as YAML). An unknown key, a value of the wrong type or out of
+range is a :class:`ConfigError` naming the key, the file that set it and, for unknown keys, the closest known key.
+Relative paths are resolved once, at load (see :func:`resolve_path`).
 """
 
 from __future__ import annotations
@@ -12,21 +13,36 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
+import functools
 import os
 import re
 import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import pydantic
 import yaml
+from pydantic import Field
+from pydantic.dataclasses import dataclass as validated_dataclass
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-BASE_CONFIG = PROJECT_ROOT / "configs" / "base.yaml"
+# the shipped configs: installed, package data; in a checkout, training/configs links to the top-level configs/
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"
+BASE_CONFIG = CONFIG_DIR / "base.yaml"
+# where shipped configs' relative paths (configs/schemas/..., examples/sample/...) point: the project root in a
+# checkout, the installed package folder (which ships configs/ and examples/sample/) otherwise
+SHIPPED_ROOT = BASE_CONFIG.resolve().parents[1]
 SET_SOURCE = "--set"
-SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup", "cosine_with_restarts", "polynomial")
 DEV_ONLY_DATASETS = frozenset({"news_dev"})  # never trained on: selection and reported scores use them
+
+section = functools.partial(validated_dataclass, frozen=True, config=pydantic.ConfigDict(extra="forbid"))
+AtLeast0 = Annotated[int, Field(ge=0)]
+AtLeast1 = Annotated[int, Field(ge=1)]
+Positive = Annotated[float, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+Fraction = Annotated[float, Field(ge=0, lt=1)]
 
 
 class ConfigError(ValueError):
@@ -49,55 +65,54 @@ def _check_training_source(ref: DatasetRef | NegativeRef) -> None:
     _check(ref.name not in DEV_ONLY_DATASETS, f"dataset '{ref.name}' is dev-only: list it under 'dev'")
 
 
-# ---- the schema: one dataclass per section; __post_init__ checks values (types are checked on load) ----------
+# ---- the schema: one frozen dataclass per section; types and ranges checked by pydantic, the rest in
+# __post_init__. Sections that base.yaml states have no defaults here: base.yaml is where defaults live. ----------
 
 
-@dataclass
+@section
 class DatasetRef:
     """A training dataset: a registered converter ``name`` or a canonical JSONL ``path``, and its sampling weight."""
 
     name: str | None = None
-    path: str | None = None
+    path: Path | None = None
     split: str = "train"
-    weight: float = 1.0
+    weight: Positive = 1.0
 
     def __post_init__(self) -> None:
         _check_training_source(self)
-        _check(self.weight > 0, f"weight must be > 0, got {self.weight}")
 
     @property
     def key(self) -> str:
         return f"{self.name or self.path}:{self.split}"
 
 
-@dataclass
+@section
 class NegativeRef:
     """Examples from another source known to hold no event, relabelled ``label`` (multi-label heads: no label)."""
 
     name: str | None = None
-    path: str | None = None
+    path: Path | None = None
     split: str = "train"
     where: dict[str, list[str]] = field(
         default_factory=dict
     )  # head -> exact label list the example must carry
-    max: int | None = None
+    max: Annotated[int, Field(gt=0)] | None = None
     label: str = "none"
 
     def __post_init__(self) -> None:
         _check_training_source(self)
-        _check(self.max is None or self.max > 0, f"max must be > 0 or null, got {self.max}")
 
     @property
     def key(self) -> str:
         return f"{self.name or self.path}:{self.split}"
 
 
-@dataclass
+@section
 class DevRef:
     """A dev set: converter ``name`` (its ``split``) or JSONL ``path``; scored on ``heads`` (null: all it annotates)."""
 
     name: str | None = None
-    path: str | None = None
+    path: Path | None = None
     split: str = "dev"
     heads: list[str] | None = None
     alias: str | None = None  # its name in metrics (default: the converter name or the file's stem)
@@ -110,37 +125,31 @@ class DevRef:
 
     @property
     def set_name(self) -> str:
-        return self.alias or self.name or Path(self.path).stem
+        return self.alias or self.name or self.path.stem
 
 
-@dataclass
+@section
 class HeadConfig:
-    """One head: its kind, where its labels come from, and its training data."""
+    """One head: its kind, where its labels come from, and its training data (keys explained in base.yaml)."""
 
-    kind: str = "sequence"
-    problem_type: str | None = None  # sequence heads: multi_class (default) or multi_label
-    labels: list[str] | None = None  # explicit label list; else from `schema`; else collected from the data
-    schema: str | None = None  # YAML file of labels with descriptions (and parents)
-    schema_key: str | None = None  # section of the schema file (default: the head's name)
-    descriptions: dict[str, str] = field(default_factory=dict)  # override/add label descriptions
-    parent: str | None = None  # parent head; the parent of each label comes from the schema
-    loss_weight: float = 1.0
-    class_balanced: bool | None = None  # null: train.class_balanced for multi_class sequence heads, else off
-    datasets: list[DatasetRef] = field(default_factory=list)
-    negatives: list[NegativeRef] = field(default_factory=list)
+    kind: Literal["token", "sequence"]
+    problem_type: Literal["multi_class", "multi_label"] | None
+    labels: list[str] | None
+    schema: Path | None
+    schema_key: str | None
+    descriptions: dict[str, str]
+    parent: str | None
+    loss_weight: NonNegative
+    class_balanced: bool | None
+    datasets: list[DatasetRef]
+    negatives: list[NegativeRef]
 
     def __post_init__(self) -> None:
-        _check(self.kind in ("token", "sequence"), f"kind must be 'token' or 'sequence', got {self.kind!r}")
-        _check(
-            self.problem_type in (None, "multi_class", "multi_label"),
-            f"problem_type must be multi_class or multi_label, got {self.problem_type!r}",
-        )
         if self.kind == "token":
             _check(
                 self.problem_type is None and self.parent is None and not self.negatives,
                 "token heads take no problem_type, parent or negatives",
             )
-        _check(self.loss_weight >= 0, f"loss_weight must be >= 0, got {self.loss_weight}")
         _check(
             self.parent is None or self.schema is not None,
             "a head with a parent needs a schema that names each label's parent",
@@ -151,103 +160,83 @@ class HeadConfig:
         return self.problem_type == "multi_label"
 
 
-@dataclass
+@section
 class EarlyStopping:
-    metric: str | None = (
-        None  # "head/dev_set/metric" (or several joined by " + ": their mean); null: first head's default
-    )
-    mode: str = "max"
-    patience: int = 0  # evaluations without improvement before stopping; 0 = never stop early
+    metric: str | None  # "head/dev_set/metric" (or several joined by " + ": their mean)
+    mode: Literal["max", "min"]
+    patience: AtLeast0
 
     def __post_init__(self) -> None:
-        _check(self.mode in ("max", "min"), f"mode must be 'max' or 'min', got {self.mode!r}")
-        _check(self.patience >= 0, f"patience must be >= 0, got {self.patience}")
         _check(
             self.metric is None or all(m.count("/") == 2 for m in self.metric.split("+")),
             f"metric must look like 'head/dev_set/metric' (or several joined by ' + '), got {self.metric!r}",
         )
 
 
-@dataclass
+@section
 class TrainConfig:
-    epochs: int = 3
-    max_steps: int = 0
-    batch_size: int = 16
-    eval_batch_size: int = 32
-    grad_accum: int = 1
-    lr: float = 5e-5
-    head_lr: float = 1e-3
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.1
-    scheduler: str = "linear"
-    max_grad_norm: float = 1.0
-    class_balanced: bool = True
-    balance_power: float = 0.5
-    length_grouping: bool = True
-    mega_batch_factor: int = 50
-    epoch_size: int | None = None
-    eval_every: int = 0
-    save_every: int | None = None
-    log_every: int = 10
-    early_stopping: EarlyStopping = field(default_factory=EarlyStopping)
-    save_total_limit: int = 1
-    mixed_precision: str = "no"
-    tune_thresholds: bool = True
-    zero_shot_baseline: bool = True
+    epochs: AtLeast0
+    max_steps: AtLeast0
+    batch_size: AtLeast1
+    eval_batch_size: AtLeast1
+    grad_accum: AtLeast1
+    lr: Positive
+    head_lr: Positive
+    weight_decay: NonNegative
+    warmup_ratio: Fraction
+    scheduler: Literal[
+        "linear", "cosine", "constant", "constant_with_warmup", "cosine_with_restarts", "polynomial"
+    ]
+    max_grad_norm: Positive
+    class_balanced: bool
+    balance_power: NonNegative
+    length_grouping: bool
+    mega_batch_factor: AtLeast1
+    epoch_size: Annotated[int, Field(gt=0)] | None
+    eval_every: AtLeast0
+    save_every: AtLeast0 | None
+    log_every: AtLeast1
+    early_stopping: EarlyStopping
+    save_total_limit: AtLeast0
+    mixed_precision: Literal["no", "fp16", "bf16"]
+    tune_thresholds: bool
+    zero_shot_baseline: bool
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "max_steps", "eval_every", "save_total_limit"):
-            _check(getattr(self, name) >= 0, f"{name} must be >= 0, got {getattr(self, name)}")
         _check(self.epochs > 0 or self.max_steps > 0, "set epochs or max_steps to more than 0")
-        for name in ("batch_size", "eval_batch_size", "grad_accum", "log_every", "mega_batch_factor"):
-            _check(getattr(self, name) >= 1, f"{name} must be >= 1, got {getattr(self, name)}")
-        _check(self.lr > 0 and self.head_lr > 0, "lr and head_lr must be > 0")
-        _check(0 <= self.warmup_ratio < 1, f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
-        _check(self.weight_decay >= 0 and self.max_grad_norm > 0, "weight_decay >= 0 and max_grad_norm > 0")
-        _check(self.scheduler in SCHEDULERS, f"scheduler must be one of {', '.join(SCHEDULERS)}")
-        _check(self.mixed_precision in ("no", "fp16", "bf16"), "mixed_precision must be no, fp16 or bf16")
-        _check(self.balance_power >= 0, f"balance_power must be >= 0, got {self.balance_power}")
-        _check(self.epoch_size is None or self.epoch_size > 0, "epoch_size must be > 0 or null")
-        _check(self.save_every is None or self.save_every >= 0, "save_every must be >= 0 or null")
 
 
-@dataclass
+@section
 class TrainingConfig:
-    encoder: str = "minilm"
-    seed: int = 13
-    max_length: int = 256
-    stride: int = 64
-    classifier_dropout: float = 0.1
-    anchor_weight: float = 0.1
-    case_features: bool = False
-    data_root: str = "../shared/data"
-    cache_dir: str | None = None
-    auto_dev: bool = True
-    threads: int | None = None
-    head_defaults: HeadConfig = field(default_factory=HeadConfig)
-    heads: dict[str, HeadConfig] = field(default_factory=dict)
-    dev: list[DevRef] = field(default_factory=list)
-    train: TrainConfig = field(default_factory=TrainConfig)
+    encoder: str
+    seed: int
+    max_length: Annotated[int, Field(ge=8)]
+    stride: AtLeast0
+    classifier_dropout: Fraction
+    anchor_weight: NonNegative
+    case_features: bool
+    data_root: Path
+    cache_dir: Path | None
+    auto_dev: bool
+    threads: AtLeast1 | None
+    head_defaults: HeadConfig
+    heads: dict[str, HeadConfig]
+    dev: list[DevRef]
+    train: TrainConfig
 
     def __post_init__(self) -> None:
-        _check(self.max_length >= 8, f"max_length must be >= 8, got {self.max_length}")
-        _check(
-            0 <= self.stride < self.max_length - 2,
-            f"stride must be in [0, max_length - 2), got {self.stride}",
-        )
-        _check(0 <= self.classifier_dropout < 1, "classifier_dropout must be in [0, 1)")
-        _check(self.anchor_weight >= 0, "anchor_weight must be >= 0")
-        _check(self.threads is None or self.threads >= 1, f"threads must be >= 1 or null, got {self.threads}")
+        _check(self.stride < self.max_length - 2, f"stride must be in [0, max_length - 2), got {self.stride}")
         _check(bool(self.heads), "no heads: configure at least one under 'heads'")
         for name, head in self.heads.items():
             _check(name.replace("_", "").isalnum(), f"head name {name!r} must be letters, digits and _")
+            parent = self.heads.get(head.parent) if head.parent else None
             _check(
-                head.parent is None or head.parent in self.heads,
-                f"head '{name}': parent '{head.parent}' is not a configured head",
+                head.parent is None or (parent is not None and parent.kind == "sequence"),
+                f"head '{name}': parent '{head.parent}' is not a configured sequence head",
             )
 
 
-@dataclass
+@dataclasses.dataclass(frozen=True)
 class LoadedConfig:
     """A loaded config and where it came from; ``raw`` is the merged YAML as written (saved with the model)."""
 
@@ -287,23 +276,46 @@ class LoadedConfig:
 
 # ---- paths ---------------------------------------------------------------------------------------------------
 
+# the keys that hold paths; their values are resolved at load
+PATH_KEYS = re.compile(
+    r"data_root|cache_dir|(head_defaults|heads\.[^.]+)\.(schema|(datasets|negatives)\[\d+\]\.path)|dev\[\d+\]\.path"
+)
+
 
 def resolve_path(
     value: str | os.PathLike, *, key: str | None = None, file: str | None = None, must_exist: bool = True
 ) -> Path:
-    """A path from a config: absolute as it is; relative: the working directory first, then the project root."""
+    """A path from a config: absolute as it is; relative: looked up in the working directory, then the folder of
+    the ``file`` that set it, then the project root (installed: the package folder holding the shipped configs).
+    Not found: an error, or with ``must_exist=False`` the working-directory candidate."""
     path = Path(value).expanduser()
     if path.is_absolute():
         candidates = [path]
     else:
-        candidates = [Path.cwd() / path, PROJECT_ROOT / path]
+        folders = [
+            Path.cwd(),
+            *([Path(file).resolve().parent] if file and file != SET_SOURCE else []),
+            SHIPPED_ROOT,
+        ]
+        candidates = [folder / path for folder in dict.fromkeys(folders)]
     for candidate in candidates:
         if candidate.exists():
             return candidate.resolve()
     if not must_exist:
-        return candidates[0]
+        return Path(os.path.abspath(candidates[0]))
     looked = " and ".join(str(c.parent) for c in candidates)
     raise ConfigError(f"'{value}' not found (looked in {looked})", key=key, file=file)
+
+
+def _resolve_paths(node: Any, loaded: LoadedConfig, key: str = "") -> Any:
+    """``node`` with every string under a :data:`PATH_KEYS` key resolved (missing files: the cwd candidate)."""
+    if isinstance(node, dict):
+        return {k: _resolve_paths(v, loaded, f"{key}.{k}" if key else str(k)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_resolve_paths(v, loaded, f"{key}[{i}]") for i, v in enumerate(node)]
+    if isinstance(node, str) and PATH_KEYS.fullmatch(key):
+        return resolve_path(node, key=key, file=loaded.origin(key), must_exist=False)
+    return node
 
 
 # ---- loading -------------------------------------------------------------------------------------------------
@@ -390,27 +402,42 @@ def _merge(
     return out
 
 
+def find_config(name: str | os.PathLike) -> Path:
+    """A config file: ``name`` as a path, else a packaged config by name (``tiny`` or ``tiny.yaml``)."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    packaged = CONFIG_DIR / (path.name if path.suffix == ".yaml" else f"{path.name}.yaml")
+    if path.parent == Path(".") and packaged.is_file():
+        return packaged
+    shipped = sorted(p.stem for p in CONFIG_DIR.glob("*.yaml") if p.name != "base.yaml")
+    raise ConfigError(f"config file not found: {path} (packaged configs: {', '.join(shipped)})")
+
+
 def load_config(path: str | os.PathLike, overrides: list[str] | tuple[str, ...] = ()) -> LoadedConfig:
-    """Load ``path`` over its bases and ``base.yaml``, apply ``--set`` overrides, check everything."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file not found: {path}")
-    chain = _config_chain(path)
+    """Load ``path`` (or a packaged config's name) over its bases and ``base.yaml``, apply ``--set``
+    overrides, resolve paths and validate everything, once."""
     merged: dict[str, Any] = {}
     origins: dict[str, str] = {}
     files = []
-    for file, data in chain:
+    for file, data in _config_chain(find_config(path)):
         shown = _display(file)
-        _check_keys(data, TrainingConfig, "", shown)
         merged = _merge(merged, data, shown, origins)
         files.append(shown)
     for spec in overrides:
-        data = _set_override(spec)
-        _check_keys(data, TrainingConfig, "", SET_SOURCE)
-        merged = _merge(merged, data, SET_SOURCE, origins)
-    loaded = LoadedConfig(config=None, raw=merged, files=files, overrides=list(overrides), origins=origins)
-    loaded.config = _build(TrainingConfig, merged, "", loaded)
-    return loaded
+        merged = _merge(merged, _set_override(spec), SET_SOURCE, origins)
+    where = LoadedConfig(config=None, raw=merged, files=files, overrides=list(overrides), origins=origins)
+    data = dict(merged)
+    if isinstance(data.get("heads"), dict) and isinstance(data.get("head_defaults"), dict):
+        data["heads"] = {  # every head starts from head_defaults
+            h: _merge(data["head_defaults"], spec or {}, "", {}) if isinstance(spec, dict | None) else spec
+            for h, spec in data["heads"].items()
+        }
+    try:
+        config = pydantic.TypeAdapter(TrainingConfig).validate_python(_resolve_paths(data, where))
+    except pydantic.ValidationError as e:
+        raise _config_error(e.errors()[0], where) from None
+    return dataclasses.replace(where, config=config)
 
 
 def _display(path: Path) -> str:
@@ -421,153 +448,39 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-# ---- key and type checking -----------------------------------------------------------------------------------
+# ---- pydantic's errors, located --------------------------------------------------------------------------------
 
 
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+def _config_error(error: dict[str, Any], where: LoadedConfig) -> ConfigError:
+    """One pydantic error as a ConfigError naming the dotted key, the file that set it and what was expected."""
+    loc = error["loc"]
+    key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    if error["type"] == "unexpected_keyword_argument":
+        known = [f.name for f in dataclasses.fields(_section_at(loc[:-1]))]
+        message = f"unknown key '{loc[-1]}'{_did_you_mean(str(loc[-1]), known)}"
+    elif error["type"] == "value_error":  # a __post_init__ check; "stride must ...": about one field
+        message = str(error["ctx"]["error"])
+        first = message.split(" ", 1)[0]
+        if first in {f.name for f in dataclasses.fields(_section_at(loc))}:
+            key = f"{key}.{first}".lstrip(".")
+    elif error["type"] == "missing":
+        message = "missing: every key needs a value (base.yaml states each one)"
+    else:
+        got, msg = error["input"], error["msg"].replace("Input should be", "expected", 1)
+        message = f"{'expected a path' if error['type'] == 'path_type' else msg}; got {got!r} ({type(got).__name__})"
+    return ConfigError(message, key=key or None, file=where.origin(key) if key else where.path)
 
 
-def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return (args[0] if len(args) == 1 else typing.Union[tuple(args)]), True  # noqa: UP007
-    return tp, False
-
-
-def _check_keys(data: Any, cls: type, prefix: str, file: str) -> None:
-    """Every key of ``data`` must be a field of ``cls`` (recursively, through maps and lists of sections)."""
-    if not isinstance(data, dict):
-        return  # wrong type: reported by _build with the expected type
-    hints = _hints(cls)
-    for key, value in data.items():
-        dotted = f"{prefix}{key}"
-        if key not in hints:
-            raise ConfigError(
-                f"unknown key '{key}'{_did_you_mean(str(key), list(hints))}", key=dotted, file=file
-            )
-        tp, _ = _unwrap_optional(hints[key])
-        section = _section_type(tp)
-        if section is None:
-            continue
-        container, inner = section
-        if container == "one":
-            _check_keys(value, inner, f"{dotted}.", file)
-        elif container == "map" and isinstance(value, dict):
-            for name, item in value.items():
-                _check_keys(item, inner, f"{dotted}.{name}.", file)
-        elif container == "list" and isinstance(value, list):
-            for i, item in enumerate(value):
-                _check_keys(item, inner, f"{dotted}[{i}].", file)
-
-
-def _section_type(tp: Any) -> tuple[str, type] | None:
-    """('one'|'map'|'list', dataclass) when ``tp`` is a section, a map of sections or a list of sections."""
-    if dataclasses.is_dataclass(tp):
-        return "one", tp
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if origin is dict and args and dataclasses.is_dataclass(args[1]):
-        return "map", args[1]
-    if origin is list and args and dataclasses.is_dataclass(args[0]):
-        return "list", args[0]
-    return None
+def _section_at(loc: tuple[str | int, ...]) -> type:
+    """The dataclass that the pydantic location ``loc`` points into (through maps and lists of sections)."""
+    tp: Any = TrainingConfig
+    for part in loc:
+        tp = typing.get_type_hints(tp)[part] if dataclasses.is_dataclass(tp) else typing.get_args(tp)[-1]
+        if typing.get_origin(tp) in (typing.Union, types.UnionType):  # X | None
+            tp = next(a for a in typing.get_args(tp) if a is not type(None))
+    return tp
 
 
 def _did_you_mean(key: str, known: list[str]) -> str:
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
     return f" (did you mean '{close[0]}'?)" if close else f"; known keys: {', '.join(sorted(known))}"
-
-
-_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
-
-
-def _describe(tp: Any) -> str:
-    tp, optional = _unwrap_optional(tp)
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if origin is list:
-        text = f"a list of {_describe(args[0]).removeprefix('a ').removeprefix('an ')}s"
-    elif origin is dict:
-        text = f"a mapping of {_describe(args[0])} to {_describe(args[1])}"
-    elif dataclasses.is_dataclass(tp):
-        text = f"a mapping with keys {', '.join(_hints(tp))}"
-    else:
-        text = _TYPE_NAMES.get(tp, str(tp))
-    return f"{text} or null" if optional else text
-
-
-def _coerce(value: Any, tp: Any, key: str, loaded: LoadedConfig) -> Any:
-    """``value`` checked against ``tp`` (ints pass as floats); sections become dataclasses."""
-    inner, optional = _unwrap_optional(tp)
-    if value is None:
-        if optional:
-            return None
-        raise ConfigError(f"expected {_describe(tp)}, got null", key=key, file=loaded.origin(key))
-
-    def bad() -> ConfigError:
-        return ConfigError(
-            f"expected {_describe(tp)}, got {value!r} ({type(value).__name__})",
-            key=key,
-            file=loaded.origin(key),
-        )
-
-    if dataclasses.is_dataclass(inner):
-        if not isinstance(value, dict):
-            raise bad()
-        return _build(inner, value, f"{key}.", loaded)
-    origin, args = typing.get_origin(inner), typing.get_args(inner)
-    if origin is list:
-        if not isinstance(value, list):
-            raise bad()
-        return [_coerce(v, args[0], f"{key}[{i}]", loaded) for i, v in enumerate(value)]
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise bad()
-        return {
-            _coerce(k, args[0], key, loaded): _coerce(v, args[1], f"{key}.{k}", loaded)
-            for k, v in value.items()
-        }
-    if inner is bool:
-        if not isinstance(value, bool):
-            raise bad()
-        return value
-    if inner is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise bad()
-        return value
-    if inner is float:
-        if isinstance(value, str):  # YAML 1.1 reads 3e-5 (no dot) as a string
-            try:
-                return float(value)
-            except ValueError:
-                raise bad() from None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise bad()
-        return float(value)
-    if inner is str:
-        if not isinstance(value, str):
-            raise bad()
-        return value
-    raise TypeError(f"config schema: unsupported type {tp!r} at {key}")
-
-
-def _build(cls: type, data: dict[str, Any], prefix: str, loaded: LoadedConfig) -> Any:
-    """A dataclass from a checked mapping; heads start from ``head_defaults``; value errors name key and file."""
-    hints = _hints(cls)
-    kwargs = {}
-    for name, value in data.items():
-        if name == "heads" and cls is TrainingConfig and isinstance(value, dict):
-            defaults = data.get("head_defaults") or {}
-            value = {
-                h: _merge(defaults, spec or {}, "", {}) if isinstance(spec, dict | type(None)) else spec
-                for h, spec in value.items()
-            }
-        kwargs[name] = _coerce(value, hints[name], f"{prefix}{name}", loaded)
-    try:
-        return cls(**kwargs)
-    except ValueError as e:
-        first = str(e).split(" ", 1)[0]
-        if first in hints:  # "stride must be ...": the message is about one field
-            key = f"{prefix}{first}"
-            raise ConfigError(str(e), key=key, file=loaded.origin(key)) from None
-        key = prefix.rstrip(".")
-        raise ConfigError(str(e), key=key or None, file=loaded.origin(key) if key else loaded.path) from None

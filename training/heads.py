@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from inference.model.configuration import HeadSpec
+from inference.model.configuration import HeadSpec, check_parent
 from training.config import ConfigError, HeadConfig, LoadedConfig
 from training.data.canonical import Example
 
@@ -88,8 +88,7 @@ def resolve_heads(loaded: LoadedConfig, examples: list[Example]) -> list[HeadSpe
         file = loaded.origin(key)
         schema = None
         if head.schema:
-            path = loaded.resolve_path(head.schema, f"{key}.schema")
-            schema = load_schema(path, head.schema_key or name, key=f"{key}.schema", file=file)
+            schema = load_schema(head.schema, head.schema_key or name, key=f"{key}.schema", file=file)
         if head.labels is not None:
             labels = list(head.labels)
             if schema is not None:
@@ -138,15 +137,11 @@ def resolve_heads(loaded: LoadedConfig, examples: list[Example]) -> list[HeadSpe
         except ValueError as e:
             raise ConfigError(str(e), key=key, file=file) from None
     by_name = {s.name: s for s in specs}
-    for spec in specs:
-        if spec.parent:
-            parent = by_name[spec.parent]
-            bad = sorted({p for p in spec.parent_map.values() if p not in parent.labels})
-            if parent.kind != "sequence" or bad:
-                raise ConfigError(
-                    f"parent head '{spec.parent}' must be a sequence head with the labels the schema "
-                    f"names as parents; missing {bad}",
-                    key=f"heads.{spec.name}.parent",
-                    file=loaded.origin(f"heads.{spec.name}"),
-                )
+    for spec in specs:  # the model config's own check, here so the error names the config file
+        try:
+            check_parent(spec, by_name)
+        except ValueError as e:
+            raise ConfigError(
+                str(e), key=f"heads.{spec.name}.parent", file=loaded.origin(f"heads.{spec.name}")
+            ) from None
     return specs

@@ -786,9 +786,7 @@ def _tune_thresholds(
             gold_matrix(spec, result.gold[(set_name, spec.name)]),
             spec.labels,
         )
-        for head in model.config.heads:
-            if head["name"] == spec.name:
-                head["thresholds"] = thresholds
+        model.config.set_thresholds(spec.name, thresholds)
         tuned[spec.name] = {"tuned_on": set_name, "objective": objective, "thresholds": thresholds}
         logger.info("thresholds for %s (tuned on %s for %s): %s", spec.name, set_name, objective, thresholds)
     return tuned

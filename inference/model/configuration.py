@@ -16,11 +16,14 @@ TOKEN = "token"
 SEQUENCE = "sequence"
 MULTI_CLASS = "multi_class"
 MULTI_LABEL = "multi_label"
+_SPECS = "_head_specs"  # where the config keeps its HeadSpecs (in __dict__, left out of to_dict)
 
 
-@dataclass
+@dataclass(frozen=True)
 class HeadSpec:
-    """One head. Token heads tag BIO over ``labels``; sequence heads classify a whole text into ``labels``."""
+    """One head. Token heads tag BIO over ``labels``; sequence heads classify a whole text into ``labels``.
+
+    Frozen: a model config builds its HeadSpecs once and hands the same ones to every caller."""
 
     name: str
     kind: Literal["token", "sequence"]
@@ -51,7 +54,7 @@ class HeadSpec:
                 raise ValueError(f"{where}: token head labels are span types, not BIO tags; got {bad}")
         else:
             if self.problem_type is None:
-                self.problem_type = MULTI_CLASS
+                object.__setattr__(self, "problem_type", MULTI_CLASS)
             if self.problem_type not in (MULTI_CLASS, MULTI_LABEL):
                 raise ValueError(
                     f"{where}: problem_type must be multi_class or multi_label, got {self.problem_type!r}"
@@ -117,35 +120,55 @@ class ConflictEventsConfig(PreTrainedConfig):
 
     def __post_init__(self, **kwargs):
         super().__post_init__(**kwargs)
-        specs = [h if isinstance(h, HeadSpec) else HeadSpec(**h) for h in (self.heads or [])]
-        names = [h.name for h in specs]
-        if len(set(names)) != len(names):
-            raise ValueError(f"head names must be unique, got {names}")
-        by_name = {h.name: h for h in specs}
-        for h in specs:
-            if h.parent:
-                parent = by_name.get(h.parent)
-                if parent is None or parent.kind != SEQUENCE:
-                    raise ValueError(
-                        f"head '{h.name}': parent '{h.parent}' is not a sequence head of this model"
-                    )
-                bad = sorted({p for p in h.parent_map.values() if p not in parent.labels})
-                if bad:
-                    raise ValueError(
-                        f"head '{h.name}': parent_map points at labels not in '{h.parent}': {bad}"
-                    )
-        self.heads = [h.to_dict() for h in specs]
         if self.stride >= self.max_length - 2:
             raise ValueError(
                 f"stride ({self.stride}) must be smaller than max_length - 2 ({self.max_length - 2})"
             )
 
+    def __setattr__(self, key: str, value: Any) -> None:
+        """Setting ``heads`` validates them once and keeps the HeadSpecs; ``heads`` stays the serialised form."""
+        if key != "heads":
+            super().__setattr__(key, value)
+            return
+        specs = [h if isinstance(h, HeadSpec) else HeadSpec(**h) for h in (value or [])]
+        names = [h.name for h in specs]
+        if len(set(names)) != len(names):
+            raise ValueError(f"head names must be unique, got {names}")
+        by_name = {h.name: h for h in specs}
+        for h in specs:
+            check_parent(h, by_name)
+        super().__setattr__("heads", [h.to_dict() for h in specs])
+        self.__dict__[_SPECS] = specs
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out.pop(_SPECS, None)
+        return out
+
     @property
     def head_specs(self) -> list[HeadSpec]:
-        return [HeadSpec(**h) for h in (self.heads or [])]
+        """The heads as HeadSpecs, built and validated once when ``heads`` was set (not on each access)."""
+        return list(self.__dict__.get(_SPECS, []))
 
     def head(self, name: str) -> HeadSpec:
         for h in self.head_specs:
             if h.name == name:
                 return h
-        raise KeyError(f"no head named '{name}'; heads: {[h['name'] for h in self.heads or []]}")
+        raise KeyError(f"no head named '{name}'; heads: {[h.name for h in self.head_specs]}")
+
+    def set_thresholds(self, head: str, thresholds: dict[str, float]) -> None:
+        """Replace one sequence head's per-label decision thresholds (e.g. tuned on dev after training)."""
+        self.head(head)  # an unknown head is an error, not a silent no-op
+        self.heads = [{**h, "thresholds": dict(thresholds)} if h["name"] == head else h for h in self.heads]
+
+
+def check_parent(spec: HeadSpec, heads: dict[str, HeadSpec]) -> None:
+    """A child head's parent must be a sequence head of the same model that holds every label its parent_map names."""
+    if not spec.parent:
+        return
+    parent = heads.get(spec.parent)
+    if parent is None or parent.kind != SEQUENCE:
+        raise ValueError(f"head '{spec.name}': parent '{spec.parent}' is not a sequence head of this model")
+    bad = sorted({p for p in spec.parent_map.values() if p not in parent.labels})
+    if bad:
+        raise ValueError(f"head '{spec.name}': parent_map points at labels not in '{spec.parent}': {bad}")

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from inference.model.configuration import MULTI_LABEL, TOKEN, HeadSpec
-from training.config import ConfigError, DatasetRef, DevRef, LoadedConfig, NegativeRef, resolve_path
+from training.config import ConfigError, DatasetRef, DevRef, LoadedConfig, NegativeRef
 from training.data.canonical import DataError, Example, load_examples, save_examples
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ DATA_PACKAGE = Path(__file__).resolve().parent / "data"
 def cache_root(loaded: LoadedConfig) -> Path:
     """Folder for converted datasets: the config's ``cache_dir`` or the user cache."""
     if loaded.config.cache_dir:
-        return resolve_path(loaded.config.cache_dir, must_exist=False)
+        return loaded.config.cache_dir
     base = Path(os.environ.get("CONFLICT_EVENTS_CACHE", Path.home() / ".cache" / "conflict-events"))
     return base / "datasets"
 
@@ -93,7 +93,7 @@ def converted_split(name: str, split: str, loaded: LoadedConfig) -> tuple[list[E
         converter = get_converter(name)
     except KeyError as e:
         raise ConfigError(str(e.args[0])) from None
-    root = loaded.resolve_path(loaded.config.data_root, "data_root")
+    root = loaded.config.data_root
     key = hashlib.sha1(f"{name}\0{root}\0{_converter_code_hash()}".encode()).hexdigest()[:12]
     folder = cache_root(loaded) / f"{name}-{key}"
     manifest_path = folder / "manifest.json"
@@ -103,7 +103,7 @@ def converted_split(name: str, split: str, loaded: LoadedConfig) -> tuple[list[E
             conversion = converter(root, skip_bad=True)
         except FileNotFoundError as e:
             raise ConfigError(
-                f"{e} (data_root '{loaded.config.data_root}' is {root}; change it with --set data_root=PATH)",
+                f"{e} (data_root is {root}; change it with --set data_root=PATH)",
                 key="data_root",
                 file=loaded.origin("data_root"),
             ) from None
@@ -149,8 +149,9 @@ def load_ref(
 ) -> tuple[list[Example], str]:
     """The examples a dataset reference points at, and a short origin label for messages."""
     if ref.path is not None:
-        path = loaded.resolve_path(ref.path, f"{key}.path")
-        return read_canonical(path), ref.path
+        if not ref.path.is_file():
+            raise ConfigError(f"'{ref.path}' not found", key=f"{key}.path", file=loaded.origin(key))
+        return read_canonical(ref.path), str(ref.path)
     try:
         found = converted_split(ref.name, ref.split, loaded)
     except ConfigError as e:
