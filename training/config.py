@@ -22,11 +22,15 @@ from typing import Any
 
 import yaml
 
+from training.data.boilerplate import MODES as BOILERPLATE_MODES
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 BASE_CONFIG = PROJECT_ROOT / "configs" / "base.yaml"
 SET_SOURCE = "--set"
 SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup", "cosine_with_restarts", "polynomial")
-DEV_ONLY_DATASETS = frozenset({"news_dev"})  # never trained on: selection and reported scores use them
+DEV_ONLY_DATASETS = frozenset(
+    {"news_dev", "ootax_dev"}
+)  # never trained on: selection and reported scores use them
 
 
 class ConfigError(ValueError):
@@ -60,10 +64,15 @@ class DatasetRef:
     path: str | None = None
     split: str = "train"
     weight: float = 1.0
+    boilerplate: str = "keep"  # keep | strip | vary: ACLED note house style, rewritten at training time
 
     def __post_init__(self) -> None:
         _check_training_source(self)
         _check(self.weight > 0, f"weight must be > 0, got {self.weight}")
+        _check(
+            self.boilerplate in BOILERPLATE_MODES,
+            f"boilerplate must be one of {list(BOILERPLATE_MODES)}, got {self.boilerplate!r}",
+        )
 
     @property
     def key(self) -> str:
