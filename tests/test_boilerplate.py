@@ -108,3 +108,29 @@ def test_config_switch_is_checked():
     assert DatasetRef(name="acled", boilerplate="vary").boilerplate == "vary"
     with pytest.raises(ValueError, match="boilerplate must be one of"):
         DatasetRef(name="acled", boilerplate="remove")
+
+
+def test_training_pool_rewrites_only_the_datasets_that_ask(tmp_path):
+    import yaml
+
+    from training.config import load_config
+    from training.data.canonical import save_examples
+    from training.data.mix import build_training_pool
+
+    notes = tmp_path / "notes.jsonl"
+    save_examples(
+        notes,
+        [Example(id=e.id, text=e.text, labels={"ev": ["Battles"], "other": ["x"]}) for e in _notes(4)],
+    )
+    cfg = tmp_path / "cfg.yaml"
+    heads = {
+        "ev": {"datasets": [{"path": str(notes), "boilerplate": "strip"}]},
+        "other": {"datasets": [{"path": str(notes)}]},
+    }
+    cfg.write_text(yaml.safe_dump({"heads": heads}))
+    pool = build_training_pool(load_config(cfg))
+    stripped = [e for e in pool.examples if "ev" in e.labels]
+    kept = [e for e in pool.examples if "other" in e.labels]
+    assert len(stripped) == len(kept) == 4  # same ids, different text: two examples each, not merged
+    assert all(e.text.startswith("Soldiers") and e.meta["note"].startswith("On ") for e in stripped)
+    assert all(e.text.startswith("On ") and "note" not in e.meta for e in kept)
