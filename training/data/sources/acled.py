@@ -20,6 +20,7 @@ with at least :data:`MIN_DEV_PER_TYPE` dev notes per sub-type where the data all
 from __future__ import annotations
 
 import csv
+import functools
 import logging
 import re
 from collections import Counter
@@ -98,6 +99,7 @@ def strip_size_tags(notes: str) -> tuple[str, int]:
     return " ".join(text.split()), n
 
 
+@functools.lru_cache(maxsize=65536)  # ~72k rows share a few thousand dates; strptime is the slow part
 def parse_event_date(value: str, year: str | None) -> date:
     """Parse the exports' formats (``9-May-20``, ``31-12-19``, ISO); check against ``year`` if given."""
     value = value.strip()
@@ -128,8 +130,11 @@ def country_from_file_name(path: Path) -> str:
     return " ".join(w.capitalize() for w in words)
 
 
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
+
+
 def _has_undecodable(value: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in value)
+    return _UNDECODABLE.search(value) is not None
 
 
 def _inter_name(value: str) -> str | None:
@@ -150,9 +155,11 @@ def _row_to_example(
     def fail(msg: str, fld: str) -> DataError:
         return DataError(msg, file=path, line=line, field=fld)
 
-    for name, value in row.items():
-        if _has_undecodable(value):
-            raise fail("undecodable bytes (file is not valid UTF-8 here)", name)
+    if _has_undecodable(
+        "\x00".join(row.values())
+    ):  # one scan per row; the field is looked up only when found
+        name = next(name for name, value in row.items() if _has_undecodable(value))
+        raise fail("undecodable bytes (file is not valid UTF-8 here)", name)
     event_id = row["event_id_cnty"].strip()
     if not event_id:
         raise fail("missing event id", "event_id_cnty")
