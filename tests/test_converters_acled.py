@@ -1,8 +1,9 @@
-"""ACLED converter and taxonomy: fixture exports imitating the three real schemas, then the real data."""
+"""ACLED converter and taxonomy: fixture exports imitating the real schemas (acled_extra included), then the real data."""
 
 from __future__ import annotations
 
 import csv
+import shutil
 import sys
 from collections import Counter
 from pathlib import Path
@@ -16,9 +17,18 @@ from training.data.acled_taxonomy import (
     is_valid_pair,
     parent_of,
 )
-from training.data.canonical import DataError
+from training.data.canonical import DataError, Example, save_examples
 from training.data.registry import get_converter
-from training.data.sources.acled import EXPORTS, parse_event_date, strip_size_tags
+from training.data.sources.acled import (
+    EXPORTS,
+    EXTRA_FOLDER,
+    carve_acled_dev,
+    country_from_file_name,
+    date_from_note,
+    dev_notes_for,
+    parse_event_date,
+    strip_size_tags,
+)
 
 FIXTURE = Path(__file__).parent / "data" / "raw" / "acled"
 
@@ -107,14 +117,22 @@ def test_fixture_keeps_valid_rows_and_dedupes(fixture_conversion):
         "acled-BTE2",
         "acled-KTE1",
         "acled-KTE2",
+        "acled-NTL7",
+        "acled-SLD9",
+        "acled-STL5",
+        "acled-STL6",
         "acled-XYZ1",
         "acled-XYZ2",
+        "acled-XYZ40",
+        "acled-XYZ42",
         "acled-XYZ8",
     ]
     dropped = fixture_conversion.meta["duplicates_dropped"]
-    assert dropped["event_id"] == 2  # XYZ2 repeated in global, BTE1 repeated (per-actor rows) in Bangladesh
-    assert dropped["note_text"] == 1  # XYZ3: same note as XYZ2 up to whitespace
-    assert fixture_conversion.meta["size_tags_stripped"] == 2
+    # XYZ2 repeated in global, BTE1 per-actor rows (Bangladesh), XYZ1 again in acled_extra, NTL7 per-actor rows
+    assert dropped["event_id"] == 4
+    # XYZ3: same note as XYZ2 up to whitespace; XYZ41 (acled_extra): XYZ2's note under another label
+    assert dropped["note_text"] == 2 and dropped["note_text_with_other_label"] == 1
+    assert fixture_conversion.meta["size_tags_stripped"] == 3
 
 
 def test_fixture_rejects_name_file_line_and_field(fixture_conversion):
@@ -125,6 +143,7 @@ def test_fixture_rejects_name_file_line_and_field(fixture_conversion):
         ("acled_global_2020_RPanlilio", 8, "notes"),
         ("acled_global_2020_RPanlilio", 9, "fatalities"),
         ("acled_kenya_2004-2019_Carol0128", 4, "event_date"),
+        ("acled_extra", 4, "notes"),  # prefixed format, no date in the note
     }
 
 
@@ -156,10 +175,7 @@ def test_conversion_is_deterministic(fixture_conversion):
 
 
 def test_bad_field_count_and_missing_column(tmp_path):
-    for folder, name in EXPORTS:
-        (tmp_path / folder).mkdir()
-        src = (FIXTURE / folder / name).read_text(encoding="utf-8")
-        (tmp_path / folder / name).write_text(src, encoding="utf-8")
+    shutil.copytree(FIXTURE, tmp_path, dirs_exist_ok=True)
     path = tmp_path / EXPORTS[1][0] / EXPORTS[1][1]
     with open(path, "a", encoding="utf-8") as fh:
         fh.write("2009,404,KTE9,9,05-01-04\n")
@@ -168,6 +184,112 @@ def test_bad_field_count_and_missing_column(tmp_path):
     path.write_text("data_id,notes\n1,hello\n", encoding="utf-8")
     with pytest.raises(DataError, match="missing column"):
         get_converter("acled")(tmp_path, skip_bad=True)
+
+
+def test_acled_extra_folder_is_required(tmp_path):
+    shutil.copytree(FIXTURE, tmp_path, dirs_exist_ok=True)
+    shutil.rmtree(tmp_path / EXTRA_FOLDER)
+    with pytest.raises(FileNotFoundError, match="acled_extra"):
+        get_converter("acled")(tmp_path, skip_bad=True)
+
+
+# --- acled_extra formats ----------------------------------------------------------------------------------
+
+
+def test_prefixed_format_never_reads_label_definitions(fixture_conversion):
+    prefixed = [e for e in _all(fixture_conversion) if e.id in ("acled-STL5", "acled-STL6")]
+    assert len(prefixed) == 2
+    for ex in _all(fixture_conversion):
+        assert "DEFINITION" not in ex.to_json(), ex.id
+    stl5 = next(e for e in prefixed if e.id == "acled-STL5")
+    assert stl5.meta["event_date"] == "2022-10-15"  # from the note, not "ACLED CreatedOn" (12/12/2022)
+    assert stl5.meta["country"] == "South Testland"  # from the file name
+    assert stl5.meta["inter1"] == "Political militia" and stl5.meta["actor2"] == "Civilians (South Testland)"
+    assert set(stl5.meta) <= {
+        "source",
+        "export",
+        "event_id_cnty",
+        "event_date",
+        "fatalities",
+        "split",
+        "country",
+        "admin1",
+        "admin2",
+        "location",
+        "actor1",
+        "actor2",
+        "assoc_actor_1",
+        "assoc_actor_2",
+        "inter1",
+        "inter2",
+    }
+
+
+def test_extra_formats_dates_inter_names_and_per_actor_rows(fixture_conversion):
+    by_id = {e.id: e for e in _all(fixture_conversion)}
+    assert by_id["acled-SLD9"].meta["event_date"] == "2025-04-01"  # ISO dates
+    assert by_id["acled-SLD9"].meta["inter2"] == "Rebel group"  # names, not codes
+    assert by_id["acled-XYZ42"].meta["event_date"] == "2020-02-27"  # "27 February 2020"
+    assert by_id["acled-NTL7"].meta["actor1"] == "Military Forces of Northland (2016-)"  # first actor row
+    assert by_id["acled-XYZ1"].meta["export"] == "acled_global_2020_RPanlilio"  # the earlier file wins
+    assert by_id["acled-XYZ42"].text.endswith("(VoJ reported 6).")  # only [size=...] goes at conversion
+
+
+def test_date_from_note_and_country_from_file_name():
+    assert (
+        date_from_note("Looting: On 5 November 2022, men robbed a boat.", "2022").isoformat() == "2022-11-05"
+    )
+    assert date_from_note("Around 9 December 2022 (as reported), a house burned.", None).isoformat() == (
+        "2022-12-09"
+    )
+    with pytest.raises(ValueError, match="year column"):
+        date_from_note("On 5 November 2022, men robbed a boat.", "2023")
+    with pytest.raises(ValueError, match="does not open"):
+        date_from_note("Men robbed a boat on 5 November 2022.", "2022")
+    assert (
+        country_from_file_name(Path("central_african_republic_1997-2022.csv")) == "Central African Republic"
+    )
+
+
+def test_conversion_is_byte_identical(tmp_path):
+    for name in ("a", "b"):
+        conv = get_converter("acled")(FIXTURE, skip_bad=True)
+        for split, examples in conv.splits.items():
+            save_examples(tmp_path / name / f"{split}.jsonl", examples)
+    for split in ("train", "dev"):
+        assert (tmp_path / "a" / f"{split}.jsonl").read_bytes() == (
+            tmp_path / "b" / f"{split}.jsonl"
+        ).read_bytes()
+
+
+# --- dev carve --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("n", "n_dev"),
+    [(3, 1), (6, 2), (15, 5), (30, 10), (60, 20), (100, 20), (200, 30), (1000, 150), (9000, 300)],
+)
+def test_dev_notes_per_type(n, n_dev):
+    assert dev_notes_for(n) == n_dev
+
+
+def test_carve_gives_rare_types_their_minimum_and_keeps_clusters_together():
+    examples = []
+    for sub, n in (("Agreement", 90), ("Suicide bomb", 12), ("Attack", 3000)):
+        for i in range(n):
+            meta = {"country": "X", "event_date": f"2020-01-{i % 9 + 1:02d}", "actor1": "A", "actor2": sub}
+            examples.append(
+                Example(id=f"{sub}-{i}", text=f"{sub} {i}", labels={"sub_event_type": [sub]}, meta=meta)
+            )
+    train, dev = carve_acled_dev(examples)
+    dev_counts = Counter(e.labels["sub_event_type"][0] for e in dev)
+    assert dev_counts == {"Agreement": 20, "Suicide bomb": 4, "Attack": 300}
+    assert len(train) + len(dev) == len(examples)
+    # clusters (same country, date, actors) are drawn together: at most one per type straddles the split
+    for sub in dev_counts:
+        dev_keys = {e.meta["event_date"] for e in dev if e.labels["sub_event_type"][0] == sub}
+        train_keys = {e.meta["event_date"] for e in train if e.labels["sub_event_type"][0] == sub}
+        assert len(dev_keys & train_keys) <= 1
 
 
 # --- real data --------------------------------------------------------------------------------------------
@@ -180,25 +302,50 @@ def real_conversion(shared_data):
 
 def test_real_counts_and_no_repeats(real_conversion):
     train, dev = real_conversion.splits["train"], real_conversion.splits["dev"]
-    assert 13_000 < len(train) + len(dev) < 15_000
+    assert 36_000 < len(train) + len(dev) < 40_000
     assert set(Counter(e.labels["event_type"][0] for e in train)) == set(EVENT_TYPES)
     everything = train + dev
     assert len({e.meta["event_id_cnty"] for e in everything}) == len(everything)
     assert len({" ".join(e.text.split()).casefold() for e in everything}) == len(everything)
     assert not any("[size" in e.text.lower() for e in everything)
+    assert all(e.meta.get("country") and e.meta.get("event_date") for e in everything)
     assert len(real_conversion.rejects) <= 10
-    assert real_conversion.meta["duplicates_dropped"]["event_id"] >= 1600  # Bangladesh per-actor rows
+    assert real_conversion.meta["duplicates_dropped"]["event_id"] >= 4000  # Bangladesh + Mali per-actor rows
+    kept = real_conversion.meta["kept_per_export"]
+    assert len(kept) == 15 and all(n >= 100 for n in kept.values())
 
 
-def test_real_dev_is_stratified(real_conversion):
+def test_real_dev_has_enough_of_every_type(real_conversion):
     train = Counter(e.labels["sub_event_type"][0] for e in real_conversion.splits["train"])
     dev = Counter(e.labels["sub_event_type"][0] for e in real_conversion.splits["dev"])
+    assert len(train) == 24  # every sub-type but Chemical weapon
     for sub, n_train in train.items():
         total = n_train + dev[sub]
-        if total >= 2:
-            assert dev[sub] >= 1, sub
-        if total >= 40:
-            assert abs(dev[sub] / total - 0.15) < 0.02, sub
+        assert dev[sub] == dev_notes_for(total), sub
+        assert dev[sub] >= min(20, total // 3) and dev[sub] <= 300, sub
+        assert n_train >= 2 * dev[sub], sub
+    assert sum(1 for sub in train if dev[sub] >= 20) == 23  # all but Suicide bomb (15 notes in all)
+
+
+def test_real_nigeria_definitions_never_reach_examples(real_conversion, shared_data):
+    path = shared_data / EXTRA_FOLDER / "nigeria_2022-10_2023-02.csv"
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    definitions = {r[c] for r in rows for c in ("ACLED Event TypeDesc", "ACLED Event SubTypeDesc") if r[c]}
+    assert len(definitions) >= 10
+    nigeria = [e for e in _all(real_conversion) if e.meta["export"].endswith("nigeria_2022-10_2023-02")]
+    assert len(nigeria) == len(rows)
+    for ex in _all(real_conversion):
+        blob = ex.to_json()
+        assert not any(d in blob for d in definitions), ex.id
+
+
+def test_real_conversion_is_deterministic(real_conversion, shared_data):
+    again = get_converter("acled")(shared_data, skip_bad=True)
+    for split in ("train", "dev"):
+        assert [e.to_json() for e in again.splits[split]] == [
+            e.to_json() for e in real_conversion.splits[split]
+        ]
 
 
 def test_taxonomy_spelling_matches_every_real_export(shared_data):

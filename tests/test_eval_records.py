@@ -210,7 +210,7 @@ def test_cli_errors_exit_2(tiny_model, tmp_path, capsys):
 
 def test_acled_dev_notes_carry_what_the_scores_need(shared_data):
     notes, rejected = acled_notes(shared_data)
-    assert len(notes) == 2133 and rejected == 5
+    assert len(notes) == 3091 and rejected == 5  # acled dev: >= 20 per sub-type, <= 300
     assert all(
         n.meta.get("event_date") and "fatalities" in n.meta and n.labels.get("event_type") for n in notes
     )

@@ -86,8 +86,8 @@ def test_a_tokenizer_with_the_same_size_but_other_words_is_refused_by_its_finger
 
     from inference import ConflictEventsModel
     from inference.tagger import ModelLoadError, Tagger
-    from training.pretrained import tiny_vocab
     from training.checkpoints import save_final
+    from training.pretrained import tiny_vocab
 
     out = tmp_path / "run"
     out.mkdir()

@@ -35,7 +35,9 @@ BASE_CONFIG = CONFIG_DIR / "base.yaml"
 # checkout, the installed package folder (which ships configs/ and examples/sample/) otherwise
 SHIPPED_ROOT = BASE_CONFIG.resolve().parents[1]
 SET_SOURCE = "--set"
-DEV_ONLY_DATASETS = frozenset({"news_dev"})  # never trained on: selection and reported scores use them
+DEV_ONLY_DATASETS = frozenset(
+    {"news_dev", "ootax_dev"}
+)  # never trained on: selection and reported scores use them
 
 section = functools.partial(validated_dataclass, frozen=True, config=pydantic.ConfigDict(extra="forbid"))
 AtLeast0 = Annotated[int, Field(ge=0)]
@@ -77,6 +79,8 @@ class DatasetRef:
     path: Path | None = None
     split: str = "train"
     weight: Positive = 1.0
+    # ACLED notes' house style, rewritten at training time (training/data/boilerplate.py)
+    boilerplate: Literal["keep", "strip", "vary"] = "keep"
 
     def __post_init__(self) -> None:
         _check_training_source(self)

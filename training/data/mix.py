@@ -22,6 +22,7 @@ import numpy as np
 
 from inference.model.configuration import MULTI_LABEL, TOKEN, HeadSpec
 from training.config import ConfigError, DatasetRef, DevRef, LoadedConfig, NegativeRef
+from training.data.boilerplate import rewrite_examples
 from training.data.canonical import DataError, Example, load_examples, save_examples
 
 logger = logging.getLogger(__name__)
@@ -239,11 +240,12 @@ def build_training_pool(loaded: LoadedConfig, dev_texts: set[str] = frozenset())
     for name, head in cfg.heads.items():
         for i, ref in enumerate(head.datasets):
             examples, origin = source(ref, f"heads.{name}.datasets[{i}]")
+            examples = rewrite_examples(examples, ref.boilerplate, cfg.seed)
             used = 0
             for ex in examples:
                 kept = _keep(ex, {name})
                 if kept is not None:
-                    add(ref.key, kept, ref.weight, origin)
+                    add(f"{ref.key}|{ref.boilerplate}", kept, ref.weight, origin)
                     used += 1
             if not used:
                 raise DataError(

@@ -28,6 +28,7 @@ _MODULES: dict[str, str] = {
     "bbc": "training.data.sources.tsv_labels",
     "hrdsattack": "training.data.sources.hrdsattack",
     "news_dev": "training.data.sources.news_dev",
+    "ootax_dev": "training.data.sources.ootax_dev",
 }
 
 

@@ -1,16 +1,26 @@
 """ACLED exports (current taxonomy) -> canonical examples typed with ``event_type`` / ``sub_event_type``.
 
-Merges the three current-schema exports under the data root (global 2020, Kenya 2004-2019, Bangladesh 2024);
-the 2016 Africa export uses the pre-2019 taxonomy (no sub-event types) and is left out. Text is the coder's
-``notes`` with ACLED's ``[size=...]`` crowd-size bookkeeping removed: in the global export 2,074 of the
-2,079 notes that carry it are Protests or Riots, so it is a label shortcut that news text never has.
-Records are de-duplicated by ``event_id_cnty`` then by note text (whitespace-normalised), first one kept,
-and a dev split is carved deterministically, stratified by sub-event type.
+Merges the three current-schema exports under the data root (global 2020, Kenya 2004-2019, Bangladesh 2024),
+then every CSV in ``acled_extra/`` (12 exports added for the rare sub-types; file names sorted). The 2016
+Africa export uses the pre-2019 taxonomy (no sub-event types) and is left out. Two header formats are read:
+ACLED's standard export columns, and the "ACLED <Field>" format of the Nigeria file, whose columns are renamed
+by a whitelist (:data:`PREFIXED_COLUMNS`): everything else, notably the "... TypeDesc" / "... SubTypeDesc"
+columns holding ACLED's label definitions, is dropped unread. That file has no event date column ("ACLED
+CreatedOn" is when the row was entered), so its date is read from the note's opening "On 15 October 2022," and
+checked against "ACLED Year"; it has no country column either, so the country comes from the file name.
+Text is the coder's ``notes`` with ACLED's ``[size=...]`` crowd-size bookkeeping removed: in the global export
+2,074 of the 2,079 notes that carry it are Protests or Riots, so it is a label shortcut that news text never
+has (other house style is rewritten at training time, if a config asks: :mod:`training.data.boilerplate`).
+Records are de-duplicated across all files by ``event_id_cnty`` then by note text (whitespace- and
+case-normalised), first one kept, and a dev split is carved deterministically, stratified by sub-event type,
+with at least :data:`MIN_DEV_PER_TYPE` dev notes per sub-type where the data allow and at most
+:data:`MAX_DEV_PER_TYPE` (see :func:`carve_acled_dev`).
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import logging
 import re
 from collections import Counter
@@ -33,8 +43,33 @@ EXPORTS: tuple[tuple[str, str], ...] = (
     ("acled_bangladesh_2024_zachessesjohnson", "acled_data.csv"),
 )
 LEGACY_EXPORTS = ("acled_africa_2016_AschHarwood",)
+EXTRA_FOLDER = "acled_extra"
+
+# The "ACLED <Field>" export format -> standard column names. Only these columns are read; the definition
+# columns ("ACLED Event TypeDesc", "ACLED Event SubTypeDesc") and all others are dropped unread.
+PREFIXED_COLUMNS: dict[str, str] = {
+    "ACLED Event ID Cnty": "event_id_cnty",
+    "ACLED Event Type": "event_type",
+    "ACLED Event SubType": "sub_event_type",
+    "ACLED Notes": "notes",
+    "ACLED Fatalities": "fatalities",
+    "ACLED Year": "year",
+    "ACLED Actor1": "actor1",
+    "ACLED Ally Actor1": "assoc_actor_1",
+    "ACLED Actor2": "actor2",
+    "ACLED Ally Actor2": "assoc_actor_2",
+    "ACLED Inter1": "inter1",
+    "ACLED Inter2": "inter2",
+    "ACLED Admin1": "admin1",
+    "ACLED Admin2": "admin2",
+    "ACLED Location": "location",
+}
+PREFIXED_ID_COLUMN = "ACLED Event ID Cnty"
 
 DEV_SEED = 2019
+MIN_DEV_PER_TYPE = 20  # enough notes to measure a sub-type's F1 ...
+RARE_DEV_DIVISOR = 3  # ... but a rare type gives dev at most a third of its notes (train keeps two thirds)
+MAX_DEV_PER_TYPE = 300  # common types: a macro-F1 dev set needs no more; the rest trains
 REQUIRED_COLUMNS = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "notes", "fatalities")
 # Copied into meta when the export has them and the value is not empty.
 META_COLUMNS = (
@@ -48,6 +83,11 @@ META_COLUMNS = (
     "assoc_actor_2",
 )
 DATE_FORMATS = ("%d-%b-%y", "%d-%m-%y", "%Y-%m-%d", "%d-%b-%Y", "%d %B %Y")
+# A note's opening date, after an optional "Looting: " category prefix: "On 15 October 2022,".
+NOTE_DATE = re.compile(
+    r"^(?:[A-Z][\w /-]{2,40}: )?(?:On|Around|Between|As reported on|Overnight on|On the night of)?\s*"
+    r"(\d{1,2}) ([A-Z][a-z]+),? (\d{4})\b"
+)
 
 # "[size=no report]", "[Size= 30]", and the sloppy "[size=no report" / "[size=no report}" seen in the data.
 SIZE_TAG = re.compile(r"\s*\[\s*size\s*=[^\]\}\[]*(?:[\]\}]\.?|$)", re.IGNORECASE)
@@ -59,6 +99,7 @@ def strip_size_tags(notes: str) -> tuple[str, int]:
     return " ".join(text.split()), n
 
 
+@functools.lru_cache(maxsize=65536)  # ~72k rows share a few thousand dates; strptime is the slow part
 def parse_event_date(value: str, year: str | None) -> date:
     """Parse the exports' formats (``9-May-20``, ``31-12-19``, ISO); check against ``year`` if given."""
     value = value.strip()
@@ -73,8 +114,27 @@ def parse_event_date(value: str, year: str | None) -> date:
     raise ValueError(f"unrecognised date {value!r} (expected e.g. 9-May-20, 31-12-19 or 2020-05-09)")
 
 
+def date_from_note(notes: str, year: str | None) -> date:
+    """The event date a note opens with ("On 15 October 2022, ..."), checked against ``year`` if given."""
+    m = NOTE_DATE.match(notes.strip())
+    if not m:
+        raise ValueError(
+            "no event date column and the note does not open with one (e.g. 'On 15 October 2022,')"
+        )
+    return parse_event_date(f"{int(m[1]):02d} {m[2]} {m[3]}", year)
+
+
+def country_from_file_name(path: Path) -> str:
+    """``central_african_republic_1997-2022.csv`` -> ``Central African Republic`` (files with no country column)."""
+    words = re.split(r"_(?=\d)", path.stem, maxsplit=1)[0].split("_")
+    return " ".join(w.capitalize() for w in words)
+
+
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
+
+
 def _has_undecodable(value: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in value)
+    return _UNDECODABLE.search(value) is not None
 
 
 def _inter_name(value: str) -> str | None:
@@ -84,15 +144,22 @@ def _inter_name(value: str) -> str | None:
     return INTER_CODES.get(value, value)
 
 
-def _row_to_example(row: dict[str, str], *, export: str, path: Path, line: int) -> tuple[Example, int]:
-    """Validate one CSV record; returns the example and the number of size tags stripped from its notes."""
+def _row_to_example(
+    row: dict[str, str], *, export: str, path: Path, line: int, country: str | None = None
+) -> tuple[Example, int]:
+    """Validate one CSV record; returns the example and the number of size tags stripped from its notes.
+
+    A row without ``event_date`` is dated by its note; ``country`` fills in for a file with no country column.
+    """
 
     def fail(msg: str, fld: str) -> DataError:
         return DataError(msg, file=path, line=line, field=fld)
 
-    for name, value in row.items():
-        if _has_undecodable(value):
-            raise fail("undecodable bytes (file is not valid UTF-8 here)", name)
+    if _has_undecodable(
+        "\x00".join(row.values())
+    ):  # one scan per row; the field is looked up only when found
+        name = next(name for name, value in row.items() if _has_undecodable(value))
+        raise fail("undecodable bytes (file is not valid UTF-8 here)", name)
     event_id = row["event_id_cnty"].strip()
     if not event_id:
         raise fail("missing event id", "event_id_cnty")
@@ -115,9 +182,12 @@ def _row_to_example(row: dict[str, str], *, export: str, path: Path, line: int) 
     if not fatalities.isdigit():
         raise fail(f"fatalities must be a non-negative integer, got {fatalities!r}", "fatalities")
     try:
-        when = parse_event_date(row["event_date"], row.get("year"))
+        if "event_date" in row:
+            when = parse_event_date(row["event_date"], row.get("year"))
+        else:
+            when = date_from_note(row["notes"], row.get("year"))
     except ValueError as e:
-        raise fail(str(e), "event_date") from None
+        raise fail(str(e), "event_date" if "event_date" in row else "notes") from None
 
     meta: dict[str, Any] = {
         "source": "acled",
@@ -129,6 +199,8 @@ def _row_to_example(row: dict[str, str], *, export: str, path: Path, line: int) 
         value = (row.get(col) or "").strip()
         if value:
             meta[col] = value
+    if country and "country" not in meta:
+        meta["country"] = country
     for col in ("inter1", "inter2"):
         name = _inter_name(row.get(col) or "")
         if name:
@@ -158,7 +230,14 @@ def read_export(path: Path, *, export: str, rejects: list[DataError] | None) -> 
             header = [h.strip().lstrip("\ufeff") for h in next(reader)]
         except StopIteration:
             raise DataError("empty file (no header)", file=path, line=1) from None
-        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        country = None
+        if PREFIXED_ID_COLUMN in header:  # the "ACLED <Field>" format: whitelisted columns only, renamed
+            header = [PREFIXED_COLUMNS.get(h, "") for h in header]
+            required = [c for c in REQUIRED_COLUMNS if c != "event_date"]
+            country = country_from_file_name(path)
+        else:
+            required = list(REQUIRED_COLUMNS)
+        missing = [c for c in required if c not in header]
         if missing:
             raise DataError(
                 f"missing column(s) {missing}; header has {header}", file=path, line=1, field=missing[0]
@@ -179,10 +258,49 @@ def read_export(path: Path, *, export: str, rejects: list[DataError] | None) -> 
                 bad(DataError(f"expected {len(header)} fields, got {len(record)}", file=path, line=line))
                 continue
             try:
-                row = dict(zip(header, record, strict=True))
-                yield _row_to_example(row, export=export, path=path, line=line)
+                row = {name: value for name, value in zip(header, record, strict=True) if name}
+                yield _row_to_example(row, export=export, path=path, line=line, country=country)
             except DataError as err:
                 bad(err)
+
+
+def dev_notes_for(n: int) -> int:
+    """Dev notes for a sub-type with n notes: 15%, at least 20 (at most a third of n), at most 300."""
+    n_dev = max(round(n * DEFAULT_DEV_FRACTION), min(MIN_DEV_PER_TYPE, n // RARE_DEV_DIVISOR))
+    return min(n_dev, MAX_DEV_PER_TYPE)
+
+
+def _cluster_key(ex: Example) -> str:
+    # Template notes (one per village of the same operation, same day, same actors) go to the same side.
+    m = ex.meta
+    return "|".join(str(m.get(k, "")) for k in ("country", "event_date", "actor1", "actor2"))
+
+
+def carve_acled_dev(examples: list[Example]) -> tuple[list[Example], list[Example]]:
+    """(train, dev): stratified by sub-event type with :func:`dev_notes_for` per type; same-day clusters kept together."""
+    return carve_dev(
+        examples,
+        seed=DEV_SEED,
+        stratify=lambda e: e.labels["sub_event_type"][0],
+        dev_size=dev_notes_for,
+        cluster=_cluster_key,
+    )
+
+
+def export_files(root: Path) -> list[tuple[Path, str]]:
+    """(path, export name) of every file to merge, in merge order: the current exports, then acled_extra."""
+    out = []
+    for folder, name in EXPORTS:
+        path = root / folder / name
+        if not path.is_file():
+            raise FileNotFoundError(f"ACLED export {path} not found (expected under the data root {root})")
+        out.append((path, folder))
+    extra = root / EXTRA_FOLDER
+    files = sorted(extra.glob("*.csv")) if extra.is_dir() else []
+    if not files:
+        raise FileNotFoundError(f"no ACLED exports (*.csv) in {extra} (expected under the data root {root})")
+    out.extend((path, f"{EXTRA_FOLDER}/{path.stem}") for path in files)
+    return out
 
 
 @register(
@@ -190,10 +308,11 @@ def read_export(path: Path, *, export: str, rejects: list[DataError] | None) -> 
     folder=".",
     heads=("event_type", "sub_event_type"),
     description="ACLED coder notes typed with the current ACLED taxonomy (event_type 6, "
-    "sub_event_type 25): global 2020 + Kenya 2004-2019 + Bangladesh 2024 exports merged, "
-    "de-duplicated by event id and note text, [size=...] tags stripped; dev carved (seed "
-    "2019, stratified by sub_event_type). The 2016 Africa export is excluded: pre-2019 "
-    "taxonomy, no sub-event types.",
+    "sub_event_type 25): global 2020 + Kenya 2004-2019 + Bangladesh 2024 exports and the 12 "
+    "acled_extra exports merged, de-duplicated by event id and note text, [size=...] tags "
+    "stripped; dev carved (seed 2019, stratified by sub_event_type, 15% per type but at least "
+    "20 where a third of the type allows, at most 300). The 2016 Africa export is excluded: "
+    "pre-2019 taxonomy, no sub-event types.",
 )
 def convert_acled(root: Path, *, skip_bad: bool) -> Conversion:
     """Merge, validate and de-duplicate the current-schema ACLED exports, then carve dev."""
@@ -202,14 +321,12 @@ def convert_acled(root: Path, *, skip_bad: bool) -> Conversion:
     seen_ids: set[str] = set()
     seen_notes: dict[str, str] = {}
     rows_read: dict[str, int] = {}
+    kept_per_export: Counter = Counter()
     dropped = Counter()
     size_tags = 0
-    for folder, name in EXPORTS:
-        path = root / folder / name
-        if not path.is_file():
-            raise FileNotFoundError(f"ACLED export {path} not found (expected under the data root {root})")
+    for path, export in export_files(root):
         n_rows = 0
-        for ex, n_tags in read_export(path, export=folder, rejects=rejects if skip_bad else None):
+        for ex, n_tags in read_export(path, export=export, rejects=rejects if skip_bad else None):
             n_rows += 1
             event_id = ex.meta["event_id_cnty"]
             note_key = ex.text.casefold()
@@ -224,17 +341,25 @@ def convert_acled(root: Path, *, skip_bad: bool) -> Conversion:
             seen_ids.add(event_id)
             seen_notes[note_key] = ex.labels["sub_event_type"][0]
             size_tags += n_tags
+            kept_per_export[export] += 1
             examples.append(ex)
-        rows_read[folder] = n_rows
-    train, dev = carve_dev(examples, seed=DEV_SEED, stratify=lambda e: e.labels["sub_event_type"][0])
+        rows_read[export] = n_rows
+    train, dev = carve_acled_dev(examples)
     meta = {
         "valid_rows_per_export": rows_read,
+        "kept_per_export": dict(kept_per_export),
         "excluded_exports": {f: "pre-2019 ACLED taxonomy (no sub_event_type)" for f in LEGACY_EXPORTS},
         "duplicates_dropped": {
             k: dropped[k] for k in ("event_id", "note_text", "note_text_with_other_label")
         },
         "size_tags_stripped": size_tags,
-        "dev": {"seed": DEV_SEED, "dev_fraction": DEFAULT_DEV_FRACTION, "stratified_by": "sub_event_type"},
+        "dev": {
+            "seed": DEV_SEED,
+            "stratified_by": "sub_event_type",
+            "per_type": f"max(round(n*{DEFAULT_DEV_FRACTION}), min({MIN_DEV_PER_TYPE}, n/3)), "
+            f"at most {MAX_DEV_PER_TYPE}",
+            "clustered_by": "country, event_date, actor1, actor2",
+        },
         "rejected": len(rejects),
     }
     log.info(
