@@ -181,16 +181,14 @@ class ModelClock:
 
 
 class EventsClock:
-    """Seconds the Tagger spends building event records (``inference.tagger.attach_events``), per system."""
+    """Seconds the Tagger spends building event records (``inference.tagger.add_events``), per system."""
 
     def __init__(self):
         import inference.tagger as tagger_module
 
         self.seconds: dict[str, float] = {}
         self.current: str | None = None
-        inner = getattr(tagger_module, "attach_events", None)
-        if inner is None:
-            return
+        inner = tagger_module.add_events
 
         def timed(*args, **kwargs):
             t0 = time.perf_counter()
@@ -199,7 +197,7 @@ class EventsClock:
             finally:
                 self.seconds[self.current] = self.seconds.get(self.current, 0.0) + time.perf_counter() - t0
 
-        tagger_module.attach_events = timed
+        tagger_module.add_events = timed
 
 
 def run_pipelines(pipes: dict[str, object], texts: list[str]) -> list[dict]:
