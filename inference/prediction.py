@@ -88,24 +88,8 @@ class Predictor:
 
     def predict(self, texts: Sequence[str], batch_size: int = 32) -> list[TextPrediction]:
         """Read ``texts`` (``batch_size``: full-length windows per forward pass; shorter ones share a pass)."""
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
-        prepared = [prepare_text(t) for t in texts]
-        units = [_Unit(k, s, e) for k, p in enumerate(prepared) for s, e in p.sentences]
-        windows = tokenize_windows(
-            self.tokenizer,
-            [prepared[u.text].text[u.start : u.end] for u in units],
-            max_length=self.max_length,
-            stride=self.stride,
-            case_features=self.config.case_features,
-        )
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            token_probs, in_order, sums, counts = self._encode(windows, batch_size)
-            sentence_preds, text_preds = self._classify(sums, counts, units, len(prepared))
-        finally:
-            self.model.train(was_training)
+        prepared, units, windows, (token_probs, in_order, sums, counts) = self._read(texts, batch_size)
+        sentence_preds, text_preds = self._classify(sums, counts, units, len(prepared))
         by_unit: list[list[int]] = [[] for _ in units]
         for i, w in enumerate(windows):
             by_unit[w.example].append(i)
@@ -148,7 +132,35 @@ class Predictor:
             out.append(TextPrediction(prep, spans, sentence_labels, pooled, labels))
         return out
 
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> torch.Tensor:
+        """The pooled vector of each text [N, H] that its article labels are read from (zeros for a text with no
+        sentence)."""
+        prepared, units, _, (_, _, sums, counts) = self._read(texts, batch_size)
+        if sums is None:  # no text has a sentence
+            return torch.zeros(len(prepared), self.model.encoder.config.hidden_size)
+        return pool_units(sums, counts, torch.tensor([u.text for u in units]), len(prepared))[1]
+
     # ---- steps -------------------------------------------------------------------------------------------
+    def _read(self, texts: Sequence[str], batch_size: int):
+        """Prepare, window and encode ``texts``: the steps every prediction shares."""
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        prepared = [prepare_text(t) for t in texts]
+        units = [_Unit(k, s, e) for k, p in enumerate(prepared) for s, e in p.sentences]
+        windows = tokenize_windows(
+            self.tokenizer,
+            [prepared[u.text].text[u.start : u.end] for u in units],
+            max_length=self.max_length,
+            stride=self.stride,
+            case_features=self.config.case_features,
+        )
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            return prepared, units, windows, self._encode(windows, batch_size)
+        finally:
+            self.model.train(was_training)
+
     def _autocast(self):
         if self.autocast_dtype is None:
             return contextlib.nullcontext()

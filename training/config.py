@@ -219,6 +219,7 @@ class TrainingConfig:
     classifier_dropout: Fraction
     anchor_weight: NonNegative
     case_features: bool
+    sentence_windows: bool
     data_root: Path
     cache_dir: Path | None
     auto_dev: bool

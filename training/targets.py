@@ -7,12 +7,14 @@ A head the example does not annotate gets ignore targets (-100): no loss, not a 
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field, replace
 
 import torch
 
 from inference.model.configuration import MULTI_LABEL, TOKEN, HeadSpec
 from inference.model.modeling import IGNORE
+from inference.text.processor import prepare_text
 from inference.text.windows import Window, collate_windows, tokenize_windows
 from training.data.canonical import DataError, Example
 
@@ -95,34 +97,76 @@ def encode_examples(
     max_length: int,
     stride: int,
     case_features: bool = False,
+    sentence_windows: bool = False,
     source: str = "<examples>",
 ) -> list[EncodedExample]:
     """Tokenise into windows (with letter-case ids for ``case_features`` models) and attach the targets of every
-    head each example annotates."""
+    head each example annotates.
+
+    ``sentence_windows``: read each text as the Tagger reads an article (``inference.text.processor``: normalised,
+    one set of windows per sentence), so the example's pooled vector is the Tagger's article vector; spans are
+    mapped onto the normalised sentences. Otherwise the whole text is tokenised as it is.
+    """
     specs = {h.name: h for h in heads}
     for ex in examples:
         check_example(ex, specs, source)
+    pieces = (
+        _sentence_pieces(examples)
+        if sentence_windows
+        else [(i, ex.text, 0, None) for i, ex in enumerate(examples)]
+    )
     windows = tokenize_windows(
         tokenizer,
-        [ex.text for ex in examples],
+        [text for _, text, _, _ in pieces],
         max_length=max_length,
         stride=stride,
         case_features=case_features,
     )
-    per_example: list[list[Window]] = [[] for _ in examples]
+    per_example: list[list[tuple[Window, int]]] = [[] for _ in examples]
     for w in windows:
-        per_example[w.example].append(w)
+        per_example[pieces[w.example][0]].append((w, w.example))
     out = []
-    for ex, wins in zip(examples, per_example):
-        enc = EncodedExample(id=ex.id, windows=wins)
+    for k, (ex, wins) in enumerate(zip(examples, per_example)):
+        enc = EncodedExample(id=ex.id, windows=[replace(w, example=k) for w, _ in wins])
         for name, spans in ex.spans.items():
             if name in specs and specs[name].kind == TOKEN:
-                enc.token_tags[name] = [spans_to_token_tags(w, spans, specs[name]) for w in wins]
+                enc.token_tags[name] = [
+                    spans_to_token_tags(w, _piece_spans(spans, pieces[j]), specs[name]) for w, j in wins
+                ]
         for name, labels in ex.labels.items():
             if name in specs and specs[name].kind != TOKEN:
                 enc.labels[name] = list(labels)
         out.append(enc)
     return out
+
+
+def _sentence_pieces(examples: list[Example]) -> list[tuple[int, str, int, object]]:
+    """``(example index, sentence text, its start in the normalised text, PreparedText)`` for every sentence."""
+    pieces = []
+    for i, ex in enumerate(examples):
+        prep = prepare_text(ex.text)
+        # a text with no sentence still gets a window of special tokens, like a whole empty text
+        pieces += [(i, prep.text[a:b], a, prep) for a, b in prep.sentences] or [(i, "", 0, prep)]
+    return pieces
+
+
+def _piece_spans(spans: list, piece: tuple[int, str, int, object]) -> list[tuple[int, int, str]]:
+    """Gold spans (original offsets) as offsets into one piece: the whole text, or a normalised sentence."""
+    _, text, start, prep = piece
+    if prep is None:
+        return spans
+    out = []
+    for s, e, label in spans:
+        a, b = _to_normalised(prep.norm.offsets, s, e)
+        a, b = max(a, start), min(b, start + len(text))
+        if a < b:
+            out.append((a - start, b - start, label))
+    return out
+
+
+def _to_normalised(offsets: tuple[int, ...], start: int, end: int) -> tuple[int, int]:
+    """The range of the normalised text whose characters came from ``[start, end)`` of the original."""
+    return bisect.bisect_left(offsets, start), bisect.bisect_left(offsets, end)
 
 
 def collate(batch: list[EncodedExample], heads: list[HeadSpec], pad_token_id: int) -> dict:

@@ -216,7 +216,9 @@ def prepare_data(loaded: LoadedConfig, tokenizer, *, accelerator: Accelerator | 
         fill_none_labels(dev.examples, specs)
         for ex in dev.examples:
             check_example(ex, by_name, dev.origin)
-    encoded = _encode_pool(pool, tokenizer, specs, cfg.max_length, cfg.stride, cfg.case_features)
+    encoded = _encode_pool(
+        pool, tokenizer, specs, cfg.max_length, cfg.stride, cfg.case_features, cfg.sentence_windows
+    )
     weights = sampling_weights(pool, specs, balanced_heads(loaded, specs), cfg.train.balance_power)
     summary = _log_data(pool, specs, dev_sets, weights)
     return PreparedData(dev_sets, pool, specs, encoded, weights, summary)
@@ -679,6 +681,7 @@ def _encode_pool(
     max_length: int,
     stride: int,
     case_features: bool = False,
+    sentence_windows: bool = False,
 ) -> list[EncodedExample]:
     """Encode the pool one origin at a time, so a bad label names the file it came from."""
     by_origin: dict[str, list[int]] = defaultdict(list)
@@ -695,6 +698,7 @@ def _encode_pool(
                 max_length=max_length,
                 stride=stride,
                 case_features=case_features,
+                sentence_windows=sentence_windows,
                 source=origin,
             ),
         ):
