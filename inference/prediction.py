@@ -26,7 +26,8 @@ from inference.decode.spans import Span, decode_spans, merge_window_probs
 from inference.decode.text_labels import ARTICLE_SECONDARY_MIN_SCORE, text_labels
 from inference.model.configuration import SEQUENCE, TOKEN
 from inference.results import LabelScore
-from inference.text.processor import PreparedText, prepare_text
+from inference.stage_times import NO_TIMES, StageTimes
+from inference.text.processor import PreparedText, prepare_texts
 from inference.text.windows import Window, collate_windows, plan_passes, tokenize_windows
 
 # Padded tokens per forward pass on CPU: MiniLM on 2 cores encodes 1-4k-token passes fastest (8k-token passes are
@@ -86,34 +87,52 @@ class Predictor:
         self.token_heads = [h for h in heads if h.kind == TOKEN]
         self.sequence_heads = parents_first([h for h in heads if h.kind == SEQUENCE])
 
-    def predict(self, texts: Sequence[str], batch_size: int = 32) -> list[TextPrediction]:
-        """Read ``texts`` (``batch_size``: full-length windows per forward pass; shorter ones share a pass)."""
+    def predict(
+        self, texts: Sequence[str], batch_size: int = 32, *, times: StageTimes | None = None
+    ) -> list[TextPrediction]:
+        """Read ``texts`` (``batch_size``: full-length windows per forward pass; shorter ones share a pass).
+
+        ``times``: a ``StageTimes`` that gets each step's seconds (``bench/pipeline.py``).
+        """
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
-        prepared = [prepare_text(t) for t in texts]
+        times = NO_TIMES if times is None else times
+        prepared = prepare_texts(texts, times)
         units = [_Unit(k, s, e) for k, p in enumerate(prepared) for s, e in p.sentences]
-        windows = tokenize_windows(
-            self.tokenizer,
-            [prepared[u.text].text[u.start : u.end] for u in units],
-            max_length=self.max_length,
-            stride=self.stride,
-            case_features=self.config.case_features,
-        )
+        with times.stage("tokenise"):
+            windows = tokenize_windows(
+                self.tokenizer,
+                [prepared[u.text].text[u.start : u.end] for u in units],
+                max_length=self.max_length,
+                stride=self.stride,
+                case_features=self.config.case_features,
+            )
         was_training = self.model.training
         self.model.eval()
         try:
-            token_probs, in_order, sums, counts = self._encode(windows, batch_size)
-            sentence_preds, text_preds = self._classify(sums, counts, units, len(prepared))
+            token_probs, in_order, sums, counts = self._encode(windows, batch_size, times)
+            with times.stage("article_labels"):
+                sentence_preds, text_preds = self._classify(sums, counts, units, len(prepared))
         finally:
             self.model.train(was_training)
-        by_unit: list[list[int]] = [[] for _ in units]
-        for i, w in enumerate(windows):
-            by_unit[w.example].append(i)
         per_text: list[list[int]] = [[] for _ in prepared]
         for u, unit in enumerate(units):
             per_text[unit.text].append(u)
+        with times.stage("decode_spans"):
+            spans = self._decode_spans(windows, units, per_text, token_probs, in_order)
+        with times.stage("article_labels"):
+            return [
+                TextPrediction(prep, spans[k], *self._text_labels(k, mine, sentence_preds, text_preds))
+                for k, (prep, mine) in enumerate(zip(prepared, per_text))
+            ]
+
+    def _decode_spans(self, windows, units, per_text, token_probs, in_order) -> list[dict[str, list[Span]]]:
+        """Per text, per token head: its sentences' spans (text offsets), in text order."""
+        by_unit: list[list[int]] = [[] for _ in units]
+        for i, w in enumerate(windows):
+            by_unit[w.example].append(i)
         out = []
-        for k, (prep, mine) in enumerate(zip(prepared, per_text)):
+        for mine in per_text:
             spans: dict[str, list[Span]] = {h.name: [] for h in self.token_heads}
             for u in mine:
                 for head in self.token_heads:
@@ -126,27 +145,31 @@ class Predictor:
                         Span(units[u].start + s.start, units[u].start + s.end, s.label, s.score)
                         for s in decode_spans(*merged, head.bio_labels)
                     )
-            sentence_labels = {h.name: [sentence_preds[h.name][u] for u in mine] for h in self.sequence_heads}
-            labels: dict[str, list[LabelScore]] = {}
-            for head in self.sequence_heads:  # parents first
-                parent = labels.get(head.parent) if head.parent else None
-                labels[head.name] = (
-                    text_labels(
-                        head,
-                        text_preds[head.name][k],
-                        sentence_labels[head.name],
-                        parent_labels=None if parent is None else {x.label for x in parent},
-                        secondary_min_score=self.secondary_min_score,
-                    )
-                    if mine
-                    else []
-                )
-            pooled = {
-                h.name: text_preds[h.name][k] if mine else SequencePrediction([], {x: 0.0 for x in h.labels})
-                for h in self.sequence_heads
-            }
-            out.append(TextPrediction(prep, spans, sentence_labels, pooled, labels))
+            out.append(spans)
         return out
+
+    def _text_labels(self, k: int, mine: list[int], sentence_preds, text_preds):
+        """Text ``k``'s sentence predictions, pooled predictions and labels (``text_labels``), per sequence head."""
+        sentence_labels = {h.name: [sentence_preds[h.name][u] for u in mine] for h in self.sequence_heads}
+        labels: dict[str, list[LabelScore]] = {}
+        for head in self.sequence_heads:  # parents first
+            parent = labels.get(head.parent) if head.parent else None
+            labels[head.name] = (
+                text_labels(
+                    head,
+                    text_preds[head.name][k],
+                    sentence_labels[head.name],
+                    parent_labels=None if parent is None else {x.label for x in parent},
+                    secondary_min_score=self.secondary_min_score,
+                )
+                if mine
+                else []
+            )
+        pooled = {
+            h.name: text_preds[h.name][k] if mine else SequencePrediction([], {x: 0.0 for x in h.labels})
+            for h in self.sequence_heads
+        }
+        return sentence_labels, pooled, labels
 
     # ---- steps -------------------------------------------------------------------------------------------
     def _autocast(self):
@@ -159,7 +182,7 @@ class Predictor:
             return {k: v.to(self.device) for k, v in batch.items()}
         return {k: v.pin_memory().to(self.device, non_blocking=True) for k, v in batch.items()}
 
-    def _encode(self, windows: list[Window], batch_size: int):
+    def _encode(self, windows: list[Window], batch_size: int, times=NO_TIMES):
         """Run every window through ``model.forward`` in passes (``plan_passes``).
 
         Returns per token head, per window, ``(probs [real tokens, n_tags], offsets, word_ids)``; per window,
@@ -177,29 +200,34 @@ class Predictor:
         with torch.inference_mode(), self._autocast():
             for idx in plan_passes([len(w) for w in windows], budget):
                 ws = [windows[i] for i in idx]
-                batch = collate_windows(ws, self.tokenizer.pad_token_id)
-                out = self.model(**self._to_device(batch))
-                local_units = torch.tensor(list(dict.fromkeys(w.example for w in ws)), dtype=torch.long)
-                local_counts = torch.zeros(len(local_units)).index_add_(
-                    0, batch["window_example"], batch["pool_mask"].sum(dim=1).float()
-                )
-                pooled = out.pooled.float().cpu()
-                if sums is None:
-                    sums = torch.zeros(num_units, pooled.size(-1))
-                sums.index_add_(0, local_units, pooled * local_counts[:, None])
-                counts.index_add_(0, local_units, local_counts)
-                real = [[t for t, wid in enumerate(w.word_ids) if wid is not None] for w in ws]
-                for i, w, keep in zip(idx, ws, real):
-                    offsets = [w.offsets[t] for t in keep]
-                    in_order[i] = all(a < b for a, b in zip(offsets, offsets[1:]))
-                for head in self.token_heads:
-                    probs = torch.softmax(out.logits[head.name].float(), dim=-1).cpu().numpy()
-                    for row, (i, w, keep) in enumerate(zip(idx, ws, real)):
-                        token_probs[head.name][i] = (
-                            probs[row, keep],
-                            [w.offsets[t] for t in keep],
-                            [w.word_ids[t] for t in keep],
-                        )
+                with times.stage("collate"):
+                    batch = collate_windows(ws, self.tokenizer.pad_token_id)
+                with times.stage("device_copy"):
+                    on_device = self._to_device(batch)
+                with times.stage("forward"):
+                    out = self.model(**on_device)
+                with times.stage("token_probs"):
+                    local_units = torch.tensor(list(dict.fromkeys(w.example for w in ws)), dtype=torch.long)
+                    local_counts = torch.zeros(len(local_units)).index_add_(
+                        0, batch["window_example"], batch["pool_mask"].sum(dim=1).float()
+                    )
+                    pooled = out.pooled.float().cpu()
+                    if sums is None:
+                        sums = torch.zeros(num_units, pooled.size(-1))
+                    sums.index_add_(0, local_units, pooled * local_counts[:, None])
+                    counts.index_add_(0, local_units, local_counts)
+                    real = [[t for t, wid in enumerate(w.word_ids) if wid is not None] for w in ws]
+                    for i, w, keep in zip(idx, ws, real):
+                        offsets = [w.offsets[t] for t in keep]
+                        in_order[i] = all(a < b for a, b in zip(offsets, offsets[1:]))
+                    for head in self.token_heads:
+                        probs = torch.softmax(out.logits[head.name].float(), dim=-1).cpu().numpy()
+                        for row, (i, w, keep) in enumerate(zip(idx, ws, real)):
+                            token_probs[head.name][i] = (
+                                probs[row, keep],
+                                [w.offsets[t] for t in keep],
+                                [w.word_ids[t] for t in keep],
+                            )
         return token_probs, in_order, sums, counts
 
     def _classify(self, sums, counts, units: list[_Unit], num_texts: int):
