@@ -216,18 +216,13 @@ class Predictor:
                         sums = torch.zeros(num_units, pooled.size(-1))
                     sums.index_add_(0, local_units, pooled * local_counts[:, None])
                     counts.index_add_(0, local_units, local_counts)
-                    real = [[t for t, wid in enumerate(w.word_ids) if wid is not None] for w in ws]
-                    for i, w, keep in zip(idx, ws, real):
-                        offsets = [w.offsets[t] for t in keep]
-                        in_order[i] = all(a < b for a, b in zip(offsets, offsets[1:]))
+                    real = [w.real for w in ws]
+                    for i, r in zip(idx, real):
+                        in_order[i] = r.in_order
                     for head in self.token_heads:
                         probs = torch.softmax(out.logits[head.name].float(), dim=-1).cpu().numpy()
-                        for row, (i, w, keep) in enumerate(zip(idx, ws, real)):
-                            token_probs[head.name][i] = (
-                                probs[row, keep],
-                                [w.offsets[t] for t in keep],
-                                [w.word_ids[t] for t in keep],
-                            )
+                        for row, (i, r) in enumerate(zip(idx, real)):
+                            token_probs[head.name][i] = (probs[row, r.index], r.offsets, r.word_ids)
         return token_probs, in_order, sums, counts
 
     def _classify(self, sums, counts, units: list[_Unit], num_texts: int):
