@@ -192,8 +192,8 @@ class Predictor:
         token_probs: dict[str, list] = {h.name: [None] * len(windows) for h in self.token_heads}
         in_order = [False] * len(windows)
         num_units = 1 + max((w.example for w in windows), default=-1)
-        sums: torch.Tensor | None = None
-        counts = torch.zeros(num_units)
+        sums: np.ndarray | None = None
+        counts = np.zeros(num_units, dtype=np.float32)
         budget = batch_size * self.max_length
         if self.device.type == "cpu":
             budget = min(budget, CPU_PASS_TOKENS)
@@ -207,15 +207,19 @@ class Predictor:
                 with times.stage("forward"):
                     out = self.model(**on_device)
                 with times.stage("token_probs"):
-                    local_units = torch.tensor(list(dict.fromkeys(w.example for w in ws)), dtype=torch.long)
-                    local_counts = torch.zeros(len(local_units)).index_add_(
-                        0, batch["window_example"], batch["pool_mask"].sum(dim=1).float()
-                    )
-                    pooled = out.pooled.float().cpu()
+                    # numpy, not torch index_add_: a few hundred rows per pass, where torch's thread pool costs
+                    # more than the sums (and waits out any busy core)
+                    local_units = np.fromiter(dict.fromkeys(w.example for w in ws), dtype=np.int64)
+                    local_counts = np.bincount(
+                        batch["window_example"].numpy(),
+                        weights=batch["pool_mask"].sum(dim=1).numpy(),
+                        minlength=len(local_units),
+                    ).astype(np.float32)
+                    pooled = out.pooled.float().cpu().numpy()
                     if sums is None:
-                        sums = torch.zeros(num_units, pooled.size(-1))
-                    sums.index_add_(0, local_units, pooled * local_counts[:, None])
-                    counts.index_add_(0, local_units, local_counts)
+                        sums = np.zeros((num_units, pooled.shape[-1]), dtype=np.float32)
+                    sums[local_units] += pooled * local_counts[:, None]  # units are distinct within a pass
+                    counts[local_units] += local_counts
                     real = [w.real for w in ws]
                     for i, r in zip(idx, real):
                         in_order[i] = r.in_order
@@ -223,7 +227,12 @@ class Predictor:
                         probs = torch.softmax(out.logits[head.name].float(), dim=-1).cpu().numpy()
                         for row, (i, r) in enumerate(zip(idx, real)):
                             token_probs[head.name][i] = (probs[row, r.index], r.offsets, r.word_ids)
-        return token_probs, in_order, sums, counts
+        return (
+            token_probs,
+            in_order,
+            None if sums is None else torch.from_numpy(sums),
+            torch.from_numpy(counts),
+        )
 
     def _classify(self, sums, counts, units: list[_Unit], num_texts: int):
         """Sequence-head predictions per sentence and per text (parent-consistent, thresholds applied)."""
