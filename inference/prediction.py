@@ -15,6 +15,7 @@ vector the mean of all its sentences' tokens (both gathered over every pass hold
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -61,6 +62,28 @@ class _Unit:
     end: int
 
 
+@dataclass
+class PreparedTexts:
+    """``Predictor.prepare``'s output: the texts prepared, their sentences (units) and the sentences' windows."""
+
+    texts: list[PreparedText]
+    units: list[_Unit]
+    windows: list[Window]
+
+
+@dataclass
+class Encoded:
+    """``Predictor.encode``'s output: per token head, per window ``(probs, offsets, word_ids)`` of its real
+    tokens; per window whether they are in text order and which unit it reads; sequence-head predictions per
+    sentence and per text."""
+
+    token_probs: dict[str, list]
+    in_order: list[bool]
+    window_units: list[int]
+    sentence_preds: dict[str, list[SequencePrediction]]
+    text_preds: dict[str, list[SequencePrediction]]
+
+
 class Predictor:
     """``Predictor(model, tokenizer).predict(texts)``: one ``TextPrediction`` per text, in input order."""
 
@@ -92,10 +115,15 @@ class Predictor:
     ) -> list[TextPrediction]:
         """Read ``texts`` (``batch_size``: full-length windows per forward pass; shorter ones share a pass).
 
-        ``times``: a ``StageTimes`` that gets each step's seconds (``bench/pipeline.py``).
+        ``times``: a ``StageTimes`` that gets each step's seconds (``bench/pipeline.py``). The three steps,
+        ``prepare`` -> ``encode`` -> ``finish``, are public so that ``conflict-tag --workers`` can run the host
+        steps in other processes (``without_model``) while this one runs the model.
         """
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
+        prepared = self.prepare(texts, times=times)
+        return self.finish(prepared, self.encode(prepared, batch_size, times=times), times=times)
+
+    def prepare(self, texts: Sequence[str], *, times: StageTimes | None = None) -> PreparedTexts:
+        """Host step 1, no model: normalise, split into sentences, tokenise into windows."""
         times = NO_TIMES if times is None else times
         prepared = prepare_texts(texts, times)
         units = [_Unit(k, s, e) for k, p in enumerate(prepared) for s, e in p.sentences]
@@ -107,30 +135,57 @@ class Predictor:
                 stride=self.stride,
                 case_features=self.config.case_features,
             )
+        return PreparedTexts(prepared, units, windows)
+
+    def encode(
+        self, prepared: PreparedTexts, batch_size: int = 32, *, times: StageTimes | None = None
+    ) -> Encoded:
+        """The model step: every window through ``model.forward``, then the sequence heads on pooled vectors."""
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        times = NO_TIMES if times is None else times
         was_training = self.model.training
         self.model.eval()
         try:
-            token_probs, in_order, sums, counts = self._encode(windows, batch_size, times)
+            token_probs, in_order, sums, counts = self._encode(prepared.windows, batch_size, times)
             with times.stage("article_labels"):
-                sentence_preds, text_preds = self._classify(sums, counts, units, len(prepared))
+                sentence_preds, text_preds = self._classify(sums, counts, prepared.units, len(prepared.texts))
         finally:
             self.model.train(was_training)
-        per_text: list[list[int]] = [[] for _ in prepared]
-        for u, unit in enumerate(units):
+        window_units = [w.example for w in prepared.windows]
+        return Encoded(token_probs, in_order, window_units, sentence_preds, text_preds)
+
+    def finish(
+        self, prepared: PreparedTexts, encoded: Encoded, *, times: StageTimes | None = None
+    ) -> list[TextPrediction]:
+        """Host step 2, no model: decode spans and labels into one ``TextPrediction`` per text
+        (``prepared.windows`` is not read: a worker may get ``prepared`` without them)."""
+        times = NO_TIMES if times is None else times
+        per_text: list[list[int]] = [[] for _ in prepared.texts]
+        for u, unit in enumerate(prepared.units):
             per_text[unit.text].append(u)
         with times.stage("decode_spans"):
-            spans = self._decode_spans(windows, units, per_text, token_probs, in_order)
+            spans = self._decode_spans(encoded, prepared.units, per_text)
         with times.stage("article_labels"):
             return [
-                TextPrediction(prep, spans[k], *self._text_labels(k, mine, sentence_preds, text_preds))
-                for k, (prep, mine) in enumerate(zip(prepared, per_text))
+                TextPrediction(
+                    prep, spans[k], *self._text_labels(k, mine, encoded.sentence_preds, encoded.text_preds)
+                )
+                for k, (prep, mine) in enumerate(zip(prepared.texts, per_text))
             ]
 
-    def _decode_spans(self, windows, units, per_text, token_probs, in_order) -> list[dict[str, list[Span]]]:
+    def without_model(self) -> Predictor:
+        """A copy for the host steps (``prepare``, ``finish``) in another process: no model, so it pickles small."""
+        host = copy.copy(self)
+        host.model = None
+        return host
+
+    def _decode_spans(self, encoded: Encoded, units, per_text) -> list[dict[str, list[Span]]]:
         """Per text, per token head: its sentences' spans (text offsets), in text order."""
+        token_probs, in_order = encoded.token_probs, encoded.in_order
         by_unit: list[list[int]] = [[] for _ in units]
-        for i, w in enumerate(windows):
-            by_unit[w.example].append(i)
+        for i, u in enumerate(encoded.window_units):
+            by_unit[u].append(i)
         out = []
         for mine in per_text:
             spans: dict[str, list[Span]] = {h.name: [] for h in self.token_heads}

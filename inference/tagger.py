@@ -240,17 +240,33 @@ class Tagger:
         ``events=False``: no event records (``result.events`` is None). ``times``: a ``StageTimes`` that gets
         each step's seconds (``bench/pipeline.py``).
         """
-        times = NO_TIMES if times is None else times
         predictions = self.predictor.predict([a.text for a in articles], batch_size, times=times)
-        with times.stage("results"):
-            results = [
-                article_result(a, p, self.model_info, all_scores=all_scores, events=events)
-                for a, p in zip(articles, predictions)
-            ]
-        if events:
-            with times.stage("event_records"):
-                add_events(results, predictions)
-        return results
+        return results_of(
+            articles, predictions, self.model_info, all_scores=all_scores, events=events, times=times
+        )
+
+
+def results_of(
+    articles: list[Article],
+    predictions: list[TextPrediction],
+    model_info: dict[str, str],
+    *,
+    all_scores: bool = False,
+    events: bool = True,
+    times: StageTimes | None = None,
+) -> list[ArticleResult]:
+    """The Tagger's results from the predictions of ``articles`` (same order): ``article_result`` each, then
+    ``add_events`` (unless ``events`` is False). No model: ``conflict-tag --workers`` runs it in other processes."""
+    times = NO_TIMES if times is None else times
+    with times.stage("results"):
+        results = [
+            article_result(a, p, model_info, all_scores=all_scores, events=events)
+            for a, p in zip(articles, predictions)
+        ]
+    if events:
+        with times.stage("event_records"):
+            add_events(results, predictions)
+    return results
 
 
 def _max_positions(config: ConflictEventsConfig, tokenizer) -> int:
