@@ -167,8 +167,8 @@ def table(report: dict) -> str:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="under a minute: --n 40 --rounds 2 (unless given)")
-    p.add_argument("--n", type=int, help="articles (default 200; 40 with --quick)")
+    p.add_argument("--quick", action="store_true", help="under a minute: --n 20 --rounds 2 (unless given)")
+    p.add_argument("--n", type=int, help="articles (default 200; 20 with --quick)")
     p.add_argument("--rounds", type=int, help="rounds; each stage's time is its median (default 5; 2 quick)")
     p.add_argument("--model", type=Path, help="model folder (default: MiniLM + the four default heads)")
     p.add_argument("--tokens", type=int, default=317, help="tokens per generated article (default 317)")
@@ -184,7 +184,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0, help="seed of the generated articles")
     p.add_argument("--output", type=Path, default=REPO / "bench" / "results" / "pipeline.json")
     args = p.parse_args(argv)
-    args.n = args.n or (40 if args.quick else 200)
+    args.n = args.n or (20 if args.quick else 200)
     args.rounds = args.rounds or (2 if args.quick else 5)
     if args.n < 1 or args.rounds < 1:
         p.error("--n and --rounds must be at least 1")
@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         "threads": args.threads,
         "batch_size": args.batch_size,
         "chunk_size": args.chunk_size,
-        "found": what_the_model_found(tagger, texts[:20], args.batch_size),
+        "found": what_the_model_found(tagger, texts[: 5 if args.quick else 20], args.batch_size),
         "o_bias": None if args.model else args.o_bias,
         "command": "bench/pipeline.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         **measure(tagger, texts, args),
