@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup test test-slow lint demo bench bench-training gpu-check
+.PHONY: setup test test-slow lint demo bench bench-pipeline bench-training gpu-check
 
 setup: $(STAMP)
 
@@ -39,6 +39,10 @@ demo: setup
 # weights, 1000 synthetic articles, about 7 minutes on 2 quiet cores; writes bench/results/inference.json.
 bench: setup
 	$(BIN)/python bench/tagging_speed.py
+
+# Host stage costs per article (bench/pipeline.py; under a minute with --quick); writes bench/results/pipeline.json.
+bench-pipeline: setup
+	$(BIN)/python bench/pipeline.py
 
 # Training cost benchmark (bench/training_cost.py): conflict-train vs a default HF Trainer on re3d, and the default heads
 # as one multi-head model vs one model per head; writes bench/results/training.json (long: see bench/training_cost.py).

@@ -1,11 +1,16 @@
-"""GPU readiness check: the test suite on CUDA, Tagger throughput bf16 autocast vs fp32, 1-epoch training speed.
+"""GPU readiness check: the test suite on CUDA, Tagger throughput bf16 autocast vs fp32, the pipelined labeller
+(conflict-tag with events, fp32 and bf16, --workers 0 and the default) with GPU utilisation sampled, the stage
+costs of bench/pipeline.py on this host, and 1-epoch training speed.
 
-    .venv/bin/python bench/gpu_check.py [--model DIR] [--articles 2000] [--skip-tests] [--output PATH]
+    .venv/bin/python bench/gpu_check.py [--model DIR] [--articles 2000] [--pipeline-articles 4000] [--skip-tests]
     .venv/bin/python bench/gpu_check.py --dry-run --output /tmp/x.json     # CPU, tiny model, seconds
 
 Run through bench/gpu_check.sh. The model is --model, else runs/default, else the MiniLM encoder with random
 heads (speed does not depend on the heads' training). Throughput arms run interleaved (fp32, bf16, fp32, ...)
-on the same articles; rates are medians over the rounds. Training: ``conflict-train configs/tiny.yaml`` with
+on the same articles; rates are medians over the rounds. The pipelined labeller runs ``conflict-tag`` in this
+process on a JSONL of --pipeline-articles generated articles with event records, once per arm, while a thread
+samples GPU utilisation (``torch.cuda.utilization``, else ``nvidia-smi``) every 0.2 s; its rate is the one
+conflict-tag prints (model loading excluded, worker start-up included). Training: ``conflict-train configs/tiny.yaml`` with
 the MiniLM encoder for one epoch of --train-examples draws from the sample data, fp32 and bf16, samples/s from
 its metrics.json. Writes bench/results/gpu_<gpu name>.json. Exit status 2 when no CUDA GPU is found.
 """
@@ -130,6 +135,122 @@ def throughput(
     }
 
 
+class GpuSampler:
+    """GPU utilisation (percent busy) sampled every ``interval`` s in a thread; no samples without a GPU."""
+
+    def __init__(self, interval: float = 0.2):
+        import threading
+
+        self.interval, self.samples = interval, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def read() -> float | None:
+        import torch
+
+        if not torch.cuda.is_available():
+            return None
+        try:
+            return float(torch.cuda.utilization())
+        except Exception:  # noqa: BLE001 - no pynvml: ask nvidia-smi
+            try:
+                out = subprocess.run(
+                    ["nvidia-smi", "--query-gpu=utilization.gpu", "--format=csv,noheader,nounits", "-i", "0"],
+                    capture_output=True,
+                    text=True,
+                    timeout=5,
+                )
+                return float(out.stdout.strip().splitlines()[0])
+            except (OSError, ValueError, IndexError, subprocess.SubprocessError):
+                return None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            value = self.read()
+            if value is not None:
+                self.samples.append(value)
+
+    def __enter__(self) -> GpuSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self) -> dict[str, Any]:
+        if not self.samples:
+            return {"gpu_busy_percent_mean": None, "gpu_busy_percent_median": None, "samples": 0}
+        return {
+            "gpu_busy_percent_mean": round(statistics.fmean(self.samples), 1),
+            "gpu_busy_percent_median": statistics.median(self.samples),
+            "samples": len(self.samples),
+        }
+
+
+def pipelined(model: Path, device: str, n: int, batch_size: int, work: Path, dry_run: bool) -> dict[str, Any]:
+    """conflict-tag (events on) articles/s and GPU utilisation: fp32 and bf16, --workers 0 and the default."""
+    import contextlib
+    import io
+
+    import torch
+
+    from bench.articles import make_articles
+    from inference import Tagger
+    from inference.batch.cli import main as tag_main
+    from inference.batch.pipelined import default_workers
+    from inference.batch.writers import json_line
+
+    tok = Tagger.from_pretrained(model, device="cpu").tokenizer
+    texts = make_articles(n, lambda s: len(tok(s, add_special_tokens=False)["input_ids"]), seed=1)
+    src = work / "pipeline-in.jsonl"
+    src.write_bytes(b"".join(json_line({"id": f"p{i}", "text": t}) for i, t in enumerate(texts)))
+    default = 1 if dry_run else default_workers(torch.device(device))  # a dry run exercises one worker
+    dtypes = {"fp32": "float32", "bf16": "bfloat16" if dry_run else "auto"}  # auto: bf16 autocast on CUDA
+    arms: dict[str, Any] = {"articles": n, "default_workers": default, "cores": os.cpu_count()}
+    outputs = {}
+    for precision, dtype in dtypes.items():
+        for workers in dict.fromkeys((0, default)):
+            name = f"{precision}_workers{workers}"
+            out = work / f"pipeline-{name}.jsonl"
+            argv = [str(src), "-o", str(out), "--model", str(model), "--device", device, "--dtype", dtype]
+            argv += ["--batch-size", str(batch_size), "--chunk-size", "256", "--workers", str(workers)]
+            printed = io.StringIO()
+            with GpuSampler() as sampler, contextlib.redirect_stdout(printed):
+                t0 = time.perf_counter()
+                code = tag_main([*argv, "-q", "--overwrite"])
+                wall = time.perf_counter() - t0
+            rate = re.search(r"([\d.]+) articles/s this run", printed.getvalue())
+            arms[name] = {
+                "exit": code,
+                "articles_per_s": float(rate.group(1)) if rate else None,
+                "wall_s_with_model_load": round(wall, 2),
+                **sampler.summary(),
+            }
+            outputs[name] = out.read_bytes()
+            print(f"pipelined {name}: {json.dumps(arms[name])}", flush=True)
+    for precision in dtypes:  # workers change where the work runs, not what is written
+        same = {outputs[k] for k in outputs if k.startswith(precision)}
+        arms[f"{precision}_workers_output_identical"] = len(same) == 1
+    return arms
+
+
+def stage_costs(model: Path, device: str, n: int, dry_run: bool) -> dict[str, Any]:
+    """bench/pipeline.py's ms per article per stage on this host and device (fp32 weights)."""
+    import argparse as _argparse
+
+    from bench import pipeline as bench_pipeline
+    from bench.articles import make_articles
+    from inference import Tagger
+
+    tagger = Tagger.from_pretrained(model, device=device, dtype="float32")
+    tok = tagger.tokenizer
+    texts = make_articles(n, lambda s: len(tok(s, add_special_tokens=False)["input_ids"]), seed=2)
+    args = _argparse.Namespace(rounds=1 if dry_run else 3, chunk_size=256, batch_size=128, no_events=False)
+    return bench_pipeline.measure(tagger, texts, args)
+
+
 def train_speed(work: Path, precision: str, examples: int, dry_run: bool) -> dict[str, Any]:
     """One epoch of configs/tiny.yaml with the MiniLM encoder (tiny in a dry run); samples/s from metrics.json."""
     out = work / f"train-{precision}"
@@ -191,6 +312,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--articles", type=int, default=2000, help="articles per throughput round (default 2000)")
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds per arm (default 3)")
+    p.add_argument(
+        "--pipeline-articles",
+        type=int,
+        default=4000,
+        help="articles per pipelined conflict-tag arm (default 4000)",
+    )
+    p.add_argument("--skip-pipeline", action="store_true", help="do not time the pipelined labeller")
     p.add_argument("--batch-size", type=int, default=128, help="windows per forward pass (default 128)")
     p.add_argument(
         "--train-examples", type=int, default=20000, help="draws in the training epoch (default 20000)"
@@ -206,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         args.articles, args.rounds, args.batch_size = min(args.articles, 6), 1, 8
         args.train_examples, args.skip_tests = min(args.train_examples, 64), True
+        args.pipeline_articles = min(args.pipeline_articles, 6)
         name, device = "cpu-dry-run", "cpu"
     else:
         try:
@@ -231,6 +360,12 @@ def main(argv: list[str] | None = None) -> int:
             model, device, args.articles, args.rounds, args.batch_size, args.dry_run
         )
         print(f"throughput: {json.dumps(result['throughput']['articles_per_s'])} articles/s", flush=True)
+        if not args.skip_pipeline:
+            result["stages"] = stage_costs(model, device, min(args.pipeline_articles, 400), args.dry_run)
+            print(f"stages: {json.dumps(result['stages'])}", flush=True)
+            result["pipelined"] = pipelined(
+                model, device, args.pipeline_articles, args.batch_size, work, args.dry_run
+            )
         if not args.skip_train:
             result["training_1_epoch"] = {
                 p: train_speed(work, p, args.train_examples, args.dry_run) for p in ("no", "bf16")

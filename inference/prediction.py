@@ -15,6 +15,7 @@ vector the mean of all its sentences' tokens (both gathered over every pass hold
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,7 +27,8 @@ from inference.decode.spans import Span, decode_spans, merge_window_probs
 from inference.decode.text_labels import ARTICLE_SECONDARY_MIN_SCORE, text_labels
 from inference.model.configuration import SEQUENCE, TOKEN
 from inference.results import LabelScore
-from inference.text.processor import PreparedText, prepare_text
+from inference.stage_times import NO_TIMES, StageTimes
+from inference.text.processor import PreparedText, prepare_texts
 from inference.text.windows import Window, collate_windows, plan_passes, tokenize_windows
 
 # Padded tokens per forward pass on CPU: MiniLM on 2 cores encodes 1-4k-token passes fastest (8k-token passes are
@@ -60,6 +62,28 @@ class _Unit:
     end: int
 
 
+@dataclass
+class PreparedTexts:
+    """``Predictor.prepare``'s output: the texts prepared, their sentences (units) and the sentences' windows."""
+
+    texts: list[PreparedText]
+    units: list[_Unit]
+    windows: list[Window]
+
+
+@dataclass
+class Encoded:
+    """``Predictor.encode``'s output: per token head, per window ``(probs, offsets, word_ids)`` of its real
+    tokens; per window whether they are in text order and which unit it reads; sequence-head predictions per
+    sentence and per text."""
+
+    token_probs: dict[str, list]
+    in_order: list[bool]
+    window_units: list[int]
+    sentence_preds: dict[str, list[SequencePrediction]]
+    text_preds: dict[str, list[SequencePrediction]]
+
+
 class Predictor:
     """``Predictor(model, tokenizer).predict(texts)``: one ``TextPrediction`` per text, in input order."""
 
@@ -86,18 +110,84 @@ class Predictor:
         self.token_heads = [h for h in heads if h.kind == TOKEN]
         self.sequence_heads = parents_first([h for h in heads if h.kind == SEQUENCE])
 
-    def predict(self, texts: Sequence[str], batch_size: int = 32) -> list[TextPrediction]:
-        """Read ``texts`` (``batch_size``: full-length windows per forward pass; shorter ones share a pass)."""
-        prepared, units, windows, (token_probs, in_order, sums, counts) = self._read(texts, batch_size)
-        sentence_preds, text_preds = self._classify(sums, counts, units, len(prepared))
-        by_unit: list[list[int]] = [[] for _ in units]
-        for i, w in enumerate(windows):
-            by_unit[w.example].append(i)
-        per_text: list[list[int]] = [[] for _ in prepared]
-        for u, unit in enumerate(units):
+    def predict(
+        self, texts: Sequence[str], batch_size: int = 32, *, times: StageTimes | None = None
+    ) -> list[TextPrediction]:
+        """Read ``texts`` (``batch_size``: full-length windows per forward pass; shorter ones share a pass).
+
+        ``times``: a ``StageTimes`` that gets each step's seconds (``bench/pipeline.py``). The three steps,
+        ``prepare`` -> ``encode`` -> ``finish``, are public so that ``conflict-tag --workers`` can run the host
+        steps in other processes (``without_model``) while this one runs the model.
+        """
+        prepared = self.prepare(texts, times=times)
+        return self.finish(prepared, self.encode(prepared, batch_size, times=times), times=times)
+
+    def prepare(self, texts: Sequence[str], *, times: StageTimes | None = None) -> PreparedTexts:
+        """Host step 1, no model: normalise, split into sentences, tokenise into windows."""
+        times = NO_TIMES if times is None else times
+        prepared = prepare_texts(texts, times)
+        units = [_Unit(k, s, e) for k, p in enumerate(prepared) for s, e in p.sentences]
+        with times.stage("tokenise"):
+            windows = tokenize_windows(
+                self.tokenizer,
+                [prepared[u.text].text[u.start : u.end] for u in units],
+                max_length=self.max_length,
+                stride=self.stride,
+                case_features=self.config.case_features,
+            )
+        return PreparedTexts(prepared, units, windows)
+
+    def encode(
+        self, prepared: PreparedTexts, batch_size: int = 32, *, times: StageTimes | None = None
+    ) -> Encoded:
+        """The model step: every window through ``model.forward``, then the sequence heads on pooled vectors."""
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        times = NO_TIMES if times is None else times
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            token_probs, in_order, sums, counts = self._encode(prepared.windows, batch_size, times)
+            with times.stage("article_labels"):
+                sentence_preds, text_preds = self._classify(sums, counts, prepared.units, len(prepared.texts))
+        finally:
+            self.model.train(was_training)
+        window_units = [w.example for w in prepared.windows]
+        return Encoded(token_probs, in_order, window_units, sentence_preds, text_preds)
+
+    def finish(
+        self, prepared: PreparedTexts, encoded: Encoded, *, times: StageTimes | None = None
+    ) -> list[TextPrediction]:
+        """Host step 2, no model: decode spans and labels into one ``TextPrediction`` per text
+        (``prepared.windows`` is not read: a worker may get ``prepared`` without them)."""
+        times = NO_TIMES if times is None else times
+        per_text: list[list[int]] = [[] for _ in prepared.texts]
+        for u, unit in enumerate(prepared.units):
             per_text[unit.text].append(u)
+        with times.stage("decode_spans"):
+            spans = self._decode_spans(encoded, prepared.units, per_text)
+        with times.stage("article_labels"):
+            return [
+                TextPrediction(
+                    prep, spans[k], *self._text_labels(k, mine, encoded.sentence_preds, encoded.text_preds)
+                )
+                for k, (prep, mine) in enumerate(zip(prepared.texts, per_text))
+            ]
+
+    def without_model(self) -> Predictor:
+        """A copy for the host steps (``prepare``, ``finish``) in another process: no model, so it pickles small."""
+        host = copy.copy(self)
+        host.model = None
+        return host
+
+    def _decode_spans(self, encoded: Encoded, units, per_text) -> list[dict[str, list[Span]]]:
+        """Per text, per token head: its sentences' spans (text offsets), in text order."""
+        token_probs, in_order = encoded.token_probs, encoded.in_order
+        by_unit: list[list[int]] = [[] for _ in units]
+        for i, u in enumerate(encoded.window_units):
+            by_unit[u].append(i)
         out = []
-        for k, (prep, mine) in enumerate(zip(prepared, per_text)):
+        for mine in per_text:
             spans: dict[str, list[Span]] = {h.name: [] for h in self.token_heads}
             for u in mine:
                 for head in self.token_heads:
@@ -110,57 +200,48 @@ class Predictor:
                         Span(units[u].start + s.start, units[u].start + s.end, s.label, s.score)
                         for s in decode_spans(*merged, head.bio_labels)
                     )
-            sentence_labels = {h.name: [sentence_preds[h.name][u] for u in mine] for h in self.sequence_heads}
-            labels: dict[str, list[LabelScore]] = {}
-            for head in self.sequence_heads:  # parents first
-                parent = labels.get(head.parent) if head.parent else None
-                labels[head.name] = (
-                    text_labels(
-                        head,
-                        text_preds[head.name][k],
-                        sentence_labels[head.name],
-                        parent_labels=None if parent is None else {x.label for x in parent},
-                        secondary_min_score=self.secondary_min_score,
-                    )
-                    if mine
-                    else []
-                )
-            pooled = {
-                h.name: text_preds[h.name][k] if mine else SequencePrediction([], {x: 0.0 for x in h.labels})
-                for h in self.sequence_heads
-            }
-            out.append(TextPrediction(prep, spans, sentence_labels, pooled, labels))
+            out.append(spans)
         return out
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> torch.Tensor:
         """The pooled vector of each text [N, H] that its article labels are read from (zeros for a text with no
         sentence)."""
-        prepared, units, _, (_, _, sums, counts) = self._read(texts, batch_size)
-        if sums is None:  # no text has a sentence
-            return torch.zeros(len(prepared), self.model.encoder.config.hidden_size)
-        return pool_units(sums, counts, torch.tensor([u.text for u in units]), len(prepared))[1]
-
-    # ---- steps -------------------------------------------------------------------------------------------
-    def _read(self, texts: Sequence[str], batch_size: int):
-        """Prepare, window and encode ``texts``: the steps every prediction shares."""
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
-        prepared = [prepare_text(t) for t in texts]
-        units = [_Unit(k, s, e) for k, p in enumerate(prepared) for s, e in p.sentences]
-        windows = tokenize_windows(
-            self.tokenizer,
-            [prepared[u.text].text[u.start : u.end] for u in units],
-            max_length=self.max_length,
-            stride=self.stride,
-            case_features=self.config.case_features,
-        )
+        prepared = self.prepare(texts)
         was_training = self.model.training
         self.model.eval()
         try:
-            return prepared, units, windows, self._encode(windows, batch_size)
+            _, _, sums, counts = self._encode(prepared.windows, batch_size)
         finally:
             self.model.train(was_training)
+        if sums is None:  # no text has a sentence
+            return torch.zeros(len(prepared.texts), self.model.encoder.config.hidden_size)
+        unit_text = torch.tensor([u.text for u in prepared.units])
+        return pool_units(sums, counts, unit_text, len(prepared.texts))[1]
 
+    def _text_labels(self, k: int, mine: list[int], sentence_preds, text_preds):
+        """Text ``k``'s sentence predictions, pooled predictions and labels (``text_labels``), per sequence head."""
+        sentence_labels = {h.name: [sentence_preds[h.name][u] for u in mine] for h in self.sequence_heads}
+        labels: dict[str, list[LabelScore]] = {}
+        for head in self.sequence_heads:  # parents first
+            parent = labels.get(head.parent) if head.parent else None
+            labels[head.name] = (
+                text_labels(
+                    head,
+                    text_preds[head.name][k],
+                    sentence_labels[head.name],
+                    parent_labels=None if parent is None else {x.label for x in parent},
+                    secondary_min_score=self.secondary_min_score,
+                )
+                if mine
+                else []
+            )
+        pooled = {
+            h.name: text_preds[h.name][k] if mine else SequencePrediction([], {x: 0.0 for x in h.labels})
+            for h in self.sequence_heads
+        }
+        return sentence_labels, pooled, labels
+
+    # ---- steps -------------------------------------------------------------------------------------------
     def _autocast(self):
         if self.autocast_dtype is None:
             return contextlib.nullcontext()
@@ -171,7 +252,7 @@ class Predictor:
             return {k: v.to(self.device) for k, v in batch.items()}
         return {k: v.pin_memory().to(self.device, non_blocking=True) for k, v in batch.items()}
 
-    def _encode(self, windows: list[Window], batch_size: int):
+    def _encode(self, windows: list[Window], batch_size: int, times=NO_TIMES):
         """Run every window through ``model.forward`` in passes (``plan_passes``).
 
         Returns per token head, per window, ``(probs [real tokens, n_tags], offsets, word_ids)``; per window,
@@ -181,38 +262,47 @@ class Predictor:
         token_probs: dict[str, list] = {h.name: [None] * len(windows) for h in self.token_heads}
         in_order = [False] * len(windows)
         num_units = 1 + max((w.example for w in windows), default=-1)
-        sums: torch.Tensor | None = None
-        counts = torch.zeros(num_units)
+        sums: np.ndarray | None = None
+        counts = np.zeros(num_units, dtype=np.float32)
         budget = batch_size * self.max_length
         if self.device.type == "cpu":
             budget = min(budget, CPU_PASS_TOKENS)
         with torch.inference_mode(), self._autocast():
             for idx in plan_passes([len(w) for w in windows], budget):
                 ws = [windows[i] for i in idx]
-                batch = collate_windows(ws, self.tokenizer.pad_token_id)
-                out = self.model(**self._to_device(batch))
-                local_units = torch.tensor(list(dict.fromkeys(w.example for w in ws)), dtype=torch.long)
-                local_counts = torch.zeros(len(local_units)).index_add_(
-                    0, batch["window_example"], batch["pool_mask"].sum(dim=1).float()
-                )
-                pooled = out.pooled.float().cpu()
-                if sums is None:
-                    sums = torch.zeros(num_units, pooled.size(-1))
-                sums.index_add_(0, local_units, pooled * local_counts[:, None])
-                counts.index_add_(0, local_units, local_counts)
-                real = [[t for t, wid in enumerate(w.word_ids) if wid is not None] for w in ws]
-                for i, w, keep in zip(idx, ws, real):
-                    offsets = [w.offsets[t] for t in keep]
-                    in_order[i] = all(a < b for a, b in zip(offsets, offsets[1:]))
-                for head in self.token_heads:
-                    probs = torch.softmax(out.logits[head.name].float(), dim=-1).cpu().numpy()
-                    for row, (i, w, keep) in enumerate(zip(idx, ws, real)):
-                        token_probs[head.name][i] = (
-                            probs[row, keep],
-                            [w.offsets[t] for t in keep],
-                            [w.word_ids[t] for t in keep],
-                        )
-        return token_probs, in_order, sums, counts
+                with times.stage("collate"):
+                    batch = collate_windows(ws, self.tokenizer.pad_token_id)
+                with times.stage("device_copy"):
+                    on_device = self._to_device(batch)
+                with times.stage("forward"):
+                    out = self.model(**on_device)
+                with times.stage("token_probs"):
+                    # numpy, not torch index_add_: a few hundred rows per pass, where torch's thread pool costs
+                    # more than the sums (and waits out any busy core)
+                    local_units = np.fromiter(dict.fromkeys(w.example for w in ws), dtype=np.int64)
+                    local_counts = np.bincount(
+                        batch["window_example"].numpy(),
+                        weights=batch["pool_mask"].sum(dim=1).numpy(),
+                        minlength=len(local_units),
+                    ).astype(np.float32)
+                    pooled = out.pooled.float().cpu().numpy()
+                    if sums is None:
+                        sums = np.zeros((num_units, pooled.shape[-1]), dtype=np.float32)
+                    sums[local_units] += pooled * local_counts[:, None]  # units are distinct within a pass
+                    counts[local_units] += local_counts
+                    real = [w.real for w in ws]
+                    for i, r in zip(idx, real):
+                        in_order[i] = r.in_order
+                    for head in self.token_heads:
+                        probs = torch.softmax(out.logits[head.name].float(), dim=-1).cpu().numpy()
+                        for row, (i, r) in enumerate(zip(idx, real)):
+                            token_probs[head.name][i] = (probs[row, r.index], r.offsets, r.word_ids)
+        return (
+            token_probs,
+            in_order,
+            None if sums is None else torch.from_numpy(sums),
+            torch.from_numpy(counts),
+        )
 
     def _classify(self, sums, counts, units: list[_Unit], num_texts: int):
         """Sequence-head predictions per sentence and per text (parent-consistent, thresholds applied)."""

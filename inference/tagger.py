@@ -30,6 +30,7 @@ from inference.model.numerics import describe_numerics
 from inference.model.quantize import quantize_int8
 from inference.prediction import Predictor, TextPrediction
 from inference.results import Article, ArticleResult, LabelScore, SentenceResult, SpanResult
+from inference.stage_times import NO_TIMES, StageTimes
 
 logger = logging.getLogger(__name__)
 
@@ -226,20 +227,46 @@ class Tagger:
             yield from self.tag_articles(chunk, batch_size, all_scores=all_scores, events=events)
 
     def tag_articles(
-        self, articles: list[Article], batch_size: int = 32, *, all_scores: bool = False, events: bool = True
+        self,
+        articles: list[Article],
+        batch_size: int = 32,
+        *,
+        all_scores: bool = False,
+        events: bool = True,
+        times: StageTimes | None = None,
     ) -> list[ArticleResult]:
         """Tag one chunk of articles: every window of every sentence, sorted by length, batched.
 
-        ``events=False``: no event records (``result.events`` is None).
+        ``events=False``: no event records (``result.events`` is None). ``times``: a ``StageTimes`` that gets
+        each step's seconds (``bench/pipeline.py``).
         """
-        predictions = self.predictor.predict([a.text for a in articles], batch_size)
+        predictions = self.predictor.predict([a.text for a in articles], batch_size, times=times)
+        return results_of(
+            articles, predictions, self.model_info, all_scores=all_scores, events=events, times=times
+        )
+
+
+def results_of(
+    articles: list[Article],
+    predictions: list[TextPrediction],
+    model_info: dict[str, str],
+    *,
+    all_scores: bool = False,
+    events: bool = True,
+    times: StageTimes | None = None,
+) -> list[ArticleResult]:
+    """The Tagger's results from the predictions of ``articles`` (same order): ``article_result`` each, then
+    ``add_events`` (unless ``events`` is False). No model: ``conflict-tag --workers`` runs it in other processes."""
+    times = NO_TIMES if times is None else times
+    with times.stage("results"):
         results = [
-            article_result(a, p, self.model_info, all_scores=all_scores, events=events)
+            article_result(a, p, model_info, all_scores=all_scores, events=events)
             for a, p in zip(articles, predictions)
         ]
-        if events:
+    if events:
+        with times.stage("event_records"):
             add_events(results, predictions)
-        return results
+    return results
 
 
 def _max_positions(config: ConflictEventsConfig, tokenizer) -> int:

@@ -124,8 +124,9 @@ def _progress(out: Path) -> dict:
 
 
 def check_killed_and_resumed(
-    tmp_path: Path, model: Path, fmt: str, points: list[str], outside: int = 0
+    tmp_path: Path, model: Path, fmt: str, points: list[str], outside: int = 0, extra: tuple[str, ...] = ()
 ) -> None:
+    """``extra``: arguments of the killed and resumed runs only (the reference run is plain)."""
     src = _inputs(tmp_path)
     common = [
         str(src),
@@ -145,13 +146,13 @@ def check_killed_and_resumed(
     out = tmp_path / f"out.{fmt}"
     consumed = []
     for k, point in enumerate(points):
-        proc = _child([*common, "-o", str(out), *(["--resume"] if k else [])], point)
+        proc = _child([*common, *extra, "-o", str(out), *(["--resume"] if k else [])], point)
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == -signal.SIGKILL, f"{point}: exit {proc.returncode}: {err.decode()[-2000:]}"
         consumed.append(_progress(out)["consumed"])
     rng = random.Random(len(points))
     for _ in range(outside):  # SIGKILL from outside, at a random moment of a run
-        proc = _child([*common, "-o", str(out), "--resume"], "slow:0")
+        proc = _child([*common, *extra, "-o", str(out), "--resume"], "slow:0")
         deadline = time.monotonic() + 60
         start = _progress(out)["consumed"]
         wait = rng.uniform(0.0, 0.6)  # with 0.3 s per chunk: at most a few chunks settled per run
@@ -164,7 +165,7 @@ def check_killed_and_resumed(
         consumed.append(_progress(out)["consumed"])
     assert consumed == sorted(consumed) and not _progress(out)["complete"]
 
-    assert main([*common, "-o", str(out), "--resume"]) == 1
+    assert main([*common, *extra, "-o", str(out), "--resume"]) == 1
     assert out.read_bytes() == ref.read_bytes()
     errors = out.with_name(out.name + ".errors.jsonl")
     assert errors.read_bytes() == ref.with_name(ref.name + ".errors.jsonl").read_bytes()

@@ -273,7 +273,7 @@ def test_overlapping_windows_average_by_offset():
     w1 = (_onehot(["B-PER", "O"]), [(0, 4), (5, 9)], [0, 1])
     w2 = (_onehot(["B-LOC", "B-LOC"]), [(5, 9), (10, 12)], [1, 2])
     probs, offsets, words = merge_window_probs([w1, w2])
-    assert offsets == [(0, 4), (5, 9), (10, 12)] and words == [0, 1, 2]
+    assert offsets.tolist() == [[0, 4], [5, 9], [10, 12]] and words.tolist() == [0, 1, 2]
     np.testing.assert_allclose(probs[1], (_onehot(["O"])[0] + _onehot(["B-LOC"])[0]) / 2)
 
 

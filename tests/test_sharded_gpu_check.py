@@ -32,3 +32,11 @@ def test_dry_run_writes_both_throughput_arms(tmp_path):
         rates["bf16_autocast"] / rates["fp32"], rel=0.01
     )
     assert gpu_check.slug("NVIDIA H100 80GB HBM3") == "nvidia_h100_80gb_hbm3"
+    # the pipelined labeller: fp32 and bf16, no workers and (in a dry run) one, same bytes either way
+    piped = result["pipelined"]
+    for arm in ("fp32_workers0", "fp32_workers1", "bf16_workers0", "bf16_workers1"):
+        assert piped[arm]["exit"] == 0 and piped[arm]["articles_per_s"] > 0, arm
+        assert piped[arm]["samples"] == 0 and piped[arm]["gpu_busy_percent_mean"] is None  # no GPU here
+    assert piped["fp32_workers_output_identical"] and piped["bf16_workers_output_identical"]
+    stages = result["stages"]
+    assert stages["host_ms_per_article"] > 0 and stages["forward_ms_per_article"] > 0

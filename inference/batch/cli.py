@@ -68,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:N")
     p.add_argument(
+        "--workers",
+        type=int,
+        help="processes that read, tokenise, decode and build records while this one runs the model "
+        "(default: 0 on CPU or <= 4 cores, else cores - 2, at most 8)",
+    )
+    p.add_argument(
         "--dtype",
         default="auto",
         choices=["auto", "float32", "bfloat16", "float16"],

@@ -112,6 +112,50 @@ def _tag(
     return results, failed
 
 
+def _screened(records: Iterator[InputRecord], args, seen: set[str]) -> Iterator[tuple]:
+    """Chunks of records with, per chunk, why records are not tagged (position -> reason: unreadable or a
+    duplicate id) and the records to tag; ``seen`` collects ids in input order."""
+    for chunk in _chunks(records, args.chunk_size):
+        reasons: dict[int, str] = {}  # position in the chunk -> why that record is not tagged
+        todo: list[InputRecord] = []
+        for k, rec in enumerate(chunk):
+            if rec.error is not None:
+                reasons[k] = rec.error
+            elif rec.id in seen:
+                reasons[k] = duplicate_reason(rec.id)
+            else:
+                seen.add(rec.id)
+                todo.append(rec)
+        yield chunk, reasons, todo
+
+
+def _tag_records(job: Job, todo: list[InputRecord]) -> tuple[list[dict], list[tuple[InputRecord, str]]]:
+    """The plain loop's step: output records of the tagged ones among ``todo``, and the failed ones."""
+    results, failed = _tag(job.tagger, todo, job.args, job.events) if todo else ([], [])
+    return [output_record(r, job.tagger.heads) for r in results], failed
+
+
+def _tagged_chunks(job: Job, screened: Iterator[tuple]) -> Iterator[tuple]:
+    """``(chunk, reasons, todo), records, failed`` per screened chunk, in order: in this process, or with
+    ``--workers`` N > 0 host work in N worker processes (``inference.batch.pipelined``)."""
+    workers = job.workers
+    if workers == 0:
+        for item in screened:
+            yield (item, *_tag_records(job, item[2]))
+        return
+    from inference.batch.pipelined import HostWorkers
+
+    items = ((item, [Article(r.id, r.text, r.date) for r in item[2]]) for item in screened)
+    with HostWorkers(job.tagger, workers) as pool:
+        yield from pool.tag_chunks(
+            items,
+            lambda item: _tag_records(job, item[2]),
+            batch_size=job.args.batch_size,
+            all_scores=job.args.all_scores,
+            events=job.events,
+        )
+
+
 @dataclass
 class Job:
     """What every part of a run shares: arguments, inputs, the loaded tagger and the output's columns."""
@@ -129,11 +173,23 @@ class Job:
     def events(self) -> bool:
         return not self.args.no_events
 
+    @property
+    def workers(self) -> int:
+        """Host worker processes (--workers; by default ``default_workers`` of the device and cores)."""
+        n = getattr(self.args, "workers", None)
+        if n is None:
+            from inference.batch.pipelined import default_workers
+
+            return default_workers(self.tagger.device)
+        return n
+
 
 def prepare(args: argparse.Namespace, device: str | None = None) -> Job:
     """Check the arguments and inputs, load the model: everything before the first record is read."""
     if args.batch_size < 1 or args.chunk_size < 1:
         raise UsageError("--batch-size and --chunk-size must be at least 1")
+    if getattr(args, "workers", None) is not None and args.workers < 0:
+        raise UsageError("--workers must be 0 (no worker processes) or more")
     if args.resume and args.overwrite:
         raise UsageError("--resume continues OUT, --overwrite replaces it: pass one of them")
     out = Path(args.output)
@@ -246,7 +302,7 @@ def _tag_stream(job, records, sink, errors, progress, progress_path, ledger, qui
     """Skip what earlier runs settled, then tag, write and record progress chunk by chunk."""
     from tqdm import tqdm
 
-    args, heads = job.args, job.tagger.heads
+    args = job.args
     seen: set[str] = set()
     for _ in range(progress.consumed):  # already settled: only their ids matter (duplicate detection)
         rec = next(records, None)
@@ -266,18 +322,9 @@ def _tag_stream(job, records, sink, errors, progress, progress_path, ledger, qui
         mininterval=1.0,
     )
     try:
-        for chunk in _chunks(records, args.chunk_size):
-            reasons: dict[int, str] = {}  # position in the chunk -> why that record is not tagged
-            todo: list[InputRecord] = []
-            for k, rec in enumerate(chunk):
-                if rec.error is not None:
-                    reasons[k] = rec.error
-                elif rec.id in seen:
-                    reasons[k] = duplicate_reason(rec.id)
-                else:
-                    seen.add(rec.id)
-                    todo.append(rec)
-            results, failed = _tag(job.tagger, todo, args, job.events) if todo else ([], [])
+        for (chunk, reasons, _todo), records_out, failed in _tagged_chunks(
+            job, _screened(records, args, seen)
+        ):
             failed_ids = {id(rec): reason for rec, reason in failed}
             status = []
             for k, rec in enumerate(chunk):
@@ -288,7 +335,6 @@ def _tag_stream(job, records, sink, errors, progress, progress_path, ledger, qui
                     status.append(FAILED)
                 else:
                     status.append(TAGGED)
-            records_out = [output_record(r, heads) for r in results]
             sink.append(records_out)
             errors.append(  # in input order
                 [
@@ -299,7 +345,7 @@ def _tag_stream(job, records, sink, errors, progress, progress_path, ledger, qui
             if ledger is not None:
                 ledger.append([[s, rec.location, rec.id] for s, rec in zip(status, chunk)])
             progress.consumed += len(chunk)
-            progress.tagged += len(results)
+            progress.tagged += len(records_out)
             progress.failed += len(reasons)
             progress.output, progress.errors = sink.state(), errors.state()
             progress.save(progress_path)

@@ -73,12 +73,21 @@ def decode_sequence_heads(
     out: dict[str, list[SequencePrediction]] = {}
     for spec in specs:
         preds = []
-        for i, row in enumerate(probs[spec.name]):
-            allowed = np.ones(len(spec.labels), dtype=bool)
+        rows = probs[spec.name]
+        everything = np.ones(len(spec.labels), dtype=bool)
+        allowed_by_parent: dict[
+            tuple[str, ...], np.ndarray
+        ] = {}  # the parent's labels -> allowed child labels
+        for i, (row, values) in enumerate(zip(rows, rows.tolist())):
+            allowed = everything
             if spec.parent and spec.parent in out:
-                parent_labels = set(out[spec.parent][i].labels)
-                allowed = np.array([spec.parent_map[c] in parent_labels for c in spec.labels])
-            scores = {label: float(p) for label, p in zip(spec.labels, row)}
+                key = tuple(out[spec.parent][i].labels)
+                allowed = allowed_by_parent.get(key)
+                if allowed is None:
+                    parent_labels = set(key)
+                    allowed = np.array([spec.parent_map[c] in parent_labels for c in spec.labels])
+                    allowed_by_parent[key] = allowed
+            scores = dict(zip(spec.labels, values))  # Python floats, as float(p) gives
             if spec.problem_type == MULTI_CLASS:
                 masked = np.where(allowed, row, -1.0)
                 labels = [spec.labels[int(masked.argmax())]]

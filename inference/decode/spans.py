@@ -23,66 +23,80 @@ class Span:
 
 
 def merge_window_probs(
-    windows: list[tuple[np.ndarray, list[tuple[int, int]], list[int | None]]],
-) -> tuple[np.ndarray, list[tuple[int, int]], list[int | None]]:
+    windows: list[tuple[np.ndarray, list[tuple[int, int]] | np.ndarray, list[int | None] | np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Average per-token probabilities of overlapping windows.
 
     Each window is ``(probs [T, n_tags], offsets [(start, end)] * T, word_ids [T])`` over real tokens only
     (no special or padding tokens); word ids must be global (same word -> same id in every window).
-    Returns one row per distinct token, in text order.
+    Returns one row per distinct token, in text order: probabilities (float64), offsets [T, 2] and word ids
+    (each token's from the first window holding it).
     """
-    acc: dict[tuple[int, int], list] = {}
-    for probs, offsets, word_ids in windows:
-        for row, off, wid in zip(probs, offsets, word_ids):
-            key = (int(off[0]), int(off[1]))
-            if key in acc:
-                acc[key][0] = acc[key][0] + row
-                acc[key][1] += 1
-            else:
-                acc[key] = [np.array(row, dtype=np.float64), 1, wid]
-    keys = sorted(acc)
-    if not keys:
-        return np.zeros((0, 0)), [], []
-    probs = np.stack([acc[k][0] / acc[k][1] for k in keys])
-    return probs, keys, [acc[k][2] for k in keys]
+    windows = [w for w in windows if len(w[1])]
+    if not windows:
+        return np.zeros((0, 0)), np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    probs = np.concatenate([np.asarray(w[0], dtype=np.float64) for w in windows])
+    offsets = np.concatenate([np.asarray(w[1], dtype=np.int64).reshape(-1, 2) for w in windows])
+    word_ids = np.concatenate([np.asarray(w[2], dtype=np.int64) for w in windows])
+    key = offsets[:, 0] * (int(offsets[:, 1].max()) + 1) + offsets[:, 1]  # sorts as (start, end) does
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    sums = np.zeros((len(first), probs.shape[1]))
+    np.add.at(sums, inverse, probs)  # in window order, as a running sum would add them
+    counts = np.bincount(inverse, minlength=len(first)).astype(np.float64)
+    return sums / counts[:, None], offsets[first], word_ids[first]
 
 
 def decode_spans(
-    probs: np.ndarray, offsets: list[tuple[int, int]], word_ids: list[int | None], bio_labels: list[str]
+    probs: np.ndarray,
+    offsets: list[tuple[int, int]] | np.ndarray,
+    word_ids: list[int | None] | np.ndarray,
+    bio_labels: list[str],
 ) -> list[Span]:
-    """BIO-decode tokens (in text order) into character spans with the mean tag probability as score."""
+    """BIO-decode tokens (in text order) into character spans with the mean tag probability as score.
+
+    ``offsets`` [T, 2] and ``word_ids`` [T] may be lists or arrays. Vectorised: words come from comparing
+    neighbouring word ids, and only the words whose tag is not O are visited one by one (a sentence whose argmax
+    is all O costs one argmax).
+    """
     if not len(offsets):
         return []
     probs = np.asarray(probs)
-    rows: list[int] = []  # each word's first sub-token: it carries the word's tag
-    bounds: list[list[int]] = []  # each word's [start, end] in characters
-    prev_word = object()
-    for i, ((start, end), wid) in enumerate(zip(offsets, word_ids)):
-        if wid is not None and wid == prev_word:
-            bounds[-1][1] = end
-            continue
-        prev_word = wid
-        rows.append(i)
-        bounds.append([start, end])
-    word_probs = probs[rows]
     grammar = _bio_grammar(tuple(bio_labels))
+    if not grammar.outside[probs.argmax(axis=1)].all():
+        return _decode_words(probs, offsets, word_ids, grammar)
+    return []  # every token's argmax is O, so every word's (its first token's) is: the argmax path, no spans
+
+
+def _decode_words(probs: np.ndarray, offsets, word_ids, grammar: _BioGrammar) -> list[Span]:
+    offsets = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+    if isinstance(word_ids, np.ndarray) and word_ids.dtype != object:
+        wid = word_ids
+        same = wid[1:] == wid[:-1]
+    else:  # a None word id (no word) never continues a word
+        same = np.array([a is not None and a == b for a, b in zip(word_ids[1:], word_ids[:-1])], dtype=bool)
+    first = np.flatnonzero(np.concatenate(([True], ~same)))  # each word's first sub-token carries its tag
+    last = np.append(first[1:] - 1, len(offsets) - 1)  # ... and its last one ends it
+    starts, ends = offsets[first, 0].tolist(), offsets[last, 1].tolist()
+    word_probs = probs[first]
     tags = word_probs.argmax(axis=1)
     if not grammar.valid(tags):
         tags = grammar.viterbi(word_probs)
-    best = word_probs[np.arange(len(tags)), tags].tolist()
+    tagged = np.flatnonzero(~grammar.outside[tags]).tolist()
+    best = word_probs[tagged, tags[tagged]].tolist()
+    tag_list = tags.tolist()
     spans: list[Span] = []
     cur: list | None = None  # [start, end, label, [scores]]
-    for (start, end), j, p in zip(bounds, tags.tolist(), best):
-        prefix, label = grammar.parsed[j]
-        if prefix == "I" and cur is not None and cur[2] == label:
-            cur[1] = end
+    prev = -2
+    for k, p in zip(tagged, best):
+        prefix, label = grammar.parsed[tag_list[k]]
+        if prefix == "I" and cur is not None and prev == k - 1 and cur[2] == label:
+            cur[1] = ends[k]
             cur[3].append(p)
-            continue
-        if cur is not None:
-            spans.append(Span(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
-            cur = None
-        if prefix is not None:  # B, or an I the grammar let through (only if no valid path exists)
-            cur = [start, end, label, [p]]
+        else:  # B, or an I the grammar let through (only if no valid path exists); an O word closed ``cur``
+            if cur is not None:
+                spans.append(Span(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
+            cur = [starts[k], ends[k], label, [p]]
+        prev = k
     if cur is not None:
         spans.append(Span(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
     return spans
@@ -105,6 +119,7 @@ class _BioGrammar:
             for i, (prefix, label) in enumerate(self.parsed)
         ]
         self.is_inside = np.array([b >= 0 for b in self.begin], dtype=bool)
+        self.outside = np.array([prefix is None for prefix, _ in self.parsed], dtype=bool)
         self.continues = np.zeros((len(bio_labels), len(bio_labels)), dtype=bool)  # [prev, next] allowed
         self.continues[:, ~self.is_inside] = True
         for i, b in enumerate(self.begin):

@@ -19,6 +19,7 @@ from typing import Any
 
 from inference.events import Mention, SentenceView, build_events
 from inference.events.dates import find_date_mentions, parse_article_date
+from inference.events.inputs import NONE_LABEL
 from inference.results import ArticleResult
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,15 @@ def mentions(prediction) -> list[Mention]:
     return out
 
 
+def has_event_sentence(prediction, min_event_score: float = 0.0) -> bool:
+    """Does some sentence's best event_type label, not ``none``, score at least ``min_event_score``? (What makes
+    it an event sentence for ``inference.events.incidents``.)"""
+    for p in prediction.sentence_labels.get(EVENT_HEAD, ()):
+        if p.labels and p.labels[0] != NONE_LABEL and p.scores[p.labels[0]] >= min_event_score:
+            return True
+    return False
+
+
 def to_original(record: dict[str, Any], prepared) -> dict[str, Any]:
     """A record with every ``{"text", "start", "end"}`` item re-pointed from the normalised text to the original."""
     out = dict(record)
@@ -131,6 +141,8 @@ def article_events(result: ArticleResult, prediction, **options: Any) -> list[di
             result.date,
         )
         date = None
+    if not has_event_sentence(prediction, options.get("min_event_score", 0.0)):
+        return []  # incidents start only at event sentences: the rules would find none
     text = prediction.prepared.text
     try:
         records = build_events(text, sentence_views(prediction), mentions(prediction), date, **options)

@@ -6,8 +6,10 @@ The first step of the one prediction path (``inference.prediction``): the Tagger
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from inference.stage_times import NO_TIMES
 from inference.text.normalize import NormalizedText, normalize_text
 from inference.text.sentences import split_sentences
 
@@ -32,5 +34,12 @@ class PreparedText:
 
 def prepare_text(original: str) -> PreparedText:
     """Normalise (date prefix, hard wraps, whitespace, quotes) and split into sentences."""
-    norm = normalize_text(original)
-    return PreparedText(original, norm, tuple(split_sentences(norm.text)))
+    return prepare_texts([original])[0]
+
+
+def prepare_texts(originals: Sequence[str], times=NO_TIMES) -> list[PreparedText]:
+    """``prepare_text`` of each text (``times``: a ``StageTimes`` that gets the two steps' seconds)."""
+    with times.stage("normalise"):
+        norms = [normalize_text(t) for t in originals]
+    with times.stage("sentence_split"):
+        return [PreparedText(t, n, tuple(split_sentences(n.text))) for t, n in zip(originals, norms)]

@@ -7,7 +7,10 @@ encoder's limit is dropped. Every window keeps its tokens' character offsets int
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import chain
 
+import numpy as np
 import torch
 
 from inference.text.letter_case import NO_WORD, token_case_ids
@@ -25,6 +28,30 @@ class Window:
 
     def __len__(self) -> int:
         return len(self.input_ids)
+
+    @cached_property
+    def real(self) -> RealTokens:
+        """The window's real tokens (no special tokens) as arrays, computed once however many heads read them."""
+        keep = [t for t, wid in enumerate(self.word_ids) if wid is not None]
+        offsets = np.array([self.offsets[t] for t in keep], dtype=np.int64).reshape(-1, 2)
+        word_ids = np.array([self.word_ids[t] for t in keep], dtype=np.int64)
+        starts, ends = offsets[:, 0], offsets[:, 1]
+        # strictly increasing (start, end) pairs: text order, no token twice
+        in_order = bool(
+            np.all((starts[1:] > starts[:-1]) | ((starts[1:] == starts[:-1]) & (ends[1:] > ends[:-1])))
+        )
+        return RealTokens(np.array(keep, dtype=np.intp), offsets, word_ids, in_order)
+
+
+@dataclass(frozen=True)
+class RealTokens:
+    """A window's real tokens: positions in the window, character offsets [T, 2], word ids [T], and whether
+    the offsets are strictly increasing (text order)."""
+
+    index: np.ndarray
+    offsets: np.ndarray
+    word_ids: np.ndarray
+    in_order: bool
 
 
 _PROBE = " ".join(["rebels attacked the village"] * 12)
@@ -107,18 +134,23 @@ def collate_windows(windows: list[Window], pad_token_id: int) -> dict[str, torch
     token_type_ids = torch.zeros((n, width), dtype=torch.long) if has_tt else None
     has_case = windows[0].case_ids is not None
     case_ids = torch.full((n, width), NO_WORD, dtype=torch.long) if has_case else None
+    lengths = np.fromiter((len(w) for w in windows), dtype=np.int64, count=n)
+    filled = torch.from_numpy(np.arange(width)[None, :] < lengths[:, None])  # [n, width]: real positions
+
+    def flat(values) -> torch.Tensor:
+        return torch.tensor(list(chain.from_iterable(values)), dtype=torch.long)
+
+    input_ids[filled] = flat(w.input_ids for w in windows)
+    attention_mask[filled] = 1
+    pool_mask[filled] = flat(w.fresh for w in windows)
+    if has_tt:
+        token_type_ids[filled] = flat(w.token_type_ids for w in windows)
+    if has_case:
+        case_ids[filled] = flat(w.case_ids for w in windows)
     example_index: dict[int, int] = {}
-    window_example = torch.empty(n, dtype=torch.long)
-    for i, w in enumerate(windows):
-        k = len(w)
-        input_ids[i, :k] = torch.tensor(w.input_ids)
-        attention_mask[i, :k] = 1
-        pool_mask[i, :k] = torch.tensor(w.fresh, dtype=torch.long)
-        if has_tt:
-            token_type_ids[i, :k] = torch.tensor(w.token_type_ids)
-        if has_case:
-            case_ids[i, :k] = torch.tensor(w.case_ids)
-        window_example[i] = example_index.setdefault(w.example, len(example_index))
+    window_example = torch.tensor(
+        [example_index.setdefault(w.example, len(example_index)) for w in windows], dtype=torch.long
+    )
     batch = {
         "input_ids": input_ids,
         "attention_mask": attention_mask,

@@ -1,0 +1,146 @@
+"""conflict-tag --workers N: host work in N worker processes while this process keeps the model busy.
+
+Per chunk, a worker prepares the texts (``Predictor.prepare``: normalise, sentences, windows); this process runs
+the model on them (``Predictor.encode``); a worker then decodes and builds the output records
+(``Predictor.finish``, ``results_of``, ``output_record``). Chunks are prepared ahead and finished behind, and come
+out in input order, so writing, --resume, the errors file and sharding see what the plain loop gives them. A chunk
+whose steps raise what the plain loop catches is tagged again in this process by the plain loop's ``tag_chunk``
+(one by one if it fails again), so failures land where they would without workers.
+
+Workers are spawned, not forked (a CUDA process must not fork), and get the predictor without its model.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from typing import Any
+
+import torch
+
+from inference.batch.output_record import output_record
+from inference.results import Article
+from inference.tagger import Tagger, results_of
+
+# What a chunk's tagging may raise that the plain loop answers by tagging its articles one by one (job._tag).
+CHUNK_ERRORS = (RuntimeError, ValueError, TypeError, IndexError)
+
+_HOST: dict[str, Any] = {}  # in a worker: the predictor without its model, the model info, the heads
+
+
+def default_workers(device: torch.device, cores: int | None = None) -> int:
+    """0 on CPU (the model is ~87% of the time there and wants every core) and on machines with <= 4 cores;
+    on an accelerator, every core but two (one for this process, one for the system), at most 8."""
+    if cores is None:
+        cores = os.cpu_count() or 1
+    if device.type == "cpu" or cores <= 4:
+        return 0
+    return min(8, cores - 2)
+
+
+def _init_worker(predictor, model_info: dict[str, str], heads) -> None:
+    torch.set_num_threads(1)
+    _HOST.update(predictor=predictor, model_info=model_info, heads=heads)
+
+
+def _prepare(texts: list[str]):
+    return _HOST["predictor"].prepare(texts)
+
+
+def _finish(articles: list[Article], prepared, encoded, all_scores: bool, events: bool) -> list[dict]:
+    predictions = _HOST["predictor"].finish(prepared, encoded)
+    results = results_of(articles, predictions, _HOST["model_info"], all_scores=all_scores, events=events)
+    return [output_record(r, _HOST["heads"]) for r in results]
+
+
+class HostWorkers:
+    """A pool of ``n`` spawned worker processes holding ``tagger``'s host side; a context manager."""
+
+    def __init__(self, tagger: Tagger, n: int):
+        if n < 1:
+            raise ValueError("HostWorkers needs at least one worker")
+        self.tagger, self.n = tagger, n
+        ctx = multiprocessing.get_context("spawn")
+        self.pool = ctx.Pool(
+            n,
+            initializer=_init_worker,
+            initargs=(tagger.predictor.without_model(), tagger.model_info, tagger.heads),
+        )
+
+    def __enter__(self) -> HostWorkers:
+        return self
+
+    def __exit__(self, exc_type, *_) -> None:
+        if exc_type is None:
+            self.pool.close()
+        else:
+            self.pool.terminate()
+        self.pool.join()
+
+    def tag_chunks(
+        self,
+        items: Iterable[tuple[Any, list[Article]]],
+        tag_chunk: Callable[[Any], tuple[list[dict], list]],
+        *,
+        batch_size: int,
+        all_scores: bool,
+        events: bool,
+    ) -> Iterator[tuple[Any, list[dict], list]]:
+        """``(item, articles)`` in -> ``(item, records, failed)`` out, in input order; ``failed`` is empty
+        unless ``tag_chunk(item)`` (the plain loop's, run here for a chunk that raised) reports failures."""
+        pool, predictor = self.pool, self.tagger.predictor
+        ahead = self.n + 1  # chunks being prepared
+        behind = 2 * self.n  # chunks being finished
+        preparing: deque = deque()
+        finishing: deque = deque()
+        source = iter(items)
+        more = True
+
+        def fill() -> None:
+            nonlocal more
+            while more and len(preparing) < ahead:
+                nxt = next(source, None)
+                if nxt is None:
+                    more = False
+                    return
+                item, articles = nxt
+                job = pool.apply_async(_prepare, ([a.text for a in articles],)) if articles else None
+                preparing.append((item, articles, job))
+
+        while True:
+            fill()
+            if not preparing and not finishing:
+                return
+            if preparing:
+                item, articles, job = preparing.popleft()
+                fill()
+                finish = None
+                if articles:
+                    try:
+                        prepared = job.get()
+                        encoded = predictor.encode(prepared, batch_size)
+                        finish = pool.apply_async(
+                            _finish, (articles, replace(prepared, windows=[]), encoded, all_scores, events)
+                        )
+                    except CHUNK_ERRORS:
+                        finish = None  # tagged again below by the plain loop
+                finishing.append((item, articles, finish))
+            while finishing and (
+                not preparing or len(finishing) > behind or finishing[0][2] is None or finishing[0][2].ready()
+            ):
+                item, articles, finish = finishing.popleft()
+                yield (item, *self._collect(item, articles, finish, tag_chunk))
+
+    @staticmethod
+    def _collect(item, articles, finish, tag_chunk) -> tuple[list[dict], list]:
+        if not articles:
+            return [], []
+        if finish is not None:
+            try:
+                return finish.get(), []
+            except CHUNK_ERRORS:
+                pass
+        return tag_chunk(item)

@@ -1,0 +1,39 @@
+"""bench/pipeline.py --quick: the stage table, the JSON and the last line, on the tiny model in seconds."""
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+_spec = importlib.util.spec_from_file_location(
+    "bench_pipeline", Path(__file__).resolve().parents[1] / "bench" / "pipeline.py"
+)
+bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench)
+
+
+def test_quick_run_prints_every_stage_and_the_last_line(tiny_model, tmp_path, capsys):
+    out = tmp_path / "pipeline.json"
+    argv = ["--quick", "--model", str(tiny_model), "--n", "6", "--tokens", "120", "--output", str(out)]
+    assert bench.main(argv) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+
+    last = re.fullmatch(r"host_ms_per_article=(\d+\.\d+) forward_ms_per_article=(\d+\.\d+)", lines[-1])
+    assert last, lines[-1]
+    rows = {}
+    for line in lines:
+        m = re.match(r"\| (\w[\w ]*?)\s+\|\s+(\d+\.\d+) \|", line)
+        if m:
+            rows[m.group(1)] = float(m.group(2))
+    assert list(rows) == [*bench.STAGES, "host total"]
+    assert all(v > 0 for v in rows.values()), rows
+
+    report = json.loads(out.read_text())
+    ms = report["ms_per_article"]
+    assert set(ms) == set(bench.STAGES) and all(v > 0 for v in ms.values())
+    host = sum(v for k, v in ms.items() if k != "forward")
+    assert abs(report["host_ms_per_article"] - host) < 1e-9
+    assert abs(float(last.group(1)) - report["host_ms_per_article"]) <= 0.0006
+    assert abs(float(last.group(2)) - ms["forward"]) <= 0.0006
+    assert report["one_host_core_articles_per_s"] == 1000.0 / report["host_ms_per_article"]
+    assert report["articles"] == 6 and report["rounds"] == 2 and not report["no_events"]
