@@ -71,7 +71,9 @@ def build_views(records: list[dict[str, Any]], texts: dict[str, str] | None) -> 
     for record in records:
         text = (texts or {}).get(str(record.get("id")))
         if text is not None and not fits(record, text):
-            logger.warning("article %s: the input text does not match its sentences; rebuilt", record.get("id"))
+            logger.warning(
+                "article %s: the input text does not match its sentences; rebuilt", record.get("id")
+            )
             text = None
         views.append(view_article(record, text))
         rebuilt += text is None
@@ -127,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     page = render_html(views, title=args.title)
     write_bytes_atomic(Path(args.output), page.encode("utf-8"))
     note = f" ({rebuilt} with text rebuilt from sentences)" if rebuilt else ""
-    print(f"wrote {args.output}: {len(views)} articles, {sum(len(v.events) for v in views)} event records{note}")
+    print(
+        f"wrote {args.output}: {len(views)} articles, {sum(len(v.events) for v in views)} event records{note}"
+    )
     return 0
 
 

@@ -88,9 +88,10 @@ def _spans_html(article: ViewArticle, start: int, end: int, colours: Colours) ->
         for s in items
         if int(s["start"]) < end and int(s["end"]) > start and int(s["start"]) < int(s["end"])
     ]
-    cuts = sorted({start, end, *(max(start, int(s["start"])) for _, s in spans)} | {
-        min(end, int(s["end"])) for _, s in spans
-    })
+    cuts = sorted(
+        {start, end, *(max(start, int(s["start"])) for _, s in spans)}
+        | {min(end, int(s["end"])) for _, s in spans}
+    )
     out = []
     for a, b in zip(cuts, cuts[1:]):
         covering = [(h, s) for h, s in spans if int(s["start"]) <= a and int(s["end"]) >= b]
@@ -111,7 +112,7 @@ def _labels_html(labels: dict[str, list[dict[str, Any]]]) -> str:
     parts = []
     for head, items in labels.items():
         for x in items:
-            none = ' none' if x.get("label") == "none" else ""
+            none = " none" if x.get("label") == "none" else ""
             parts.append(
                 f'<span class="lab{none}"><span class="h">{esc(head)}:</span> {esc(x.get("label"))} '
                 f'<span class="score">{_score(x.get("score"))}</span></span>'
@@ -149,7 +150,9 @@ def _events_html(article: ViewArticle, n: int) -> str:
     )
     rows = []
     for i, e in enumerate(article.events, 1):
-        kind = esc(e.get("event_type")) + (f" / {esc(e['sub_event_type'])}" if e.get("sub_event_type") else "")
+        kind = esc(e.get("event_type")) + (
+            f" / {esc(e['sub_event_type'])}" if e.get("sub_event_type") else ""
+        )
         score = _score(e.get("sub_event_type_score") or e.get("event_type_score"))
         date = esc(e.get("date") or "?")
         if e.get("date_mention"):
@@ -238,7 +241,7 @@ def render_html(
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         # no script, no remote anything: a page that only shows
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-        "img-src data:\">"
+        'img-src data:">'
         f"<title>{esc(title)}</title></head><body>"
         f'<div class="ce-view"><h1>{esc(title)}</h1><p class="meta">{esc(sub)}</p></div>{body}</body></html>\n'
     )
