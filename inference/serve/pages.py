@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from inference.serve.service import Answer, Limits
-from inference.view.html import article_html, esc
+from inference.view.html import article_html, esc, plural
 
 PAGE_CSS = """
 body{margin:0;background:#fafafa}
@@ -59,7 +59,7 @@ def page(
     if answer is not None:
         n_events = sum(len(r.events or []) for r in answer.results)
         parts.append(
-            f'<div class="done" id="done">{len(answer.results)} articles, {n_events} event records '
+            f'<div class="done" id="done">{plural(len(answer.results), "article")}, {plural(n_events, "event record")} '
             f"({answer.seconds:.2f} s). Download: "
             f'<a href="/download/{esc(answer.key)}/labels.jsonl" download="labels.jsonl">labels (JSONL)</a>'
             f'<a href="/download/{esc(answer.key)}/events.csv" download="events.csv">events (CSV)</a></div>'

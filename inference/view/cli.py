@@ -21,7 +21,7 @@ from typing import Any
 from inference.batch.readers import Fields, InputError, discover_inputs, iter_records
 from inference.batch.writers import write_bytes_atomic
 from inference.view.article import ViewArticle, view_article
-from inference.view.html import render_html
+from inference.view.html import plural, render_html
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     write_bytes_atomic(Path(args.output), page.encode("utf-8"))
     note = f" ({rebuilt} with text rebuilt from sentences)" if rebuilt else ""
     print(
-        f"wrote {args.output}: {len(views)} articles, {sum(len(v.events) for v in views)} event records{note}"
+        f"wrote {args.output}: {plural(len(views), 'article')}, "
+        f"{plural(sum(len(v.events) for v in views), 'event record')}{note}"
     )
     return 0
 

@@ -28,6 +28,11 @@ def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+def plural(n: int, word: str) -> str:
+    """``1 article``, ``2 articles``."""
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _score(value: Any) -> str:
     return f"{value:.2f}" if isinstance(value, int | float) and not isinstance(value, bool) else ""
 
@@ -175,7 +180,7 @@ def _events_html(article: ViewArticle, n: int) -> str:
 def _article_html(article: ViewArticle, n: int, colours: Colours) -> str:
     title = esc(article.id if article.id is not None else f"article {n + 1}")
     meta = f"date {esc(article.date)} · " if article.date else ""
-    meta += f"{len(article.sentences)} sentences · {len(article.events)} event records"
+    meta += f"{plural(len(article.sentences), 'sentence')} · {plural(len(article.events), 'event record')}"
     parts = [f'<article id="a{n}"><h2>{title}</h2><p class="meta">{meta}</p>']
     if article.labels:
         parts.append(f'<p class="artlabels">{_labels_html(article.labels)}</p>')
@@ -235,7 +240,11 @@ def render_html(
     views = _views(results, texts)
     body = article_html(views)
     n_events = sum(len(v.events) for v in views)
-    sub = subtitle if subtitle is not None else f"{len(views)} articles · {n_events} event records"
+    sub = (
+        subtitle
+        if subtitle is not None
+        else f"{plural(len(views), 'article')} · {plural(n_events, 'event record')}"
+    )
     return Html(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
