@@ -5,72 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
 
 import pytest
+from html_checks import HOSTILE, assert_no_injected_markup, parse
 
 from inference import Tagger
 from inference.batch import cli as tag_cli
 from inference.batch.output_record import output_record
 from inference.view import cli as view_cli
 from inference.view import render_html, view_article
-
-HOSTILE = (
-    'Rebels <script>alert("x")</script> attacked "Kabul" </textarea><img src=x onerror=alert(1)> '
-    "on Monday. Police said 4 died <b onmouseover='evil()'>here</b> &amp; <!-- c --> ]]> end."
-)
-# every element the view writes itself; anything else in a page came from the data
-VIEW_TAGS = {
-    "html", "head", "meta", "title", "style", "body", "div", "h1", "h2", "h3", "p", "span", "sup", "article",
-    "table", "tr", "td", "th", "a", "q",
-}  # fmt: skip
-VIEW_ATTRS = {"class", "id", "href", "title", "lang", "charset", "name", "content", "http-equiv"}
-
-
-class Page(HTMLParser):
-    """Tags, attributes and visible text of a page."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-        self.ids: set[str] = set()
-        self._in_style = False
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-        if "id" in dict(attrs):
-            self.ids.add(dict(attrs)["id"])
-        self._in_style = tag == "style"
-
-    def handle_endtag(self, tag):
-        self._in_style = False
-
-    def handle_data(self, data):
-        if not self._in_style:
-            self.text.append(data)
-
-    def handle_comment(self, data):
-        raise AssertionError(f"a comment reached the page: {data!r}")
-
-
-def parse(page: str) -> Page:
-    p = Page()
-    p.feed(page)
-    p.close()
-    return p
-
-
-def assert_no_injected_markup(page: str, allowed_tags: set[str] = VIEW_TAGS) -> Page:
-    parsed = parse(page)
-    for tag, attrs in parsed.tags:
-        assert tag in allowed_tags, f"unexpected <{tag}> in the page"
-        assert set(attrs) <= VIEW_ATTRS | {"method", "action", "enctype", "for", "placeholder", "type", "value",
-                                           "accept", "download"}, attrs  # fmt: skip
-        assert not any(a.startswith("on") for a in attrs), attrs
-        href = attrs.get("href")
-        assert href is None or href.startswith(("#a", "/download/")), href
-    return parsed
 
 
 def record(text: str) -> dict:
