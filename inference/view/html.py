@@ -43,6 +43,10 @@ class Colours:
     def __init__(self) -> None:
         self.heads: dict[str, dict[str, int]] = {}
 
+    def add_head(self, head: str) -> None:
+        """Fix a head's channel: heads take background, underline, outline in the order they are added."""
+        self.heads.setdefault(head, {})
+
     def add(self, head: str, label: str) -> str:
         labels = self.heads.setdefault(head, {})
         if label not in labels:
@@ -223,6 +227,11 @@ def article_html(
     """The view's body (legend and articles, in a ``.ce-view`` div with its stylesheet): for embedding."""
     views = _views(results, texts)
     colours = Colours()
+    for (
+        view
+    ) in views:  # channels by the heads' order in the results (entities before roles), not by first span
+        for head in view.spans:
+            colours.add_head(head)
     articles = [_article_html(a, n, colours) for n, a in enumerate(views)]  # colours first, then the legend
     body = "".join(articles) if articles else '<p class="empty">no articles</p>'
     return Html(f'<div class="ce-view"><style>{stylesheet()}</style>{colours.legend()}{body}</div>')
