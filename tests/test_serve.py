@@ -21,7 +21,8 @@ from inference.serve.forms import parse_form
 @pytest.fixture(scope="module")
 def server(tiny_model):
     service = TagService(
-        Tagger.from_pretrained(tiny_model, device="cpu"), Limits(max_bytes=200_000, max_articles=5)
+        Tagger.from_pretrained(tiny_model, device="cpu"),
+        Limits(max_bytes=200_000, max_articles=5, max_shown=2),
     )
     srv = make_server(service, "127.0.0.1", 0)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
@@ -110,6 +111,7 @@ def test_an_uploaded_file_is_tagged_and_its_bad_records_listed(server):
     status, page = post(server, {"action": "upload"}, {"file": ("my file.jsonl", data)})
     assert status == 200, page
     assert "3 articles," in page and 'id="problems"' in page
+    assert "shows the first 2 of 3 articles" in page and page.count("<article ") == 2
     assert "my_file.jsonl:2: invalid JSON" in page and "my_file.jsonl:4: no &#x27;text&#x27; field" in page
     records, _ = downloads(server, page)
     assert [r["id"] for r in records] == ["a0", "a1", "a2"]

@@ -71,8 +71,14 @@ def page(
                 f'<div class="warn" id="problems">{len(answer.problems)} problems (the rest was tagged):'
                 f"<ul>{shown}{more}</ul></div>"
             )
+    shown = limits.max_shown
+    if answer is not None and len(answer.results) > shown:
+        parts.append(
+            f'<div class="warn" id="shown">The page shows the first {shown} of {len(answer.results)} articles; '
+            "the downloads hold them all.</div>"
+        )
     parts.append("</div>")
     if answer is not None:
-        parts.append(article_html(answer.results, answer.texts))
+        parts.append(article_html(answer.results[:shown], answer.texts[:shown]))
     parts.append("</body></html>\n")
     return "".join(parts)

@@ -34,6 +34,7 @@ class Limits:
     max_seconds: float = 300.0  # tagging stops after the chunk that passes this; the page says so
     kept_answers: int = 16
     chunk_size: int = 64  # articles per tagging chunk: the time limit is checked between chunks
+    max_shown: int = 200  # articles drawn on the page (a browser chokes on thousands); downloads hold all
 
 
 @dataclass
