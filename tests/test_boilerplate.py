@@ -106,7 +106,7 @@ def test_keep_is_identity_and_bad_mode_fails():
 
 def test_config_switch_is_checked():
     assert DatasetRef(name="acled", boilerplate="vary").boilerplate == "vary"
-    with pytest.raises(ValueError, match="boilerplate must be one of"):
+    with pytest.raises(ValueError, match="'keep', 'strip' or 'vary'"):
         DatasetRef(name="acled", boilerplate="remove")
 
 

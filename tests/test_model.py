@@ -347,3 +347,14 @@ def test_eval_data_with_labels_the_model_never_had_is_one_clear_error():
     )
     with pytest.raises(DataError, match="label 'Riots' is not a label of head 'event_type'"):
         check_eval_labels(specs, [Example("c", "t", labels={"event_type": ["Riots"]})], "dev.jsonl", "runs/x")
+
+
+def test_a_half_precision_encoder_folder_gives_a_float32_model(tiny_encoder, tmp_path):
+    from transformers import AutoModel, AutoTokenizer
+
+    half = tmp_path / "half"
+    AutoModel.from_pretrained(tiny_encoder).to(torch.float16).save_pretrained(half)
+    AutoTokenizer.from_pretrained(tiny_encoder).save_pretrained(half)
+    heads = [{"name": "event_type", "kind": "sequence", "labels": ["none", "Battles"]}]
+    model = ConflictEventsModel.from_encoder(str(half), heads, max_length=32, stride=8)
+    assert {p.dtype for p in model.parameters()} == {torch.float32}

@@ -92,7 +92,8 @@ class ConflictEventsModel(PreTrainedModel):
         cls, encoder: str, heads: list[HeadSpec | dict], *, tokenizer=None, **config_kwargs
     ) -> ConflictEventsModel:
         """A new model on a pretrained encoder (local folder or hub id) with label vectors from descriptions."""
-        base = AutoModel.from_pretrained(encoder)
+        # float32 master weights whatever the checkpoint holds (an fp16 or bf16 folder would train in half precision)
+        base = AutoModel.from_pretrained(encoder, dtype=torch.float32)
         heads = [h.to_dict() if isinstance(h, HeadSpec) else h for h in heads]
         config = ConflictEventsConfig(
             encoder=base.config.to_dict(), heads=heads, encoder_name=str(encoder), **config_kwargs
