@@ -5,11 +5,13 @@ websocket client, Selenium or Playwright is needed."""
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import select
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -37,23 +39,30 @@ def find_chromium() -> str | None:
     return None
 
 
+def _high_fd(fd: int) -> int:
+    """A copy of ``fd`` numbered 10 or more (the original is closed)."""
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD, 10)
+    os.close(fd)
+    return high
+
+
 class Browser:
     """One headless Chromium and one page in it; ``call`` sends a DevTools command and returns its result."""
 
     def __init__(self, binary: str, profile: Path, width: int = 1200, height: int = 900):
         to_chrome_r, self._to_chrome = os.pipe()
         self._from_chrome, from_chrome_w = os.pipe()
-        shell = f'exec "$0" "$@" 3<&{to_chrome_r} 4>&{from_chrome_w} {to_chrome_r}<&- {from_chrome_w}>&-'
+        # Chromium's ends moved to fds >= 10, so that putting them at 3 and 4 cannot overwrite one another
+        to_chrome_r, from_chrome_w = (_high_fd(fd) for fd in (to_chrome_r, from_chrome_w))
+        # a tiny Python launcher puts the pipe ends at fds 3 and 4 and becomes Chromium (no shell: dash cannot
+        # redirect fds of 10 or more)
+        launcher = (
+            "import os, sys; r, w = int(sys.argv[1]), int(sys.argv[2]); os.dup2(r, 3); os.dup2(w, 4); "
+            "os.close(r); os.close(w); os.execv(sys.argv[3], sys.argv[3:])"
+        )
+        argv = [binary, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}"]
         self.proc = subprocess.Popen(
-            [
-                "sh",
-                "-c",
-                shell,
-                binary,
-                *FLAGS,
-                f"--user-data-dir={profile}",
-                f"--window-size={width},{height}",
-            ],
+            [sys.executable, "-c", launcher, str(to_chrome_r), str(from_chrome_w), *argv],
             pass_fds=(to_chrome_r, from_chrome_w),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -63,10 +72,16 @@ class Browser:
         self._buf = b""
         self._next_id = 0
         self.session: str | None = None
-        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        self.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height,
-                                                         "deviceScaleFactor": 1, "mobile": False})  # fmt: skip
+        try:
+            target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+            self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})[
+                "sessionId"
+            ]
+            self.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height,
+                                                             "deviceScaleFactor": 1, "mobile": False})  # fmt: skip
+        except BaseException:
+            self.close()  # no browser left behind
+            raise
 
     def call(
         self, method: str, params: dict[str, Any] | None = None, timeout: float = 30.0

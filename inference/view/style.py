@@ -10,7 +10,7 @@ PALETTE = (
     "#8fe0c7",
     "#f3ec8a",
     "#8ab8e0",
-    "#f1b58c",
+    "#c9b3f0",
     "#e4b4cf",
     "#c8c8c8",
     "#c5e19a",
