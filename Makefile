@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup test test-slow lint demo bench bench-pipeline bench-training gpu-check
+.PHONY: setup test test-slow chromium lint demo bench bench-pipeline bench-training gpu-check
 
 setup: $(STAMP)
 
@@ -23,8 +23,15 @@ $(STAMP): pyproject.toml
 test: setup
 	$(BIN)/pytest -q
 
-test-slow: setup
+test-slow: setup chromium
 	$(BIN)/pytest -q -m slow
+
+# Headless Chromium for the browser test of conflict-serve (tests/test_serve_browser.py): Debian's package when
+# this is Debian as root; otherwise that test skips and says why.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } || \
+		echo "chromium not installed: tests/test_serve_browser.py will skip"
 
 lint: setup
 	$(BIN)/ruff check training inference tests bench

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -456,3 +457,31 @@ def test_bad_selection_metric_fails_before_training(tmp_path, metric, fragment):
         train(loaded, tmp_path)
     assert fragment in str(err.value) and err.value.key == "train.early_stopping.metric"
     assert not (tmp_path / "checkpoints").exists()
+
+
+def _card_rows(card: str, section: str) -> dict[tuple[str, str, str], str]:
+    """``(dev set, head, metric) -> printed value`` from the whole-head table of one section of a model card."""
+    body = card.split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([^`]+)` \| `([^`]+)` \| (\w+) \| ([^|]+) \|$", body, flags=re.M)
+    return {(s, h, m): v.strip() for s, h, m, v in rows}
+
+
+def test_model_card_is_written_and_its_numbers_are_metrics_json(tiny_run):
+    out = tiny_run.output_dir
+    card = (out / "README.md").read_text()
+    metrics = json.loads((out / "metrics.json").read_text())
+    front = yaml.safe_load(card.split("---\n")[1])
+    assert front["language"] == ["en"] and "conflict-events" in front["tags"]
+    assert "examples/sample/train.jsonl" in front["datasets"] and "f1" in front["metrics"]
+    assert "Tagger.from_pretrained" in card and "Uncased encoder" in card and "Rare labels" in card
+    for section, scores in (("Dev metrics", metrics["dev"]), ("Zero-shot baseline", metrics["zero_shot"])):
+        rows = _card_rows(card, section)
+        expected = {
+            (s, h, m): str(v) if isinstance(v, int) else f"{v:.4f}"
+            for s, heads in scores.items()
+            for h, ms in heads.items()
+            for m, v in ms.items()
+            if m in ("n", "f1", "precision", "recall", "macro_f1", "accuracy", "weighted_f1", "micro_f1")
+        }
+        assert rows == expected, section
+    assert f"= {metrics['main_score']:.4f} (step {metrics['best_step']})" in card

@@ -66,6 +66,7 @@ from training.evaluation.dev_scores import (
     gold_matrix,
     summary_lines,
 )
+from training.evaluation.model_card import write_model_card
 from training.evaluation.reporting import csv_rows, git_commit, plot_outputs, write_json, write_metrics_csv
 from training.heads import resolve_heads
 from training.pretrained import resolve_encoder
@@ -430,6 +431,7 @@ def finish(
         }
         write_metrics_csv(run.out / "metrics.csv", {"trained": final, "zero_shot": zero_shot})
         plot_outputs(run.out, state.history, final, model.config.head_specs, main_metric)
+        write_model_card(run.out, metrics, model.config, tokenizer)  # README.md: the numbers of metrics.json
         write_json(run.out / "metrics.json", metrics)  # last: a run folder with metrics.json is complete
         logger.info(
             "wrote %s (%d metric rows); %s = %s",
