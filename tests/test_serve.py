@@ -156,3 +156,22 @@ def test_urlencoded_and_multipart_forms_parse_alike():
     body, ctype = multipart({"text": "a & b", "date": ""})
     assert parse_form(ctype, body)["text"].text() == "a & b"
     assert parse_form("application/x-www-form-urlencoded", b"text=a+%26+b&date=")["text"].text() == "a & b"
+
+
+def test_requests_for_another_host_name_are_refused(server):
+    """DNS rebinding: a page on evil.example whose name resolves to 127.0.0.1 must not read the answers."""
+    import http.client
+
+    port = int(server.rsplit(":", 1)[1])
+    for host, expected in (
+        ("evil.example", 421),
+        (f"evil.example:{port}", 421),
+        (f"localhost:{port}", 200),
+        ("[::1]", 200),
+    ):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.putrequest("GET", "/health", skip_host=True)
+        conn.putheader("Host", host)
+        conn.endheaders()
+        assert conn.getresponse().status == expected, host
+        conn.close()

@@ -22,6 +22,17 @@ CSP = (
 )
 
 
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def host_name(header: str | None) -> str:
+    """The name in a Host header, without its port ("[::1]:8000" -> "::1")."""
+    header = (header or "").strip().lower()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
 class PageHandler(BaseHTTPRequestHandler):
     """One request; ``server.service`` holds the Tagger and ``server.model_name`` the model's name."""
 
@@ -52,7 +63,21 @@ class PageHandler(BaseHTTPRequestHandler):
         html = page(self.server.model_name, service.limits, **kwargs)
         self._send(status, html.encode("utf-8"), "text/html; charset=utf-8")
 
+    def _foreign_host(self) -> bool:
+        """A server bound to loopback answers only requests addressed to a loopback name: a web page elsewhere
+        that points its own host name at 127.0.0.1 (DNS rebinding) gets a 421, not the page or the downloads."""
+        bound = self.server.server_address[0]
+        if bound not in LOOPBACK_NAMES and not str(bound).startswith("127."):
+            return False  # the user chose to serve beyond this machine (--host)
+        if host_name(self.headers.get("Host")) in LOOPBACK_NAMES:
+            return False
+        self.close_connection = True
+        self._send(421, b"this server answers requests for localhost only\n", "text/plain; charset=utf-8")
+        return True
+
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        if self._foreign_host():
+            return
         path = self.path.split("?", 1)[0]
         if path == "/":
             return self._page()
@@ -74,6 +99,8 @@ class PageHandler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_POST(self) -> None:  # noqa: N802
+        if self._foreign_host():
+            return
         if self.path.split("?", 1)[0] != "/tag":
             self.close_connection = True
             return self._page(404, error="post the form to /tag")
