@@ -23,6 +23,9 @@ from hypothesis import strategies as st
 
 from inference.batch.readers import Fields, InputFile, iter_file_records, jsonl_record
 
+# one folder per test session for the many per-example files, removed when the session ends
+_SCRATCH = tempfile.TemporaryDirectory(prefix="fuzz-session-")
+
 # what a JSON value can be: scalars of every type, nested lists and objects
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | nasty_text,
@@ -33,7 +36,7 @@ json_values = st.recursive(
 
 def _write(data: bytes, suffix: str, gzipped: bool) -> InputFile:
     """A file under a fresh temporary folder (hypothesis reruns a test body many times: no tmp_path)."""
-    folder = Path(tempfile.mkdtemp(prefix="fuzz-"))
+    folder = Path(tempfile.mkdtemp(prefix="fuzz-", dir=_SCRATCH.name))
     name = "input" + suffix + (".gz" if gzipped else "")
     path = folder / name
     path.write_bytes(gzip.compress(data, mtime=0) if gzipped else data)

@@ -24,6 +24,9 @@ from inference.batch.output_record import output_record
 from inference.results import Article
 from inference.tagger import Tagger
 
+# one folder per test session for the many per-example files, removed when the session ends
+_SCRATCH = tempfile.TemporaryDirectory(prefix="fuzz-session-")
+
 WORDS = ["Rebels", "attacked", "the", "village", "Police", "Kabul", ".", "!", "?", "\u2019s", "3", "Mr."]
 article_text = st.one_of(
     nasty_text,
@@ -103,7 +106,7 @@ cli_lines = st.lists(
 
 
 def check_cli(model: Path, lines: list, chunk_size: int) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="fuzz-cli-"))
+    folder = Path(tempfile.mkdtemp(prefix="fuzz-cli-", dir=_SCRATCH.name))
     raw = [
         json.dumps({"id": x[0], "text": x[1]}, ensure_ascii=False).encode()
         if isinstance(x, tuple)
