@@ -102,6 +102,9 @@ class NegativeRef:
     )  # head -> exact label list the example must carry
     max: Annotated[int, Field(gt=0)] | None = None
     label: str = "none"
+    # keep only texts with no cue of an ACLED event (the filter ootax_dev's texts pass): for sources that mix
+    # statements and diplomacy with the odd attack or agreement
+    no_event_cues: bool = False
 
     def __post_init__(self) -> None:
         _check_training_source(self)
@@ -204,6 +207,7 @@ class TrainConfig:
     save_total_limit: AtLeast0
     mixed_precision: Literal["no", "fp16", "bf16"]
     tune_thresholds: bool
+    tune_abstention_on: list[str]
     zero_shot_baseline: bool
 
     def __post_init__(self) -> None:

@@ -35,7 +35,7 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 from transformers import AutoTokenizer, get_scheduler
 
-from inference.model.configuration import MULTI_LABEL, TOKEN, HeadSpec
+from inference.model.configuration import MULTI_LABEL, NONE, TOKEN, HeadSpec
 from inference.model.modeling import ConflictEventsModel
 from training.batching import BatchPlan, shard
 from training.checkpoints import (
@@ -213,6 +213,13 @@ def prepare_data(loaded: LoadedConfig, tokenizer, *, accelerator: Accelerator | 
     specs = resolve_heads(loaded, pool.examples)
     by_name = {s.name: s for s in specs}
     fill_none_labels(pool.examples, specs)
+    unknown = sorted(set(cfg.train.tune_abstention_on) - {d.name for d in dev_sets})
+    if unknown:
+        raise ConfigError(
+            f"not a dev set of this run: {unknown} (dev sets: {sorted(d.name for d in dev_sets)})",
+            key="train.tune_abstention_on",
+            file=loaded.files[-1],
+        )
     for dev in dev_sets:
         fill_none_labels(dev.examples, specs)
         for ex in dev.examples:
@@ -407,12 +414,16 @@ def finish(
         )
         if data.dev_sets and tcfg.tune_thresholds and any(s.problem_type == MULTI_LABEL for s in data.specs):
             thresholds = _tune_thresholds(model, final, main_metric)
-            if thresholds:  # tuned and scored on the same dev set: keep the 0.5-threshold scores too
-                untuned = {
-                    s: {h: m for h, m in heads.items() if h in thresholds}
-                    for s, heads in final.scores.items()
-                }
-                final = _evaluate(run, model, tokenizer, data, "final, tuned thresholds", barrier=False)
+        if data.dev_sets and tcfg.tune_abstention_on:
+            thresholds.update(_tune_abstention(model, final, tcfg.tune_abstention_on))
+        if thresholds:  # tuned and scored on the same dev sets: keep the untuned scores too
+            tuned_heads = set(thresholds) | {
+                s.name for s in model.config.head_specs if s.parent and s.parent in thresholds
+            }
+            untuned = {
+                s: {h: m for h, m in heads.items() if h in tuned_heads} for s, heads in final.scores.items()
+            }
+            final = _evaluate(run, model, tokenizer, data, "final, tuned thresholds", barrier=False)
         model.eval()
         save_final(run.out, model, tokenizer)
         wall = time.perf_counter() - started
@@ -765,6 +776,46 @@ def _log_data(pool: TrainingPool, specs: list[HeadSpec], dev_sets: list[DevSet],
             d.name: {"examples": len(d.examples), "heads": d.heads, "origin": d.origin} for d in dev_sets
         },
     }
+
+
+def _tune_abstention(model: ConflictEventsModel, result: EvalResult, dev_sets: list[str]) -> dict[str, Any]:
+    """A ``none`` threshold for every top-level multi_class head with a ``none`` label, tuned on ``dev_sets``
+    (``training.metrics.abstention``); stored in the model config when it beats the argmax. A child head (ACLED
+    sub_event_type) follows its parent's ``none``."""
+    from training.metrics.abstention import tune_none_threshold
+
+    tuned: dict[str, Any] = {}
+    for spec in model.config.head_specs:
+        if spec.kind == TOKEN or spec.problem_type == MULTI_LABEL or spec.parent or NONE not in spec.labels:
+            continue
+        missing = [s for s in dev_sets if (s, spec.name) not in result.probs]
+        if missing:
+            raise ConfigError(
+                f"tune_abstention_on names dev sets that do not score head '{spec.name}': {missing} "
+                f"(dev sets that do: {sorted(s for s, h in result.probs if h == spec.name)})",
+                key="train.tune_abstention_on",
+            )
+        sets = {
+            s: (result.probs[(s, spec.name)], [g[0] for g in result.gold[(s, spec.name)]]) for s in dev_sets
+        }
+        threshold, table = tune_none_threshold(sets, spec.labels)
+        logger.info(
+            "abstention for %s on %s: %s (mean score %.4f; argmax %.4f)",
+            spec.name,
+            "+".join(dev_sets),
+            "argmax" if threshold is None else f"none when p(none) >= {threshold:.2f}",
+            table["argmax" if threshold is None else f"{threshold:.2f}"]["mean"],
+            table["argmax"]["mean"],
+        )
+        if threshold is not None:
+            model.config.set_thresholds(spec.name, {NONE: threshold})
+            tuned[spec.name] = {
+                "tuned_on": list(dev_sets),
+                "objective": "mean of none share (all-none sets) and weighted F1 (others)",
+                "thresholds": {NONE: threshold},
+                "candidates": table,
+            }
+    return tuned
 
 
 def _tune_thresholds(

@@ -3,7 +3,8 @@
 For a multi_class child head (ACLED sub_event_type) with a multi_class parent (event_type), the joint score of a
 child label is p(child) * p(parent of child); the parent's probabilities become the sums of their children's joint
 scores, the parent label is the most probable parent, and the child label is the best child *of that parent*, so
-predictions never contradict the parent map.
+predictions never contradict the parent map. A multi_class head may carry one threshold, for ``none``
+(abstention, tuned on dev): the text is ``none`` when p(none) reaches it, else its best other label.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from inference.model.configuration import MULTI_CLASS, MULTI_LABEL, ConflictEventsConfig, HeadSpec
+from inference.model.configuration import MULTI_CLASS, MULTI_LABEL, NONE, ConflictEventsConfig, HeadSpec
 
 
 @dataclass
@@ -67,7 +68,8 @@ def parents_first(specs: list[HeadSpec]) -> list[HeadSpec]:
 def decode_sequence_heads(
     config: ConflictEventsConfig, logits: dict[str, torch.Tensor]
 ) -> dict[str, list[SequencePrediction]]:
-    """Labels per head per example: argmax for multi_class, per-label thresholds for multi_label."""
+    """Labels per head per example: argmax for multi_class (``none`` by its own threshold when one is tuned),
+    per-label thresholds for multi_label."""
     probs = head_probabilities(config, logits)
     specs = parents_first([s for s in config.head_specs if s.name in probs])
     out: dict[str, list[SequencePrediction]] = {}
@@ -75,6 +77,9 @@ def decode_sequence_heads(
         preds = []
         rows = probs[spec.name]
         everything = np.ones(len(spec.labels), dtype=bool)
+        none_at = (
+            spec.labels.index(NONE) if spec.problem_type == MULTI_CLASS and NONE in spec.thresholds else None
+        )
         allowed_by_parent: dict[
             tuple[str, ...], np.ndarray
         ] = {}  # the parent's labels -> allowed child labels
@@ -90,6 +95,12 @@ def decode_sequence_heads(
             scores = dict(zip(spec.labels, values))  # Python floats, as float(p) gives
             if spec.problem_type == MULTI_CLASS:
                 masked = np.where(allowed, row, -1.0)
+                if none_at is not None and allowed[none_at] and (masked > -1.0).sum() > 1:
+                    # abstention: ``none`` exactly when its probability reaches the tuned threshold
+                    if row[none_at] >= spec.thresholds[NONE]:
+                        masked = np.where(np.arange(len(row)) == none_at, 1.0, -1.0)
+                    else:
+                        masked[none_at] = -1.0
                 labels = [spec.labels[int(masked.argmax())]]
             else:
                 keep = [

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from inference.decode.labels import SequencePrediction
 from inference.model.configuration import MULTI_CLASS, HeadSpec
+from inference.model.configuration import NONE as NONE_LABEL
 from inference.results import LabelScore
 
-NONE_LABEL = "none"
 # The sentence probability a multi_class label other than the text's best needs to count for the text. On news_dev
 # (short news, one event each) with the default model, article event_type / sub_event_type F1 was 79.5 / 76.6 for
 # the plain union of sentence labels, 82.1 / 80.3 at 0.95 and 82.5 / 80.8 for the best label only (sentence

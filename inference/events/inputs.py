@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-NONE_LABEL = "none"
+from inference.model.configuration import NONE as NONE_LABEL
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ TOKEN = "token"
 SEQUENCE = "sequence"
 MULTI_CLASS = "multi_class"
 MULTI_LABEL = "multi_label"
+NONE = "none"  # the label of a multi_class head that means "no such event"
 _SPECS = "_head_specs"  # where the config keeps its HeadSpecs (in __dict__, left out of to_dict)
 
 
@@ -58,6 +59,11 @@ class HeadSpec:
             if self.problem_type not in (MULTI_CLASS, MULTI_LABEL):
                 raise ValueError(
                     f"{where}: problem_type must be multi_class or multi_label, got {self.problem_type!r}"
+                )
+            if self.problem_type == MULTI_CLASS and set(self.thresholds) - {NONE}:
+                raise ValueError(
+                    f"{where}: a multi_class head takes a threshold only for '{NONE}' (abstention), "
+                    f"got {sorted(self.thresholds)}"
                 )
             if self.problem_type == MULTI_CLASS and len(self.labels) < 2:
                 raise ValueError(

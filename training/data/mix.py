@@ -24,6 +24,7 @@ from inference.model.configuration import MULTI_LABEL, TOKEN, HeadSpec
 from training.config import ConfigError, DatasetRef, DevRef, LoadedConfig, NegativeRef
 from training.data.boilerplate import rewrite_examples
 from training.data.canonical import DataError, Example, load_examples, save_examples
+from training.data.sources.ootax_dev import is_out_of_taxonomy
 
 logger = logging.getLogger(__name__)
 
@@ -256,6 +257,8 @@ def build_training_pool(loaded: LoadedConfig, dev_texts: set[str] = frozenset())
         for i, ref in enumerate(head.negatives):
             examples, origin = source(ref, f"heads.{name}.negatives[{i}]")
             chosen = [ex for ex in examples if _matches(ex, ref.where)]
+            if ref.no_event_cues:
+                chosen = [ex for ex in chosen if is_out_of_taxonomy(ex.text)]
             chosen.sort(key=lambda ex: _rank(cfg.seed, ex.id))
             if ref.max is not None:
                 chosen = chosen[: ref.max]
