@@ -132,13 +132,18 @@ def test_negatives_with_no_event_cues_keep_only_texts_without_an_acled_event_cue
         "Gunmen shot dead a trader in the market.",
         "The two leaders discussed trade and climate policy over lunch.",
     ]
-    save_examples(neg, [Example(f"n{i}", t, labels={"cls": ["statement"]}) for i, t in enumerate(texts)])
+    negs = [Example(f"n{i}", t, labels={"cls": ["statement"]}) for i, t in enumerate(texts)]
+    negs.append(Example("n4", "The envoy praised the new trade agreement.", labels={"cls": ["cooperation"]}))
+    save_examples(neg, negs)
     data = {
         "heads": {
             "ev": {
                 "labels": ["none", "Battles"],
                 "datasets": [{"path": str(pos)}],
-                "negatives": [{"path": str(neg), "where": {"cls": ["statement"]}, "no_event_cues": True}],
+                "negatives": [
+                    {"path": str(neg), "where": {"cls": ["statement"]}, "no_event_cues": True},
+                    {"path": str(neg), "where": {"cls": ["cooperation"]}, "no_event_cues": True},
+                ],
             }
         },
         "auto_dev": False,
@@ -146,7 +151,8 @@ def test_negatives_with_no_event_cues_keep_only_texts_without_an_acled_event_cue
     path = tmp_path / "cfg.yaml"
     path.write_text(yaml.safe_dump(data))
     pool = build_training_pool(load_config(path))
-    assert sorted(ex.id for ex in pool.examples if ex.id.startswith("n")) == ["n0", "n3"]
+    assert sorted(ex.id for ex in pool.examples if ex.id.startswith("n")) == ["n0", "n3", "n4"]
+    assert sum(pool.negatives.values()) == 3  # both references to the one file are counted
     data["heads"]["ev"]["negatives"][0]["no_event_cues"] = False
     path.write_text(yaml.safe_dump(data))
-    assert sum(ex.id.startswith("n") for ex in build_training_pool(load_config(path)).examples) == 4
+    assert sum(ex.id.startswith("n") for ex in build_training_pool(load_config(path)).examples) == 5

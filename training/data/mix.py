@@ -265,7 +265,7 @@ def build_training_pool(loaded: LoadedConfig, dev_texts: set[str] = frozenset())
             label = [] if head.is_multi_label else [ref.label]
             for ex in chosen:
                 add(ref.key, Example(id=ex.id, text=ex.text, labels={name: label}, meta=ex.meta), 1.0, origin)
-            negatives[f"{origin} -> {name}"] = len(chosen)
+            negatives[f"{origin} -> {name}"] += len(chosen)  # several refs may share a source
             if not chosen:
                 logger.warning(
                     "negatives for head '%s' from %s: no example matches where=%s", name, origin, ref.where
