@@ -99,10 +99,10 @@ class SentenceResult:
 class ArticleResult:
     """Everything the model says about one article.
 
-    ``spans[head]``: token-head spans in text order. ``labels[head]``: the article's labels, best first, from
-    its sentences' labels other than ``none`` (``none`` when no sentence has one), each scored by its highest
-    sentence probability: the best label (per parent label for a child head) and, for a multi_class head, others
-    only when a sentence gives them at least ``Tagger.secondary_min_score``. ``model``: ``{"name", "sha256"}`` of the weights that produced this.
+    ``spans[head]``: token-head spans in text order. ``labels[head]``: the article's labels, best first: the
+    label of the article's pooled vector, then (multi_class heads) a label some sentence gives at least
+    ``Tagger.secondary_min_score``; ``none`` only when nothing else is left (``inference.decode.text_labels``).
+    ``model``: ``{"name", "sha256"}`` of the weights that produced this.
     ``events``: ACLED-style event records (``EventRecord.to_dict()``, see ``inference.events``) built from the
     labels and spans; empty for a model without an ``event_type`` head; None when the caller skipped them
     (``tagger(..., events=False)``), and then ``to_dict()`` has no ``events`` key.
