@@ -53,3 +53,42 @@ def test_workers_default_to_none_on_cpu_and_small_machines():
     assert default_workers(torch.device("cuda"), cores=4) == 0
     assert default_workers(torch.device("cuda"), cores=6) == 4
     assert default_workers(torch.device("cuda"), cores=16) == 8
+
+
+def test_a_worker_that_dies_leaves_this_process_to_tag_the_rest(tiny_model, caplog):
+    """A killed worker (SIGKILL, out of memory) must not hang the run: the chunks it held and the rest of the
+    input are tagged in this process, in order, to the same records."""
+    import multiprocessing
+    import os
+    import signal
+
+    from inference import Tagger
+    from inference.batch.output_record import output_record
+    from inference.batch.pipelined import HostWorkers
+    from inference.results import Article
+
+    tagger = Tagger.from_pretrained(str(tiny_model))
+    chunks = [
+        (
+            k,
+            [
+                Article(f"{k}-{i}", f"Gunmen attacked the village of Kot {k} on Monday, {i} said.", None)
+                for i in (1, 2)
+            ],
+        )
+        for k in range(12)
+    ]
+
+    def tag_chunk(item):
+        return [output_record(r, tagger.heads) for r in tagger.tag_articles(dict(chunks)[item], 4)], []
+
+    expected = [tag_chunk(k)[0] for k, _ in chunks]
+    with HostWorkers(tagger, 1) as pool:
+        tagged = pool.tag_chunks(iter(chunks), tag_chunk, batch_size=4, all_scores=False, events=True)
+        first = next(tagged)
+        for worker in multiprocessing.active_children():
+            os.kill(worker.pid, signal.SIGKILL)
+        rest = list(tagged)
+    assert [k for k, _, _ in [first, *rest]] == list(range(12))
+    assert [records for _, records, _ in [first, *rest]] == expected
+    assert pool.broken and "host worker process died" in caplog.text

@@ -7,15 +7,20 @@ out in input order, so writing, --resume, the errors file and sharding see what 
 whose steps raise what the plain loop catches is tagged again in this process by the plain loop's ``tag_chunk``
 (one by one if it fails again), so failures land where they would without workers.
 
-Workers are spawned, not forked (a CUDA process must not fork), and get the predictor without its model.
+Workers are spawned, not forked (a CUDA process must not fork), and get the predictor without its model. A worker
+that dies (killed, out of memory) breaks the pool: this process then tags the chunks still open and the rest of
+the input itself, with a warning, so the output is the same and nothing waits on a result that will never come.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from typing import Any
 
@@ -26,7 +31,10 @@ from inference.results import Article
 from inference.tagger import Tagger, results_of
 
 # What a chunk's tagging may raise that the plain loop answers by tagging its articles one by one (job._tag).
+# BrokenProcessPool is a RuntimeError: a chunk whose worker died is tagged again here, like a failed one.
 CHUNK_ERRORS = (RuntimeError, ValueError, TypeError, IndexError)
+
+logger = logging.getLogger(__name__)
 
 _HOST: dict[str, Any] = {}  # in a worker: the predictor without its model, the model info, the heads
 
@@ -63,9 +71,10 @@ class HostWorkers:
         if n < 1:
             raise ValueError("HostWorkers needs at least one worker")
         self.tagger, self.n = tagger, n
-        ctx = multiprocessing.get_context("spawn")
-        self.pool = ctx.Pool(
+        self.broken = False  # a worker died: no more work goes to the pool
+        self.pool = ProcessPoolExecutor(
             n,
+            mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
             initargs=(tagger.predictor.without_model(), tagger.model_info, tagger.heads),
         )
@@ -74,11 +83,31 @@ class HostWorkers:
         return self
 
     def __exit__(self, exc_type, *_) -> None:
-        if exc_type is None:
-            self.pool.close()
-        else:
-            self.pool.terminate()
-        self.pool.join()
+        self.pool.shutdown(wait=exc_type is None, cancel_futures=exc_type is not None)
+
+    def _submit(self, fn: Callable, *args) -> Future | None:
+        """The job's future, or None once the pool is broken (the caller tags the chunk itself)."""
+        if self.broken:
+            return None
+        try:
+            return self.pool.submit(fn, *args)
+        except BrokenProcessPool as e:
+            self._broke(e)
+            return None
+
+    def _result(self, future: Future):
+        try:
+            return future.result()
+        except BrokenProcessPool as e:
+            self._broke(e)
+            raise
+
+    def _broke(self, e: BaseException) -> None:
+        if not self.broken:
+            self.broken = True
+            logger.warning(
+                "a host worker process died (%s); this process tags the rest of the input without workers", e
+            )
 
     def tag_chunks(
         self,
@@ -91,7 +120,7 @@ class HostWorkers:
     ) -> Iterator[tuple[Any, list[dict], list]]:
         """``(item, articles)`` in -> ``(item, records, failed)`` out, in input order; ``failed`` is empty
         unless ``tag_chunk(item)`` (the plain loop's, run here for a chunk that raised) reports failures."""
-        pool, predictor = self.pool, self.tagger.predictor
+        predictor = self.tagger.predictor
         ahead = self.n + 1  # chunks being prepared
         behind = 2 * self.n  # chunks being finished
         preparing: deque = deque()
@@ -107,7 +136,7 @@ class HostWorkers:
                     more = False
                     return
                 item, articles = nxt
-                job = pool.apply_async(_prepare, ([a.text for a in articles],)) if articles else None
+                job = self._submit(_prepare, [a.text for a in articles]) if articles else None
                 preparing.append((item, articles, job))
 
         while True:
@@ -118,29 +147,28 @@ class HostWorkers:
                 item, articles, job = preparing.popleft()
                 fill()
                 finish = None
-                if articles:
+                if articles and job is not None:
                     try:
-                        prepared = job.get()
+                        prepared = self._result(job)
                         encoded = predictor.encode(prepared, batch_size)
-                        finish = pool.apply_async(
-                            _finish, (articles, replace(prepared, windows=[]), encoded, all_scores, events)
+                        finish = self._submit(
+                            _finish, articles, replace(prepared, windows=[]), encoded, all_scores, events
                         )
                     except CHUNK_ERRORS:
                         finish = None  # tagged again below by the plain loop
                 finishing.append((item, articles, finish))
             while finishing and (
-                not preparing or len(finishing) > behind or finishing[0][2] is None or finishing[0][2].ready()
+                not preparing or len(finishing) > behind or finishing[0][2] is None or finishing[0][2].done()
             ):
                 item, articles, finish = finishing.popleft()
                 yield (item, *self._collect(item, articles, finish, tag_chunk))
 
-    @staticmethod
-    def _collect(item, articles, finish, tag_chunk) -> tuple[list[dict], list]:
+    def _collect(self, item, articles, finish: Future | None, tag_chunk) -> tuple[list[dict], list]:
         if not articles:
             return [], []
         if finish is not None:
             try:
-                return finish.get(), []
+                return self._result(finish), []
             except CHUNK_ERRORS:
                 pass
         return tag_chunk(item)
