@@ -10,13 +10,16 @@ whose steps raise what the plain loop catches is tagged again in this process by
 Workers are spawned, not forked (a CUDA process must not fork), and get the predictor without its model. A worker
 that dies (killed, out of memory) breaks the pool: this process then tags the chunks still open and the rest of
 the input itself, with a warning, so the output is the same and nothing waits on a result that will never come.
+A worker whose parent dies exits at once.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -49,7 +52,22 @@ def default_workers(device: torch.device, cores: int | None = None) -> int:
     return min(8, cores - 2)
 
 
+def _exit_with_parent() -> None:
+    """End this worker when the process that spawned it dies (killed, out of memory): an orphaned worker would
+    wait for work forever and hold the job's stdout/stderr open, so whoever waits on those would hang too."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def _init_worker(predictor, model_info: dict[str, str], heads) -> None:
+    _exit_with_parent()
     torch.set_num_threads(1)
     _HOST.update(predictor=predictor, model_info=model_info, heads=heads)
 
