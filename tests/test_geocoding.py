@@ -197,3 +197,40 @@ def test_the_geocoder_loads_only_with_events_on(tiny_model, gazetteer):
     assert out[0] == "off False False"
     on = out[1].split()
     assert on[:2] == ["on", "True"] and float(on[2]) < 3.0  # index already built: opening is quick
+
+
+def test_acled_city_neighbourhood_names_resolve_to_the_city(gazetteer):
+    geo = _geo(gazetteer, [("Beirut-Ras Beirut", None)])
+    assert (geo["geo_status"], geo["iso"], geo["geo_precision"]) == ("found", "LB", 1)
+    assert _geo(gazetteer, [("Al-Xqzzyqx", None)])["geo_status"] == "not_found"
+
+
+def test_geocoder_evaluation_on_gold_place_names(gazetteer):
+    from training.data.canonical import Example
+    from training.evaluation.geocoder_command import evaluate_geocoder, note_context
+
+    assert note_context("On 3 May, rebels attacked Kafr Nabudah in Hama. Kafr Nabudah") == [
+        "On",
+        "May",
+        "Kafr Nabudah",
+        "Hama",
+    ]
+    rows = [
+        ("Idlib", "Idleb", "Syria", 35.9306, 36.6339),  # right
+        ("Xqzzyqx", "Hama", "Syria", 35.13, 36.75),  # not found: no coordinates, country unknown
+        ("Hama", "Hama", "Syria", 35.93, 36.63),  # right country and admin1, ~90 km from the gold point
+    ]
+    examples = [
+        Example(
+            id=f"n{k}",
+            text=f"Clashes in {loc}.",
+            labels={},
+            meta={"location": loc, "admin1": a1, "country": c, "latitude": str(lat), "longitude": str(lon)},
+        )  # fmt: skip
+        for k, (loc, a1, c, lat, lon) in enumerate(rows)
+    ]
+    summary, details = evaluate_geocoder(examples, gazetteer)
+    m = summary["metrics"]
+    assert (m["geo_within_10km"], m["geo_within_50km"]) == (0.3333, 0.3333)
+    assert (m["country_accuracy"], m["admin1_accuracy"], m["no_coordinates_rate"]) == (0.6667, 0.6667, 0.3333)
+    assert summary["counts"]["notes"] == 3 and [d["id"] for d in details] == ["n0", "n1", "n2"]

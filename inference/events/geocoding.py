@@ -6,8 +6,10 @@ the geo fields of the record (``records.GEO_FIELDS``):
 
 - A name that names a country is that country, never a town or building of that name ("Syria", "Niger"), unless
   a region word says otherwise ("Niger State").
+- A name not found that joins parts with a hyphen ("Beirut-Ras Beirut") is looked up by its parts of 4 or more
+  letters, first found wins.
 - Candidates are scored by population, by how much of the article points to their country (countries it names,
-  countries its other places lie in), by the article naming their province, by lying within 75 km of another
+  the countries of its other places that lie in one country only), by the article naming their province, by lying within 75 km of another
   named place's candidate, and by the region/site words around the name ("province of Hama" -> the province).
   Where the article names countries, a small place outside them is not taken.
 - The record's place is the most specific resolved name (town < district < province), earlier names first; a
@@ -51,6 +53,9 @@ def _read(text: str, level: str | None, gazetteer: Gazetteer) -> _Name:
     elif hint is None and level in _SITE_LEVELS:
         hint = SITE
     found = gazetteer.lookup(bare)
+    if not found and "-" in bare.strip("-"):  # ACLED's "Beirut-Ras Beirut", "Athens-Central Athens": the city
+        parts = [p for p in bare.split("-") if len(p.strip()) >= 4]
+        found = next((f for f in map(gazetteer.lookup, parts) if f), ())
     country = next((c for c in found if c.level == COUNTRY), None)
     places = tuple(c for c in found if c.level != COUNTRY)
     if country is not None:
@@ -72,8 +77,8 @@ def _country_weights(names: Sequence[_Name]) -> tuple[dict[str, float], set[str]
             weights[n.country.country_code] = weights.get(n.country.country_code, 0.0) + 2.0
         elif n.candidates:
             codes = {c.country_code for c in n.candidates}
-            for cc in codes:
-                weights[cc] = weights.get(cc, 0.0) + 1.0 / len(codes)
+            if len(codes) == 1:  # an ambiguous name says little: common words are villages in many countries
+                weights[codes.pop()] = weights.get(n.candidates[0].country_code, 0.0) + 1.0
     return weights, named
 
 
