@@ -2,7 +2,7 @@
 
 ``geocode_places(places, context, gazetteer)`` takes the record's place names (most specific first, as
 ``locations.rank_places`` orders them, with their level there) and every place name of the article, and returns
-the geo fields of the record (``records.GEO_FIELDS``):
+the geo fields of the record (``geo_fields.GEO_FIELDS``):
 
 - A name that names a country is that country, never a town or building of that name ("Syria", "Niger"), unless
   a region word says otherwise ("Niger State").
@@ -24,7 +24,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from inference.events.records import GEO_UNAVAILABLE, empty_geo
+from inference.events.geo_fields import GEO_UNAVAILABLE, empty_geo
 from inference.geo.distance import haversine_km
 from inference.geo.gazetteer import Candidate, Gazetteer
 from inference.geo.names import REGION, SITE, split_place
@@ -138,7 +138,7 @@ def _fields(c: Candidate, mention: str) -> dict:
 def geocode_places(
     places: Sequence[tuple[str, str | None]], context: Sequence[str], gazetteer: Gazetteer | None
 ) -> dict:
-    """Geo fields (``records.GEO_FIELDS``) of a record from its place names ``(text, level)`` (most specific first) and
+    """Geo fields (``geo_fields.GEO_FIELDS``) of a record from its place names ``(text, level)`` (most specific first) and
     the article's place names ``context``."""
     if gazetteer is None:
         return empty_geo(GEO_UNAVAILABLE)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from inference.events.actors import order_actors
 from inference.events.dates import dateline_end, parse_article_date, resolve_date
 from inference.events.fatalities import incident_fatalities
+from inference.events.geo_fields import GEO_FIELDS, empty_geo
 from inference.events.incidents import (
     MAX_GAP,
     Incident,
@@ -39,27 +40,6 @@ from inference.events.incidents import (
 from inference.events.inputs import NONE_LABEL, Mention, SentenceView
 from inference.events.locations import rank_places
 from inference.events.place_spans import clean_places
-
-# The geo fields of a record, in output order (filled by inference.events.geocoding).
-GEO_FIELDS = (
-    "geo_status",
-    "geo_mention",
-    "geo_name",
-    "country",
-    "iso",
-    "admin1",
-    "admin2",
-    "latitude",
-    "longitude",
-    "geonameid",
-    "geo_precision",
-)
-GEO_UNAVAILABLE = "unavailable"
-
-
-def empty_geo(status: str = GEO_UNAVAILABLE) -> dict:
-    """Geo fields with no place: every field None but ``geo_status``."""
-    return {**dict.fromkeys(GEO_FIELDS), "geo_status": status}
 
 
 @dataclass
