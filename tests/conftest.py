@@ -13,6 +13,9 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 REPO = Path(__file__).resolve().parents[1]
+# The offline place index (inference/geo) is built once (~30 s) into pytest's cache folder and kept across
+# sessions; subprocesses (conflict-tag runs) inherit the variable and share it.
+os.environ.setdefault("CONFLICT_EVENTS_CACHE", str(REPO / ".pytest_cache" / "conflict-events"))
 SHARED_DATA = Path(os.environ.get("CONFLICT_EVENTS_DATA", REPO.parent / "shared" / "data"))
 
 

@@ -154,12 +154,37 @@ def test_scores_against_the_rows(tagger, notes_file):
         "with_actor1": 2,
         "with_fatalities": 3,
         "with_date": 3,
+        "with_coordinates": 0,  # these notes carry no coordinates or country
+        "with_country": 0,
+        "with_admin1": 2,
     }
     m = summary["metrics"]
     assert (m["event_type_accuracy"], m["sub_event_type_accuracy"], m["no_record_rate"]) == (0.5, 0.5, 0.25)
     assert m["event_type_accuracy_given_record"] == 0.6667
     assert (m["fatalities_exact"], m["fatalities_within_1"]) == (0.6667, 1.0)
     assert (m["date_match"], m["location_match"], m["actor1_match"]) == (0.6667, 0.6667, 0.5)
+
+
+def test_geo_scores_measure_distance_country_and_admin1():
+    from training.evaluation.geo_scores import geo_scores, same_place_name
+
+    meta = {"latitude": "35.1318", "longitude": "36.7578", "country": "Syria", "admin1": "Idleb"}
+    hama = {"latitude": 35.13179, "longitude": 36.75783, "country": "Syria", "admin1": "Idlib"}
+    assert geo_scores(hama, meta) == {
+        "has_coordinates": True,
+        "within_10km": True,
+        "within_50km": True,
+        "country_match": True,
+        "admin1_match": True,  # ACLED's "Idleb" is GeoNames' "Idlib"
+    }
+    far = {"latitude": 35.6, "longitude": 36.75, "country": "Lebanon", "admin1": "Hama"}  # ~52 km north
+    got = geo_scores(far, meta)
+    assert (got["within_10km"], got["within_50km"], got["country_match"], got["admin1_match"]) == (False,) * 4
+    none = geo_scores({"country": "Syria"}, meta)
+    assert (none["has_coordinates"], none["within_50km"], none["country_match"]) == (False, False, True)
+    assert geo_scores(hama, {})["within_10km"] is None  # a row without coordinates is not scored
+    assert same_place_name("Democratic Republic of Congo", "Democratic Republic of the Congo")
+    assert not same_place_name("Niger", "Nigeria") and not same_place_name("", "")
 
 
 def test_cli_prints_a_table_and_writes_json(tagger, tiny_model, notes_file, tmp_path, monkeypatch, capsys):

@@ -114,10 +114,22 @@ def test_records_point_into_the_article_and_serialise_to_json():
         "actor2",
         "actors",
         "location",
+        "geo_status",
+        "geo_mention",
+        "geo_name",
+        "country",
+        "iso",
+        "admin1",
+        "admin2",
+        "latitude",
+        "longitude",
+        "geonameid",
+        "geo_precision",
         "fatalities",
         "fatalities_range",
         "evidence",
     ]
+    assert d["geo_status"] == "unavailable" and d["latitude"] is None  # built without a gazetteer
     for item in d["actor1"] + d["actor2"] + d["actors"] + d["location"] + d["evidence"]:
         assert TEXT[item["start"] : item["end"]] == item["text"]
     assert json.loads(json.dumps(d)) == d

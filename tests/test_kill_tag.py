@@ -124,9 +124,16 @@ def _progress(out: Path) -> dict:
 
 
 def check_killed_and_resumed(
-    tmp_path: Path, model: Path, fmt: str, points: list[str], outside: int = 0, extra: tuple[str, ...] = ()
+    tmp_path: Path,
+    model: Path,
+    fmt: str,
+    points: list[str],
+    outside: int = 0,
+    extra: tuple[str, ...] = (),
+    events: str | None = None,
 ) -> None:
-    """``extra``: arguments of the killed and resumed runs only (the reference run is plain)."""
+    """``extra``: arguments of the killed and resumed runs only (the reference run is plain); ``events``: a
+    suffix (``csv``, ``parquet``, ``jsonl``): every run also writes ``--events-out``, compared too."""
     src = _inputs(tmp_path)
     common = [
         str(src),
@@ -141,7 +148,11 @@ def check_killed_and_resumed(
         fmt,
     ]
     ref = tmp_path / f"ref.{fmt}"
-    assert main([*common, "-o", str(ref)]) == 1  # three bad records
+    ref_events, out_events = tmp_path / f"ref_events.{events}", tmp_path / f"out_events.{events}"
+    assert main([*common, "-o", str(ref), *(["--events-out", str(ref_events)] if events else [])]) == 1
+    if events:
+        common += ["--events-out", str(out_events)]
+        assert ref_events.stat().st_size > 0
 
     out = tmp_path / f"out.{fmt}"
     consumed = []
@@ -170,12 +181,30 @@ def check_killed_and_resumed(
     errors = out.with_name(out.name + ".errors.jsonl")
     assert errors.read_bytes() == ref.with_name(ref.name + ".errors.jsonl").read_bytes()
     assert len(errors.read_text().splitlines()) == 3
+    if events:
+        assert out_events.read_bytes() == ref_events.read_bytes()
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob("*.parts"))
 
 
 def test_sigkill_mid_append_then_resume_equals_an_uninterrupted_run(tiny_model, tmp_path):
     """The default run's kill point (each costs a Python start with torch, ~5 s on a shared machine)."""
     check_killed_and_resumed(tmp_path, tiny_model, "jsonl", ["torn-append:3"])
+
+
+def test_sigkill_with_events_out_then_resume_gives_the_same_events_file(tiny_model, tmp_path):
+    """--events-out follows the output's progress: torn appends and a kill before the progress record."""
+    check_killed_and_resumed(
+        tmp_path, tiny_model, "jsonl", ["torn-append:4", "before-progress:3"], events="csv"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("events", ["jsonl", "parquet"])
+def test_sigkill_with_events_out_every_events_format(tiny_model, tmp_path, events):
+    points = _kill_points(seed=5, count=4)
+    if events == "parquet":
+        points += ["part-rename:2"]
+    check_killed_and_resumed(tmp_path, tiny_model, "csv", points, outside=1, events=events)
 
 
 @pytest.mark.slow

@@ -143,3 +143,16 @@ def test_conflict_view_takes_texts_from_the_input_or_rebuilds_them(tiny_model, t
     (tmp_path / "bad.jsonl").write_text('{"id": "a"}\n')
     assert view_cli.main([str(tmp_path / "bad.jsonl"), "-o", str(report)]) == 2
     assert "bad.jsonl:1: not a conflict-tag record" in capsys.readouterr().err
+
+
+def test_the_events_table_shows_the_resolved_place_and_never_a_made_up_point():
+    from inference.view.html import _place
+
+    found = {"geo_status": "found", "geo_name": "Hama", "admin1": "Hama", "country": "Syria", "latitude": 35.13179,
+             "longitude": 36.75783}  # fmt: skip
+    assert "Hama, Hama, Syria; 35.132, 36.758" in _place(found)
+    assert "Syria" in _place(
+        {"geo_status": "country_only", "geo_name": "Syria", "country": "Syria", "latitude": None}
+    )
+    assert ";" not in _place({"geo_status": "country_only", "country": "Syria", "latitude": None})
+    assert _place({"geo_status": "not_found"}) == "" and _place({}) == ""

@@ -22,6 +22,7 @@ from inference.batch.job import (
     EXIT_OK,
     EXIT_USAGE,
     UsageError,
+    open_events,
     open_part,
     prepare,
     sidecar_paths,
@@ -32,7 +33,7 @@ from inference.batch.output_lock import OutputLock, OutputLockedError
 from inference.batch.readers import InputError, iter_records
 from inference.batch.shard_merge import remove_parts, shards_dir
 from inference.batch.sharding import ProcessGroup, process_group
-from inference.batch.writers import FORMATS, ResumeError, check_complete
+from inference.batch.writers import FORMATS, ResumeError, check_complete, check_events_complete
 from inference.model.folder import ModelLoadError
 
 
@@ -58,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all-scores", action="store_true", help="also write every label's probability")
     p.add_argument(
         "--no-events", action="store_true", help="no ACLED-style event records (no 'events' column; faster)"
+    )
+    p.add_argument(
+        "--events-out",
+        metavar="FILE",
+        help="also write one row per event record in ACLED's columns (.csv, .parquet or .jsonl, by suffix)",
     )
     p.add_argument("--batch-size", type=int, default=32, help="token windows per forward pass (default: 32)")
     p.add_argument(
@@ -94,6 +100,11 @@ def run(args: argparse.Namespace, group: ProcessGroup | None = None) -> int:
     """Tag the inputs into OUT; under a launcher with several processes, each tags a shard (shard_run.py)."""
     group = group or process_group(args.device)
     if group.world > 1:
+        if getattr(args, "events_out", None):
+            raise UsageError(
+                "--events-out is not supported with several processes yet: run one process, or write the "
+                "events from OUT afterwards"
+            )
         from inference.batch.shard_run import run_sharded
 
         return run_sharded(args, group)
@@ -113,17 +124,31 @@ def _run_locked(args: argparse.Namespace) -> int:
             "resume it under the same launcher with the same number of processes, or start again with --overwrite"
         )
     progress, sink, errors = open_part(job, out, job.fingerprint, leftovers_extra=[shards_dir(out)])
+    events_sink = open_events(job, progress)
     if not args.resume:
         remove_parts(out)
     if progress.complete:
         check_complete(progress, out, errors_path, job.fmt)
+        if job.events_out is not None:
+            check_events_complete(progress, job.events_out)
         print(f"{out}: already complete: {progress.tagged} articles tagged, {progress.failed} failed")
         return EXIT_FAILED_RECORDS if progress.failed else EXIT_OK
 
     t0 = time.perf_counter()
     done_before = progress.tagged
-    tag_part(job, out, progress, sink, errors, lambda: iter_records(job.files, job.fields), quiet=args.quiet)
+    tag_part(
+        job,
+        out,
+        progress,
+        sink,
+        errors,
+        lambda: iter_records(job.files, job.fields),
+        quiet=args.quiet,
+        events_sink=events_sink,
+    )
     print(summary(progress, out, errors_path, progress.tagged - done_before, time.perf_counter() - t0))
+    if job.events_out is not None:
+        print(f"{progress.events_rows} event rows -> {job.events_out}")
     return EXIT_FAILED_RECORDS if progress.failed else EXIT_OK
 
 

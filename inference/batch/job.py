@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from inference.batch.event_rows import event_rows, events_format, make_events_sink
 from inference.batch.output_lock import lock_path
 from inference.batch.output_record import output_columns, output_record
 from inference.batch.readers import (
@@ -170,6 +171,12 @@ class Job:
     fingerprint: dict
 
     @property
+    def events_out(self) -> Path | None:
+        """The --events-out file (one row per event record), if asked for."""
+        path = getattr(self.args, "events_out", None)
+        return Path(path) if path else None
+
+    @property
     def events(self) -> bool:
         return not self.args.no_events
 
@@ -193,6 +200,18 @@ def prepare(args: argparse.Namespace, device: str | None = None) -> Job:
     if args.resume and args.overwrite:
         raise UsageError("--resume continues OUT, --overwrite replaces it: pass one of them")
     out = Path(args.output)
+    events_out = Path(args.events_out) if getattr(args, "events_out", None) else None
+    if events_out is not None:
+        if args.no_events:
+            raise UsageError(
+                "--events-out writes the event records, --no-events skips them: pass one of them"
+            )
+        try:
+            events_format(events_out)
+        except ValueError as e:
+            raise UsageError(str(e)) from e
+        if events_out.resolve() == out.resolve() or events_out.is_dir():
+            raise UsageError(f"--events-out {events_out} must be a file other than the output {out}")
     fmt = _output_format(args)
     errors_path, progress_path = sidecar_paths(out)
     fields = Fields(args.id_field, args.text_field, args.date_field)
@@ -200,6 +219,7 @@ def prepare(args: argparse.Namespace, device: str | None = None) -> Job:
         raise UsageError(f"output {out} is a folder: name a file in it, e.g. {out / 'tags.jsonl'}")
     own = (
         out,
+        *([events_out, events_out.with_name(events_out.name + ".parts")] if events_out else []),
         errors_path,
         progress_path,
         lock_path(out),
@@ -207,7 +227,7 @@ def prepare(args: argparse.Namespace, device: str | None = None) -> Job:
         shards_dir(out),
     )
     files = discover_inputs(args.inputs, exclude=own)  # our own files inside an input folder are not inputs
-    owned = {p.resolve() for p in (out, errors_path, progress_path)}
+    owned = {p.resolve() for p in (out, errors_path, progress_path, *([events_out] if events_out else []))}
     if any(f.path.resolve() in owned or shards_dir(out).resolve() in f.path.resolve().parents for f in files):
         raise UsageError(f"the output {out} (or its sidecar files) is also an input: write somewhere else")
     check_fields(files, fields)
@@ -261,6 +281,22 @@ def open_part(
     return progress, sink, errors
 
 
+def open_events(job: Job, progress: Progress):
+    """The --events-out sink of a part opened by ``open_part`` (None without --events-out): emptied for a new run,
+    kept up to the progress record's state for --resume. Call it right after ``open_part``."""
+    if job.events_out is None:
+        return None
+    sink = make_events_sink(job.events_out)
+    leftover = job.events_out.exists() or getattr(sink, "parts", Path("/nonexistent")).exists()
+    if progress.consumed == 0 and not progress.complete:
+        if leftover and not (job.args.resume or job.args.overwrite):
+            raise UsageError(
+                f"{job.events_out} exists: pass --resume to continue that run or --overwrite to replace it"
+            )
+        sink.remove()
+    return sink
+
+
 def tag_part(
     job: Job,
     out: Path,
@@ -271,20 +307,28 @@ def tag_part(
     *,
     ledger: Ledger | None = None,
     quiet: bool = False,
+    events_sink=None,
 ) -> None:
-    """Tag what is left of ``records`` into ``sink``/``errors`` and mark the part complete."""
+    """Tag what is left of ``records`` into ``sink``/``errors`` (and ``events_sink``: one row per event record)
+    and mark the part complete."""
     progress_path = sidecar_paths(out)[1]
     sink.start(progress.output)
     errors.start(progress.errors)
+    if events_sink is not None:
+        events_sink.start(progress.events_output)
     if ledger is not None:
         ledger.start_at_records(progress.consumed)
     try:
-        _tag_stream(job, records(), sink, errors, progress, progress_path, ledger, quiet)
+        _tag_stream(job, records(), sink, errors, progress, progress_path, ledger, quiet, events_sink)
         sink.finish()
         errors.finish()
+        if events_sink is not None:
+            events_sink.finish()
     finally:
         sink.close()
         errors.close()
+        if events_sink is not None:
+            events_sink.close()
         if ledger is not None:
             ledger.close()
     progress.complete = True
@@ -298,7 +342,7 @@ def summary(progress: Progress, out: Path, errors_path: Path, tagged_now: int, e
     return f"{progress.tagged} articles tagged{failed} -> {out} ({elapsed:.1f} s, {rate:.1f} articles/s this run)"
 
 
-def _tag_stream(job, records, sink, errors, progress, progress_path, ledger, quiet) -> None:
+def _tag_stream(job, records, sink, errors, progress, progress_path, ledger, quiet, events_sink=None) -> None:
     """Skip what earlier runs settled, then tag, write and record progress chunk by chunk."""
     from tqdm import tqdm
 
@@ -344,6 +388,13 @@ def _tag_stream(job, records, sink, errors, progress, progress_path, ledger, qui
             )
             if ledger is not None:
                 ledger.append([[s, rec.location, rec.id] for s, rec in zip(status, chunk)])
+            if events_sink is not None:
+                rows = event_rows(records_out)
+                events_sink.append(rows)
+                progress.events_output, progress.events_rows = (
+                    events_sink.state(),
+                    progress.events_rows + len(rows),
+                )
             progress.consumed += len(chunk)
             progress.tagged += len(records_out)
             progress.failed += len(reasons)

@@ -35,6 +35,9 @@ def run_fingerprint(
 ) -> dict:
     """Everything that must be unchanged for ``--resume`` to continue a run's output."""
     extra = {"events": False} if args.no_events else {}  # runs with events keep their earlier fingerprint
+    events_out = getattr(args, "events_out", None)
+    if events_out:  # only when set: runs without it keep their earlier fingerprint
+        extra["events_out"] = str(Path(events_out).resolve())
     return extra | {
         "inputs": [input_fingerprint(p) for p in paths],
         "fields": [args.id_field, args.text_field, args.date_field],

@@ -176,11 +176,15 @@ class ParquetSink:
             )
         self._count = committed
 
+    def row(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The table row of a record (every column a string: ``flat_row``)."""
+        return flat_row(record)
+
     def append(self, records: list[dict[str, Any]]) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_pylist([flat_row(r) for r in records], schema=self.schema)
+        table = pa.Table.from_pylist([self.row(r) for r in records], schema=self.schema)
         sink = io.BytesIO()
         pq.write_table(table, sink)
         write_bytes_atomic(self._part(self._count), sink.getvalue())
@@ -234,6 +238,8 @@ class Progress:
     output: int = 0  # the output sink's state (bytes, or Parquet parts)
     errors: int = 0  # bytes of the errors file
     complete: bool = False
+    events_output: int = 0  # the --events-out sink's state (bytes, or Parquet parts)
+    events_rows: int = 0  # rows written to --events-out
 
     def save(self, path: Path) -> None:
         write_bytes_atomic(path, (json.dumps(asdict(self), indent=1, sort_keys=True) + "\n").encode("utf-8"))
@@ -272,5 +278,25 @@ def check_complete(progress: Progress, out: Path, errors_path: Path, fmt: str) -
     if problems:
         raise ResumeError(
             f"the run is recorded as complete, but {'; '.join(problems)}: the files were changed after it "
+            "finished; start again with --overwrite"
+        )
+
+
+def check_events_complete(progress: Progress, path: Path) -> None:
+    """A complete run's --events-out file must still be whole (its size, or its Parquet row count)."""
+    if path.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        try:
+            found = pq.ParquetFile(path).metadata.num_rows if path.is_file() else None
+        except Exception:  # pyarrow raises several types for a damaged file
+            found = None
+        ok, what = found == progress.events_rows, f"{found} rows but {progress.events_rows} were written"
+    else:
+        found = path.stat().st_size if path.is_file() else 0
+        ok, what = found == progress.events_output, f"{found} bytes but {progress.events_output} were written"
+    if not ok:
+        raise ResumeError(
+            f"the run is recorded as complete, but {path} holds {what}: the file was changed after it "
             "finished; start again with --overwrite"
         )

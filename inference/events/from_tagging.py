@@ -126,7 +126,8 @@ def to_original(record: dict[str, Any], prepared) -> dict[str, Any]:
 def article_events(result: ArticleResult, prediction, **options: Any) -> list[dict[str, Any]]:
     """Event record dicts of one tagged article (offsets into the original text).
 
-    ``options`` go to ``build_events`` (``min_event_score``, ``max_gap``, ``date_fallback_to_article``). A date
+    ``options`` go to ``build_events`` (``min_event_score``, ``max_gap``, ``date_fallback_to_article``,
+    ``gazetteer``: by default the process's offline place index, opened at the first record). A date
     that is not ISO is left out (relative dates then stay unresolved); rules that fail on an article leave its
     records empty with a warning, so its labels and spans are still written.
     """
@@ -144,6 +145,10 @@ def article_events(result: ArticleResult, prediction, **options: Any) -> list[di
     if not has_event_sentence(prediction, options.get("min_event_score", 0.0)):
         return []  # incidents start only at event sentences: the rules would find none
     text = prediction.prepared.text
+    if "gazetteer" not in options:
+        from inference.geo.gazetteer import default_gazetteer  # only with events on: opens the place index
+
+        options = {**options, "gazetteer": default_gazetteer()}
     try:
         records = build_events(text, sentence_views(prediction), mentions(prediction), date, **options)
     except Exception as e:  # noqa: BLE001 - one article's rules must not cost the run its labels

@@ -14,6 +14,9 @@ span mentions (entities and roles) and returns one :class:`EventRecord` per inci
   actor of the incident, actor1's side first, best first, each with its ``side`` ("actor1" / "actor2"), as
   ACLED's assoc_actor columns would hold the others. location (``locations``, ``place_spans``), fatalities
   (``fatalities``), evidence: the sentences.
+- geo fields (``GEO_FIELDS``): the place resolved to a GeoNames place by ``geocoding`` when ``build_events`` is
+  given a gazetteer (the article's other place names as context); without one, ``geo_status`` is
+  ``unavailable`` and the other geo fields None.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from dataclasses import dataclass, field
 from inference.events.actors import order_actors
 from inference.events.dates import dateline_end, parse_article_date, resolve_date
 from inference.events.fatalities import incident_fatalities
+from inference.events.geo_fields import GEO_FIELDS, empty_geo
 from inference.events.incidents import (
     MAX_GAP,
     Incident,
@@ -35,6 +39,7 @@ from inference.events.incidents import (
 )
 from inference.events.inputs import NONE_LABEL, Mention, SentenceView
 from inference.events.locations import rank_places
+from inference.events.place_spans import clean_places
 
 
 @dataclass
@@ -54,6 +59,7 @@ class EventRecord:
     fatalities: int | None = None
     fatalities_range: list[int | None] | None = None
     evidence: list[dict] = field(default_factory=list)
+    geo: dict = field(default_factory=empty_geo)  # GEO_FIELDS; written flat, after ``location``
 
     def to_dict(self) -> dict:
         """JSON-ready dict, keys in a fixed order."""
@@ -68,6 +74,7 @@ class EventRecord:
             "actor2": [dict(a) for a in self.actor2],
             "actors": [dict(a) for a in self.actors],
             "location": [dict(p) for p in self.location],
+            **{k: self.geo.get(k) for k in GEO_FIELDS},
             "fatalities": self.fatalities,
             "fatalities_range": list(self.fatalities_range) if self.fatalities_range is not None else None,
             "evidence": [dict(e) for e in self.evidence],
@@ -166,9 +173,11 @@ def build_events(
     min_event_score: float = 0.0,
     max_gap: int = MAX_GAP,
     date_fallback_to_article: bool = False,
+    gazetteer=None,
 ) -> list[EventRecord]:
-    """One record per incident of a labelled article, in text order. Raises ValueError when a sentence or
-    mention does not match the text at its offsets.
+    """One record per incident of a labelled article, in text order; ``gazetteer`` (an
+    ``inference.geo.gazetteer.Gazetteer``) puts each on the map. Raises ValueError when a sentence or mention does
+    not match the text at its offsets.
     """
     _check_inputs(text, sentences, mentions)
     article = parse_article_date(article_date)
@@ -180,4 +189,11 @@ def build_events(
         rec = _record(text, inc, ordered, feats, mentions, in_sentence, article, date_fallback_to_article)
         if rec is not None:
             records.append(rec)
+    if gazetteer is not None and records:
+        from inference.events.geocoding import geocode_places
+
+        context = [m.text for m in clean_places(text, mentions)]
+        for rec in records:
+            places = [(p["text"], p.get("precision")) for p in rec.location]
+            rec.geo = geocode_places(places, context, gazetteer)
     return records

@@ -23,11 +23,19 @@ EVENT_COLUMNS = (
     "actor1",
     "actor2",
     "location",
+    "geo_status",
+    "country",
+    "admin1",
+    "admin2",
+    "latitude",
+    "longitude",
+    "geo_precision",
     "fatalities",
     "fatalities_min",
     "fatalities_max",
     "evidence",
 )
+GEO_COLUMNS = ("geo_status", "country", "admin1", "admin2", "latitude", "longitude", "geo_precision")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs a cell starting so as a formula
 
 
@@ -66,6 +74,7 @@ def event_rows(results: list[ArticleResult]) -> list[dict[str, Any]]:
                     "actor1": _mentions(e.get("actor1")),
                     "actor2": _mentions(e.get("actor2")),
                     "location": _mentions(e.get("location")),
+                    **{k: e.get(k) for k in GEO_COLUMNS},
                     "fatalities": e.get("fatalities"),
                     "fatalities_min": low,
                     "fatalities_max": high,

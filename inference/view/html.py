@@ -140,6 +140,16 @@ def _mentions(items: Iterable[dict[str, Any]] | None) -> str:
     return "; ".join(esc(" ".join(str(x.get("text", "")).split())) for x in items or []) or "-"
 
 
+def _place(event: dict[str, Any]) -> str:
+    """The resolved place of a record (GeoNames name, admin1, country, point), or nothing."""
+    if event.get("geo_status") not in ("found", "country_only"):
+        return ""
+    where = ", ".join(str(x) for x in (event.get("geo_name"), event.get("admin1"), event.get("country")) if x)
+    if event.get("latitude") is not None:
+        where += f"; {event['latitude']:.3f}, {event['longitude']:.3f}"
+    return f' <span class="score">({esc(where)})</span>'
+
+
 def _fatalities(event: dict[str, Any]) -> str:
     if event.get("fatalities") is not None:
         return esc(event["fatalities"])
@@ -176,7 +186,7 @@ def _events_html(article: ViewArticle, n: int) -> str:
         rows.append(
             f'<tr class="event"><td class="num">{i}</td><td>{kind} <span class="score">{score}</span></td>'
             f"<td>{date}</td><td>{_mentions(e.get('actor1'))}</td><td>{_mentions(e.get('actor2'))}</td>"
-            f"<td>{_mentions(e.get('location'))}</td><td>{_fatalities(e)}</td><td>{''.join(links)}</td></tr>"
+            f"<td>{_mentions(e.get('location'))}{_place(e)}</td><td>{_fatalities(e)}</td><td>{''.join(links)}</td></tr>"
         )
     return f'<table class="events">{head}{"".join(rows)}</table>'
 

@@ -37,6 +37,18 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--batch-size", type=int, default=32, help="token windows per forward pass (default: 32)")
     r.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
 
+    g = sub.add_parser(
+        "geocoder",
+        help="the offline geocoder alone on ACLED's gold place names (no model)",
+        description="Resolve each ACLED note's location (the note as context) and score it against the row's "
+        "coordinates, country and admin1; see training/evaluation/geocoder_command.py.",
+    )
+    g.add_argument("--root", required=True, help="raw datasets folder (e.g. ../shared/data)")
+    g.add_argument("--split", default="dev", help="acled split (default: dev)")
+    g.add_argument("--limit", type=int, help="score only the first N notes")
+    g.add_argument("--out", help="write the metrics (and counts) as JSON here")
+    g.add_argument("--details", help="write one JSON line per note here")
+
     h = sub.add_parser(  # training/evaluation/heads_command.py is imported only to run: it loads torch and transformers
         "heads",
         help="every head the data annotates: span / label metrics as training reports them",
@@ -62,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
-    if args.command == "heads":  # each imported only to run: they load torch and transformers
+    if args.command == "geocoder":
+        from training.evaluation.geocoder_command import run_geocoder as run
+    elif args.command == "heads":  # each imported only to run: they load torch and transformers
         from training.evaluation.heads_command import run_heads as run
     else:
         from training.evaluation.records_command import run_records as run

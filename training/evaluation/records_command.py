@@ -16,7 +16,10 @@ a tie) is compared with the row:
   location, admin2 or admin1 contain one another as whole words, case-insensitive, hyphens as spaces, a leading
   "the" ignored, the contained name at least 3 characters), ``actor1_match`` (a record
   actor1 and the row's actor1, parenthesised parts like "(Kenya)" removed, share a content word);
-- ``no_record_rate``: the share of notes with no record.
+- ``no_record_rate``: the share of notes with no record;
+- geo (``geo_scores``), over the notes with a record and the gold field: ``geo_within_10km`` /
+  ``geo_within_50km`` (the record's coordinates within that distance of the row's; none = a miss),
+  ``country_accuracy``, ``admin1_accuracy``, and ``no_coordinates_rate`` (records left without coordinates).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from typing import Any
 
 from training.data.canonical import DataError, Example, load_examples
 from training.evaluation.command import CommandError, load_data_and_tagger
+from training.evaluation.geo_scores import geo_scores
 
 logger = logging.getLogger("conflict-eval")
 
@@ -51,7 +55,13 @@ METRICS = (  # name, denominator
     ("date_match", "with_record"),
     ("location_match", "with_location"),
     ("actor1_match", "with_actor1"),
+    ("geo_within_10km", "with_coordinates"),
+    ("geo_within_50km", "with_coordinates"),
+    ("country_accuracy", "with_country"),
+    ("admin1_accuracy", "with_admin1"),
+    ("no_coordinates_rate", "with_record"),
 )
+GEO_KEYS = ("within_10km", "within_50km", "country_match", "admin1_match", "has_coordinates")
 
 
 # ---- comparisons ---------------------------------------------------------------------------------------------
@@ -118,6 +128,7 @@ class NoteScore:
     date_match: bool | None = None
     location_match: bool | None = None
     actor1_match: bool | None = None
+    geo: dict[str, bool | None] = field(default_factory=dict)  # geo_scores: within_10km, ..., has_coordinates
     detail: dict[str, Any] = field(default_factory=dict)
 
 
@@ -167,6 +178,10 @@ def score_note(example: Example, events: list[dict[str, Any]]) -> NoteScore:
         out.location_match = location_matches(detail["predicted"]["location"], places)
     if actor_words(meta.get("actor1") or ""):
         out.actor1_match = actor_matches(detail["predicted"]["actor1"], meta.get("actor1"))
+    out.geo = geo_scores(record, meta)
+    detail["predicted_geo"] = {
+        k: record.get(k) for k in ("geo_status", "geo_name", "country", "admin1", "latitude", "longitude")
+    }
     return out
 
 
@@ -180,6 +195,9 @@ def summarize(scores: list[NoteScore]) -> dict[str, Any]:
     def scored(name: str) -> list[bool]:
         return [getattr(s, name) for s in with_record if getattr(s, name) is not None]
 
+    def geo(name: str) -> list[bool]:
+        return [s.geo[name] for s in with_record if s.geo.get(name) is not None]
+
     counts = {
         "notes": len(scores),
         "with_record": len(with_record),
@@ -187,6 +205,9 @@ def summarize(scores: list[NoteScore]) -> dict[str, Any]:
         "with_actor1": len(scored("actor1_match")),
         "with_fatalities": len(scored("fatalities_exact")),
         "with_date": len(scored("date_match")),
+        "with_coordinates": len(geo("within_50km")),
+        "with_country": len(geo("country_match")),
+        "with_admin1": len(geo("admin1_match")),
     }
     metrics = {
         "event_type_accuracy": rate([s.event_type for s in scores]),
@@ -199,6 +220,11 @@ def summarize(scores: list[NoteScore]) -> dict[str, Any]:
         "date_match": rate(scored("date_match")),
         "location_match": rate(scored("location_match")),
         "actor1_match": rate(scored("actor1_match")),
+        "geo_within_10km": rate(geo("within_10km")),
+        "geo_within_50km": rate(geo("within_50km")),
+        "country_accuracy": rate(geo("country_match")),
+        "admin1_accuracy": rate(geo("admin1_match")),
+        "no_coordinates_rate": rate([not s.geo["has_coordinates"] for s in with_record if s.geo]),
     }
     return {"metrics": metrics, "counts": counts}
 
@@ -268,6 +294,7 @@ def _iter_detail_lines(scores: list[NoteScore]) -> Iterator[str]:
                 "actor1_match",
             )
         }
+        matches.update({k: s.geo.get(k) for k in GEO_KEYS if s.geo})
         yield json.dumps({**s.detail, "matches": matches}, ensure_ascii=False, sort_keys=True) + "\n"
 
 

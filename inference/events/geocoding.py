@@ -1,0 +1,169 @@
+"""The record's place on the map: its place names resolved to one GeoNames place, read in the article's context.
+
+``geocode_places(places, context, gazetteer)`` takes the record's place names (most specific first, as
+``locations.rank_places`` orders them, with their level there) and every place name of the article, and returns
+the geo fields of the record (``geo_fields.GEO_FIELDS``):
+
+- A name that names a country is that country, never a town or building of that name ("Syria", "Niger"), unless
+  a region word says otherwise ("Niger State").
+- A name not found that joins parts with a hyphen ("Beirut-Ras Beirut") is looked up by its parts of 4 or more
+  letters, first found wins.
+- Candidates are scored by population, by how much of the article points to their country (countries it names,
+  the countries of its other places that lie in one country only), by the article naming their province, by lying within 75 km of another
+  named place's candidate, and by the region/site words around the name ("province of Hama" -> the province).
+  Where the article names countries, a small place outside them is not taken.
+- The record's place is the most specific resolved name (town < district < province), earlier names first; a
+  name that resolves to nothing is skipped and never costs the others.
+- ``geo_status``: ``found`` (coordinates of a town, district or province), ``country_only`` (only a country is
+  known: country fields, no coordinates; never a country's centroid), ``not_found``, or ``unavailable`` (no index).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from inference.events.geo_fields import GEO_UNAVAILABLE, empty_geo
+from inference.geo.distance import haversine_km
+from inference.geo.gazetteer import Candidate, Gazetteer
+from inference.geo.names import REGION, SITE, split_place
+from inference.geo.sources import ADMIN1, ADMIN2, CITY, COUNTRY
+
+FOUND, COUNTRY_ONLY, NOT_FOUND = "found", "country_only", "not_found"
+NEAR_KM = 75.0
+SMALL_ABROAD = 100_000  # a place outside every country the article names must be at least this populous
+_REGION_LEVELS = {"region"}  # locations.LEVEL_NAMES of a region word around the mention
+_SITE_LEVELS = {"site"}
+
+
+@dataclass
+class _Name:
+    text: str
+    bare: str
+    hint: str | None
+    country: Candidate | None
+    candidates: tuple[Candidate, ...]  # towns, districts, provinces
+
+
+def _read(text: str, level: str | None, gazetteer: Gazetteer) -> _Name:
+    bare, hint = split_place(text)
+    if hint is None and level in _REGION_LEVELS:
+        hint = REGION
+    elif hint is None and level in _SITE_LEVELS:
+        hint = SITE
+    found = gazetteer.lookup(bare)
+    if not found and "-" in bare.strip("-"):  # ACLED's "Beirut-Ras Beirut", "Athens-Central Athens": the city
+        parts = [p for p in bare.split("-") if len(p.strip()) >= 4]
+        found = next((f for f in map(gazetteer.lookup, parts) if f), ())
+    country = next((c for c in found if c.level == COUNTRY), None)
+    places = tuple(c for c in found if c.level != COUNTRY)
+    if country is not None:
+        regions = tuple(c for c in places if c.level in (ADMIN1, ADMIN2))
+        if hint == REGION and regions:
+            country = None
+            places = regions
+        else:
+            places = ()  # a country's name never means a town
+    return _Name(text, bare, hint, country, places)
+
+
+def _country_weights(names: Sequence[_Name]) -> tuple[dict[str, float], set[str]]:
+    weights: dict[str, float] = {}
+    named = set()
+    for n in names:
+        if n.country is not None:
+            named.add(n.country.country_code)
+            weights[n.country.country_code] = weights.get(n.country.country_code, 0.0) + 2.0
+        elif n.candidates:
+            codes = {c.country_code for c in n.candidates}
+            if len(codes) == 1:  # an ambiguous name says little: common words are villages in many countries
+                weights[codes.pop()] = weights.get(n.candidates[0].country_code, 0.0) + 1.0
+    return weights, named
+
+
+def _score(
+    c: Candidate,
+    name: _Name,
+    others: Sequence[_Name],
+    share: dict[str, float],
+    provinces: set[tuple[str, str]],
+) -> float:
+    s = (
+        0.4 * math.log10(c.population + 1)
+        + 4.0 * share.get(c.country_code, 0.0)
+        + (1.0 if c.is_main_name else 0)
+    )
+    if c.level == CITY and (c.country_code, c.admin1) in provinces:
+        s += 2.0
+    if name.hint == REGION:
+        s += 3.0 if c.level in (ADMIN1, ADMIN2) else -2.0
+    elif c.level == CITY:
+        s += 1.5  # no region word: the town before the province of the same name ("Hama")
+    if c.latitude is not None and any(
+        o.latitude is not None and haversine_km(c.latitude, c.longitude, o.latitude, o.longitude) <= NEAR_KM
+        for other in others
+        for o in other.candidates[:20]
+    ):
+        s += 1.5
+    return s
+
+
+def _best(name: _Name, others, share, provinces, named: set[str]) -> Candidate | None:
+    pool = [
+        c for c in name.candidates if not named or c.country_code in named or c.population >= SMALL_ABROAD
+    ]
+    if not pool:
+        return None
+    return max(pool, key=lambda c: (_score(c, name, others, share, provinces), c.population))
+
+
+def _fields(c: Candidate, mention: str) -> dict:
+    point = c.level != COUNTRY
+    return {
+        "geo_status": FOUND if point else COUNTRY_ONLY,
+        "geo_mention": mention,
+        "geo_name": c.name,
+        "country": c.country,
+        "iso": c.country_code,
+        "admin1": c.admin1,
+        "admin2": c.admin2,
+        "latitude": c.latitude if point else None,
+        "longitude": c.longitude if point else None,
+        "geonameid": c.geonameid,
+        "geo_precision": c.level if point else None,
+    }
+
+
+def geocode_places(
+    places: Sequence[tuple[str, str | None]], context: Sequence[str], gazetteer: Gazetteer | None
+) -> dict:
+    """Geo fields (``geo_fields.GEO_FIELDS``) of a record from its place names ``(text, level)`` (most specific first) and
+    the article's place names ``context``."""
+    if gazetteer is None:
+        return empty_geo(GEO_UNAVAILABLE)
+    own = [_read(text, level, gazetteer) for text, level in places]
+    seen = {n.text for n in own}
+    article = own + [_read(t, None, gazetteer) for t in dict.fromkeys(context) if t not in seen]
+    weights, named = _country_weights(article)
+    top = max(weights.values(), default=0.0)
+    share = {cc: w / top for cc, w in weights.items()} if top else {}
+    provinces = {(c.country_code, c.admin1) for n in article for c in n.candidates[:5] if c.level == ADMIN1}
+    chosen: tuple[int, int, Candidate, str] | None = None
+    for k, name in enumerate(own):
+        others = [o for o in article if o is not name]
+        best = _best(
+            name, others, share, provinces - {(c.country_code, c.admin1) for c in name.candidates}, named
+        )
+        if best is not None and (chosen is None or (best.level, k) < chosen[:2]):
+            chosen = (best.level, k, best, name.text)
+    if chosen is not None:
+        return _fields(chosen[2], chosen[3])
+    country = next((n for n in own if n.country is not None), None)
+    if country is not None:
+        return _fields(country.country, country.text)
+    if named:  # the record's places are unknown: the country the article is about, if it names one most
+        cc = max(named, key=lambda x: (weights[x], x))
+        mention = next(n for n in article if n.country is not None and n.country.country_code == cc)
+        return _fields(mention.country, mention.text)
+    return empty_geo(NOT_FOUND)

@@ -1,0 +1,70 @@
+"""Place names as the index keys them, and a mention's name cut free of the words around it.
+
+``name_key`` folds the spellings one place goes by in news and in GeoNames to one key: accents dropped, case
+folded, apostrophes and backticks removed ("Ma`arrat" = "Maarrat"), hyphens and other punctuation as spaces, the
+Arabic article "al"/"el" dropped as a word ("Sahl al-Ghab" = "Sahl Ghab"), then spaces removed ("Beled Weyne" =
+"Beledweyne"). ``split_place`` strips "the", compass words and type words ("the central province of Hama" ->
+"Hama", a region) so that the bare name can be looked up.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_NAME_CHARS = 200  # longer "names" are sentences a tagger ran together: never a place
+_APOSTROPHES = str.maketrans("", "", "'`\u2018\u2019\u02bb\u02bc\u02be\u02bf\u00b4")
+_NON_WORD = re.compile(r"[\W_]+")
+_ARTICLES = frozenset({"al", "el"})
+
+# Type words: a region ("Borno State", "the province of Hama") or a site ("the town of Konduga").
+REGION_WORDS = (
+    "province|provinces|governorate|governorates|state|region|district|county|department|prefecture|"
+    "oblast|territory|municipality|division|countryside|area|zone|muhafazat"
+)
+SITE_WORDS = "city|town|village|villages|neighbourhood|neighborhood|suburb|camp|market|port city|port"
+COMPASS = (
+    r"north|south|east|west|central|northern|southern|eastern|western|north-?west|north-?east|"
+    r"south-?west|south-?east|northwestern|northeastern|southwestern|southeastern|upper|lower"
+)
+_LEAD = re.compile(
+    rf"^(?:the\s+)?(?:(?:{COMPASS})\s+)?(?:(?:{REGION_WORDS}|{SITE_WORDS})\s+of\s+(?:the\s+)?)?", re.I
+)
+_TRAIL = re.compile(rf"\s+(?:{REGION_WORDS}|{SITE_WORDS})$", re.I)
+_REGION_TAIL = re.compile(rf"\s(?:{REGION_WORDS})$", re.I)
+_REGION_HEAD = re.compile(rf"^(?:the\s+)?(?:(?:{COMPASS})\s+)?(?:{REGION_WORDS})\s+of\b", re.I)
+_SITE_HINT = re.compile(rf"(?:^(?:the\s+)?(?:{SITE_WORDS})\s+of\b)|(?:\s(?:{SITE_WORDS})$)", re.I)
+
+REGION, SITE = "region", "site"
+
+
+def fold(text: str) -> str:
+    """Accents dropped, case folded, apostrophes removed, other punctuation as single spaces."""
+    text = unicodedata.normalize("NFKD", text[:MAX_NAME_CHARS])
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_APOSTROPHES)
+    return " ".join(_NON_WORD.sub(" ", text.casefold()).split())
+
+
+def name_key(text: str) -> str:
+    """The index key of a place name ("" when nothing of it is left)."""
+    words = fold(text).split()
+    kept = [w for w in words if w not in _ARTICLES] or words
+    return "".join(kept)
+
+
+def is_latin(text: str) -> bool:
+    """Is the folded name written in ASCII letters (the names English news uses)?"""
+    return text.isascii()
+
+
+def split_place(text: str) -> tuple[str, str | None]:
+    """``(bare name, hint)``: the name without "the", compass and type words; hint ``"region"`` when a region word
+    was around it ("Borno State", "province of Hama"), ``"site"`` for a town word, else None."""
+    name = " ".join(text[:MAX_NAME_CHARS].split()).strip(" ,.;:\"'")
+    hint = None
+    if _REGION_HEAD.match(name) or _REGION_TAIL.search(name):
+        hint = REGION
+    elif _SITE_HINT.search(name):
+        hint = SITE
+    bare = _TRAIL.sub("", _LEAD.sub("", name)).strip(" ,.;:\"'")
+    return (bare or name), hint
