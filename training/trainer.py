@@ -31,12 +31,12 @@ import torch
 from accelerate import Accelerator
 from accelerate.utils import broadcast_object_list, set_seed
 from safetensors.torch import load_model, save_model
-from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 from transformers import AutoTokenizer, get_scheduler
 
 from inference.model.configuration import MULTI_LABEL, NONE, TOKEN, HeadSpec
 from inference.model.modeling import ConflictEventsModel
+from inference.progress_bar import progress_bar
 from training.batching import BatchPlan, shard
 from training.checkpoints import (
     CHECKPOINTS,
@@ -340,9 +340,7 @@ def fit(
             }
 
     save_every = tcfg.eval_every if tcfg.save_every is None else tcfg.save_every
-    with tqdm(
-        total=total_steps, initial=state.step, desc="train", disable=not run.main, dynamic_ncols=True
-    ) as progress:
+    with progress_bar(total=total_steps, initial=state.step, desc="train", disable=not run.main) as progress:
         model.train()
         epoch_batches: dict[int, list[list[int]]] = {}
         while state.step < total_steps:
@@ -360,7 +358,7 @@ def fit(
             state.samples += sum(len(b) for b in group)
             state.window_loss, state.window_steps = state.window_loss + loss, state.window_steps + 1
             progress.update(1)
-            progress.set_postfix(loss=f"{loss:.4f}", epoch=state.epoch)
+            progress.set_postfix(loss=f"{loss:.4f}", epoch=state.epoch, refresh=False)
             if state.step % tcfg.log_every == 0 or state.step == total_steps:
                 _log_loss(state, scheduler.get_last_lr()[0], total_steps)
 

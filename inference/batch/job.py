@@ -38,6 +38,7 @@ from inference.batch.writers import (
     ResumeError,
     make_sink,
 )
+from inference.progress_bar import progress_bar
 from inference.results import Article
 from inference.tagger import Tagger
 
@@ -344,8 +345,6 @@ def summary(progress: Progress, out: Path, errors_path: Path, tagged_now: int, e
 
 def _tag_stream(job, records, sink, errors, progress, progress_path, ledger, quiet, events_sink=None) -> None:
     """Skip what earlier runs settled, then tag, write and record progress chunk by chunk."""
-    from tqdm import tqdm
-
     args = job.args
     seen: set[str] = set()
     for _ in range(progress.consumed):  # already settled: only their ids matter (duplicate detection)
@@ -357,13 +356,9 @@ def _tag_stream(job, records, sink, errors, progress, progress_path, ledger, qui
             )
         if rec.error is None:
             seen.add(rec.id)
-    bar = tqdm(
-        unit="article",
-        desc="tagging",
-        disable=True if quiet else None,
-        initial=progress.consumed,
-        dynamic_ncols=True,
-        mininterval=1.0,
+    # the total is unknown (a stream): in a log file, one line every 30 s
+    bar = progress_bar(
+        unit="article", desc="tagging", disable=quiet, initial=progress.consumed, interval_s=30.0
     )
     try:
         for (chunk, reasons, _todo), records_out, failed in _tagged_chunks(
