@@ -393,10 +393,12 @@ def test_inter_labels_leave_what_a_row_cannot_tell_unknown():
         "inter2": ["Political militia"],  # the lower code first: actor1's may be the second digit
     }
     assert inter_labels({"inter1": "1", "interaction": "11"})["inter2"] == ["State forces"]
-    assert inter_labels({"inter1": "3", "interaction": "Rioters-Civilians"}) == {"inter1": ["Political militia"]}
-    assert inter_labels({"inter1": "Rebel group", "inter2": "", "interaction": "Rebel group only"})["inter2"] == [
-        "No actor2"
-    ]
+    assert inter_labels({"inter1": "3", "interaction": "Rioters-Civilians"}) == {
+        "inter1": ["Political militia"]
+    }
+    assert inter_labels({"inter1": "Rebel group", "inter2": "", "interaction": "Rebel group only"})[
+        "inter2"
+    ] == ["No actor2"]
 
 
 def test_real_notes_all_carry_both_actor_categories(real_conversion):
