@@ -151,7 +151,12 @@ def test_fixture_example_text_labels_and_meta(fixture_conversion):
     by_id = {e.id: e for e in _all(fixture_conversion)}
     ex = by_id["acled-XYZ1"]
     assert ex.text == "On 9 May 2020, teachers marched in Alpha Town demanding unpaid wages."
-    assert ex.labels == {"event_type": ["Protests"], "sub_event_type": ["Peaceful protest"]}
+    assert ex.labels == {
+        "event_type": ["Protests"],
+        "sub_event_type": ["Peaceful protest"],
+        "inter1": ["Protesters"],
+        "inter2": ["No actor2"],
+    }
     assert ex.meta["event_date"] == "2020-05-09" and ex.meta["fatalities"] == 0
     assert ex.meta["inter1"] == "Protesters" and "inter2" not in ex.meta and "actor2" not in ex.meta
     assert ex.meta["assoc_actor_1"] == "Teachers (Testland)"
@@ -360,3 +365,47 @@ def test_taxonomy_spelling_matches_every_real_export(shared_data):
 def test_case2021_code_file_matches(shared_data):
     codes = (shared_data / "case2021_task2_taxonomy" / "event_types.txt").read_text(encoding="utf-8").split()
     assert sorted(codes) == sorted(CASE2021_CODES)
+
+
+# --- actor categories (inter1 / inter2 heads) ---------------------------------------------------------------
+
+
+def test_fixture_inter_labels_from_every_export_format(fixture_conversion):
+    labels = {e.id: (e.labels.get("inter1"), e.labels.get("inter2")) for e in _all(fixture_conversion)}
+    assert labels["acled-XYZ1"] == (["Protesters"], ["No actor2"])  # inter2 code 0
+    assert labels["acled-KTE1"] == (["State forces"], ["Civilians"])  # codes 1 and 7
+    assert labels["acled-SLD9"] == (["State forces"], ["Rebel group"])  # names
+    assert labels["acled-STL5"] == (["Political militia"], ["Civilians"])  # "ACLED Inter1/2" columns
+    # no inter2 column: read off the interaction, named ("Rioters-Civilians", "Protesters only") or numeric (18)
+    assert labels["acled-BTE1"] == (["Rioters"], ["Civilians"])
+    assert labels["acled-BTE2"] == (["Protesters"], ["No actor2"])
+    assert labels["acled-NTL7"] == (["State forces"], ["External/Other forces"])
+
+
+def test_inter_labels_leave_what_a_row_cannot_tell_unknown():
+    from training.data.sources.acled import inter_labels
+
+    assert inter_labels({}) == {}  # no inter columns: both heads unknown (absent), not "none"
+    assert inter_labels({"inter1": "1", "interaction": ""}) == {"inter1": ["State forces"]}
+    assert inter_labels({"inter1": "", "inter2": "7"}) == {"inter2": ["Civilians"]}
+    assert inter_labels({"inter1": "7", "interaction": "37"}) == {
+        "inter1": ["Civilians"],
+        "inter2": ["Political militia"],  # the lower code first: actor1's may be the second digit
+    }
+    assert inter_labels({"inter1": "1", "interaction": "11"})["inter2"] == ["State forces"]
+    assert inter_labels({"inter1": "3", "interaction": "Rioters-Civilians"}) == {
+        "inter1": ["Political militia"]
+    }
+    assert inter_labels({"inter1": "Rebel group", "inter2": "", "interaction": "Rebel group only"})[
+        "inter2"
+    ] == ["No actor2"]
+
+
+def test_real_notes_all_carry_both_actor_categories(real_conversion):
+    from training.data.acled_taxonomy import INTER_CODES, NO_ACTOR2
+
+    for split, examples in real_conversion.splits.items():
+        inter1 = Counter(e.labels["inter1"][0] for e in examples if "inter1" in e.labels)
+        inter2 = Counter(e.labels["inter2"][0] for e in examples if "inter2" in e.labels)
+        assert sum(inter1.values()) == sum(inter2.values()) == len(examples), split
+        assert set(inter1) <= set(INTER_CODES.values()) and set(inter2) <= {*INTER_CODES.values(), NO_ACTOR2}

@@ -134,6 +134,9 @@ def test_scores_against_the_rows(tagger, notes_file):
         "fatalities": 5,
         "location": ["capital"],
         "actor1": ["rebels"],
+        "inter1": None,  # the tiny model has no inter1 / inter2 heads
+        "inter2": None,
+        "interaction": None,
     }
     assert (n1.fatalities_exact, n1.date_match, n1.location_match, n1.actor1_match) == (
         True,
@@ -157,12 +160,51 @@ def test_scores_against_the_rows(tagger, notes_file):
         "with_coordinates": 0,  # these notes carry no coordinates or country
         "with_country": 0,
         "with_admin1": 2,
+        "with_inter1": 0,  # no actor-category heads: nothing scored, the rates are null
+        "with_inter2": 0,
+        "with_interaction": 0,
     }
     m = summary["metrics"]
+    assert (m["inter1_accuracy"], m["inter2_accuracy"], m["interaction_accuracy"]) == (None, None, None)
     assert (m["event_type_accuracy"], m["sub_event_type_accuracy"], m["no_record_rate"]) == (0.5, 0.5, 0.25)
     assert m["event_type_accuracy_given_record"] == 0.6667
     assert (m["fatalities_exact"], m["fatalities_within_1"]) == (0.6667, 1.0)
     assert (m["date_match"], m["location_match"], m["actor1_match"]) == (0.6667, 0.6667, 0.5)
+
+
+def test_actor_category_accuracies():
+    from training.data.canonical import Example
+    from training.evaluation.records_command import score_note, summarize
+
+    def note(i, inter1, inter2):
+        labels = {"event_type": ["Battles"], "inter1": [inter1]} | ({"inter2": [inter2]} if inter2 else {})
+        return Example(f"n{i}", "t", labels=labels)
+
+    def record(inter1, inter2, interaction):
+        return {"event_type": "Battles", "event_type_score": 0.9, "inter1": inter1, "inter2": inter2,
+                "interaction": interaction}  # fmt: skip
+
+    scores = [
+        score_note(note(1, "State forces", "Rebel group"), [record("Rebel group", "State forces", 12)]),
+        score_note(note(2, "Protesters", "No actor2"), [record("Protesters", "No actor2", 60)]),
+        score_note(
+            note(3, "State forces", None), [record("State forces", "Civilians", 17)]
+        ),  # inter2 unknown
+        score_note(note(4, "Civilians", "State forces"), []),  # no record: not scored
+        score_note(
+            Example("n5", "t", meta={"inter1": "Rioters"}), [record("Rioters", None, None)]
+        ),  # meta gold
+    ]
+    assert scores[0].actor_types == {
+        "inter1": False,
+        "inter2": False,
+        "interaction": True,
+    }  # the pair, swapped
+    assert scores[2].actor_types == {"inter1": True, "inter2": None, "interaction": None}
+    summary = summarize(scores)
+    m, counts = summary["metrics"], summary["counts"]
+    assert (counts["with_inter1"], counts["with_inter2"], counts["with_interaction"]) == (4, 2, 2)
+    assert (m["inter1_accuracy"], m["inter2_accuracy"], m["interaction_accuracy"]) == (0.75, 0.5, 1.0)
 
 
 def test_geo_scores_measure_distance_country_and_admin1():

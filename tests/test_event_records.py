@@ -113,6 +113,9 @@ def test_records_point_into_the_article_and_serialise_to_json():
         "actor1",
         "actor2",
         "actors",
+        "inter1",
+        "inter2",
+        "interaction",
         "location",
         "geo_status",
         "geo_mention",
@@ -309,3 +312,39 @@ def test_role_spans_on_places_or_numbers_are_not_actors():
     number = at(text, "250", "S", head="roles")
     actor1, actor2 = order_actors(text, [teachers, city_role, city, number], [(0, len(text))], "Protests")
     assert [a.text for a in actor1 + actor2] == ["teachers"]
+
+
+# --- actor categories (inter1 / inter2 heads) ---------------------------------------------------------------
+
+
+def _with_inter(views: list[SentenceView], inter: list[tuple[tuple, tuple]]) -> list[SentenceView]:
+    return [
+        SentenceView(v.start, v.end, v.text, v.event_type, v.sub_event_type, [i1], [i2])
+        for v, (i1, i2) in zip(views, inter, strict=True)
+    ]
+
+
+def test_actor_categories_are_voted_like_the_sub_event_type():
+    views = _with_inter(
+        sentence_views(TEXT, SENTENCES),
+        [
+            (("Rebel group", 0.6), ("State forces", 0.7)),
+            (("Rebel group", 0.5), ("State forces", 0.5)),
+            (("State forces", 0.9), ("Rebel group", 0.9)),  # one sentence, higher score: outvoted 1.1 to 0.9
+            (("Civilians", 0.99), ("No actor2", 0.99)),  # "none" sentence: evidence only, no vote
+            (("Civilians", 0.9), ("No actor2", 0.9)),
+            (("Civilians", 0.9), ("No actor2", 0.9)),
+        ],
+    )
+    [record] = build_events(TEXT, views, MENTIONS, "2021-03-12")
+    assert (record.inter1, record.inter2, record.interaction) == ("Rebel group", "State forces", 12)
+    d = record.to_dict()
+    assert (d["inter1"], d["inter2"], d["interaction"]) == ("Rebel group", "State forces", 12)
+
+
+def test_no_actor2_gives_a_single_actor_interaction_and_no_heads_give_none():
+    views = _with_inter(sentence_views(TEXT, SENTENCES), [(("Protesters", 0.8), ("No actor2", 0.8))] * 6)
+    [record] = build_events(TEXT, views, MENTIONS, "2021-03-12")
+    assert (record.inter1, record.inter2, record.interaction) == ("Protesters", "No actor2", 60)
+    [plain] = build()  # sentences without inter labels: a model without the heads
+    assert (plain.inter1, plain.inter2, plain.interaction) == (None, None, None)

@@ -51,6 +51,21 @@ def _record(**geo):
     }
 
 
+def test_actor_categories_fill_acleds_columns_and_name_generic_state_forces():
+    record = _record(country="Syria")
+    event = record["events"][0]
+    event["actor1"] = [{"text": "the\narmy", "start": 0, "end": 8}]
+    event["actor2"] = [{"text": "Hurras al-Deen", "start": 10, "end": 24}]
+    event.update(inter1="State forces", inter2="Rebel group", interaction=12)
+    [row] = event_rows([record])
+    assert (row["actor1"], row["inter1"]) == ("Military Forces of Syria", "State forces")
+    assert (row["actor2"], row["inter2"], row["interaction"]) == ("Hurras al-Deen", "Rebel group", 12)
+    event["inter1"] = "Rebel group"  # typed otherwise: the text stays
+    assert event_rows([record])[0]["actor1"] == "the army"
+    event.update(inter1="State forces", country=None)  # no country: the text stays
+    assert event_rows([record])[0]["actor1"] == "the army"
+
+
 def test_columns_start_with_acleds_layout():
     assert list(ACLED_COLUMNS) == ACLED_ORDER and EVENTS_COLUMNS[: len(ACLED_ORDER)] == tuple(ACLED_ORDER)
 

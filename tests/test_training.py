@@ -22,6 +22,7 @@ from training.config import PROJECT_ROOT, ConfigError, load_config
 from training.data.canonical import DataError, Example, save_examples
 from training.data.mix import (
     TrainingPool,
+    balanced_heads,
     build_training_pool,
     converted_split,
     dev_texts,
@@ -485,3 +486,51 @@ def test_model_card_is_written_and_its_numbers_are_metrics_json(tiny_run):
         }
         assert rows == expected, section
     assert f"= {metrics['main_score']:.4f} (step {metrics['best_step']})" in card
+
+
+def test_heads_sharing_a_dataset_share_its_draws(tmp_path):
+    """The ACLED actor-type heads (inter1 / inter2) ride on the notes the event heads already draw: adding them
+    unbalanced leaves the pool and every example's draw weight as they were; balanced, they would shift them."""
+    labels = [("Battles", "State forces"), ("Battles", "Rebel group"), ("Protests", "Protesters")] * 3
+    labels += [("Riots", "Rioters")]
+    notes = _jsonl(
+        tmp_path / "notes.jsonl",
+        [
+            Example(f"n{i}", f"note {i}", labels={"ev": [ev], "inter1": [who]})
+            for i, (ev, who) in enumerate(labels)
+        ],
+    )
+    other = _jsonl(
+        tmp_path / "other.jsonl",
+        [Example(f"o{i}", f"o {i}", labels={"x": ["a" if i else "b"]}) for i in range(4)],
+    )
+    heads = {"ev": {"datasets": [{"path": notes}]}, "x": {"datasets": [{"path": other}]}}
+
+    def draws(extra: dict) -> tuple[list[str], np.ndarray]:
+        loaded = _config(tmp_path, {"heads": {**heads, **extra}})
+        pool = build_training_pool(loaded)
+        specs = [
+            HeadSpec(
+                name=h,
+                kind="sequence",
+                labels=sorted({y for x in pool.examples for y in x.labels.get(h, [])}),
+            )
+            for h in loaded.config.heads
+        ]
+        return [e.id for e in pool.examples], sampling_weights(
+            pool, specs, balanced_heads(loaded, specs), 0.5
+        )
+
+    ids, base = draws({})
+    inter = {"inter1": {"datasets": [{"path": notes}], "class_balanced": False}}
+    ids_with, with_inter = draws(inter)
+    assert ids_with == ids and np.allclose(with_inter, base)
+    _, balanced = draws({"inter1": {"datasets": [{"path": notes}]}})
+    assert not np.allclose(balanced, base)  # what the shipped configs avoid
+
+
+def test_shipped_actor_type_heads_are_not_class_balanced():
+    for name in ("default.yaml", "demo.yaml"):
+        heads = load_config(PROJECT_ROOT / "configs" / name).config.heads
+        assert heads["inter1"].class_balanced is False and heads["inter2"].class_balanced is False, name
+        assert [r.name for r in heads["inter1"].datasets] == [r.name for r in heads["event_type"].datasets]

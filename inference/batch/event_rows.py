@@ -1,8 +1,10 @@
 """``conflict-tag --events-out``: one row per event record in ACLED's column layout, plus our own columns.
 
 ACLED's columns come first, in ACLED's order: ``event_date`` (the record's date), ``event_type``,
-``sub_event_type``, ``actor1``/``actor2`` (the best-ranked actor's text), ``inter1``/``inter2``/``interaction``
-(always empty: actor types are a later work item), ``country``, ``admin1``, ``admin2``, ``location`` (the GeoNames
+``sub_event_type``, ``actor1``/``actor2`` (the best-ranked actor's text; a generic state-forces text such as "the
+army" or "police" typed ``State forces`` in a record with a country becomes ACLED's name, "Military Forces of
+Syria" / "Police Forces of Syria": ``inference.events.actor_types.state_force_name``), ``inter1``/``inter2`` (ACLED
+actor categories, empty for a model without the heads), ``interaction`` (ACLED's two-digit code), ``country``, ``admin1``, ``admin2``, ``location`` (the GeoNames
 name of the resolved place, else the record's first place name), ``latitude``, ``longitude``, ``geo_precision``
 (1 town, 2 district, 3 province; empty without coordinates), ``fatalities``, ``notes`` (the evidence sentences,
 whitespace collapsed). Then ours: ``article_id``, ``event_index`` (1-based within the article), the two scores,
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from inference.batch.writers import CsvSink, JsonlSink, ParquetSink
+from inference.events.actor_types import state_force_name
 
 ACLED_COLUMNS = (
     "event_date",
@@ -53,7 +56,15 @@ OWN_COLUMNS = (
 )
 EVENTS_COLUMNS = ACLED_COLUMNS + OWN_COLUMNS
 FLOAT_COLUMNS = ("latitude", "longitude", "event_type_score", "sub_event_type_score")
-INT_COLUMNS = ("geo_precision", "fatalities", "event_index", "geonameid", "fatalities_min", "fatalities_max")
+INT_COLUMNS = (
+    "interaction",
+    "geo_precision",
+    "fatalities",
+    "event_index",
+    "geonameid",
+    "fatalities_min",
+    "fatalities_max",
+)
 EVENTS_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl"}
 
 
@@ -65,6 +76,12 @@ def _first_text(items: list[dict] | None) -> str | None:
     return _flat(items[0]["text"]) if items else None
 
 
+def _actor(items: list[dict] | None, inter: str | None, country: str | None) -> str | None:
+    """The actor column: ACLED's name for generic state forces of a known country, else the actor's text."""
+    text = _first_text(items)
+    return state_force_name(text, inter, country) or text
+
+
 def event_row(article_id: Any, index: int, event: dict[str, Any]) -> dict[str, Any]:
     """One event record of an output record as a row (``EVENTS_COLUMNS``, in order; None where unknown)."""
     places = [_flat(p["text"]) for p in event.get("location") or []]
@@ -74,11 +91,11 @@ def event_row(article_id: Any, index: int, event: dict[str, Any]) -> dict[str, A
         "event_date": event.get("date"),
         "event_type": event.get("event_type"),
         "sub_event_type": event.get("sub_event_type"),
-        "actor1": _first_text(event.get("actor1")),
-        "inter1": None,
-        "actor2": _first_text(event.get("actor2")),
-        "inter2": None,
-        "interaction": None,
+        "actor1": _actor(event.get("actor1"), event.get("inter1"), event.get("country")),
+        "inter1": event.get("inter1"),
+        "actor2": _actor(event.get("actor2"), event.get("inter2"), event.get("country")),
+        "inter2": event.get("inter2"),
+        "interaction": event.get("interaction"),
         "country": event.get("country"),
         "admin1": event.get("admin1"),
         "admin2": event.get("admin2"),

@@ -6,7 +6,7 @@ The rules read the normalised text the model read (paragraphs joined, quotes and
 prefix: ``inference.text.processor``), and the date prefix parsed there is the article date. One offset map
 (``PreparedText.to_original``) then makes every record's evidence, actor and place satisfy
 ``text[start:end] == item["text"]`` in the original, as the tagger's spans do. Sentence labels come from the
-``event_type`` and ``sub_event_type`` heads, mentions from the ``entities`` and ``roles`` heads; a model without
+``event_type``, ``sub_event_type`` and (when the model has them) ``inter1`` / ``inter2`` heads, mentions from the ``entities`` and ``roles`` heads; a model without
 an ``event_type`` head gives no records.
 """
 
@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 EVENT_HEAD = "event_type"
 SUB_EVENT_HEAD = "sub_event_type"
+ACTOR_TYPE_HEADS = ("inter1", "inter2")
 MENTION_HEADS = ("entities", "roles")
 TEMPORAL = "Temporal"
 # Edge characters trimmed from a span, and words that alone never name an actor, place or date.
@@ -40,7 +41,8 @@ you this that these those there who which
 
 
 def sentence_views(prediction) -> list[SentenceView]:
-    """The prediction's sentences (normalised offsets) with their event_type / sub_event_type labels, best first."""
+    """The prediction's sentences (normalised offsets) with their event_type, sub_event_type and actor-type
+    (inter1 / inter2) labels, best first; a head the model lacks gives empty lists."""
     text = prediction.prepared.text
     labels = prediction.sentence_labels
 
@@ -52,7 +54,12 @@ def sentence_views(prediction) -> list[SentenceView]:
 
     return [
         SentenceView(
-            a, b, text[a:b], event_type=ranked(EVENT_HEAD, j), sub_event_type=ranked(SUB_EVENT_HEAD, j)
+            a,
+            b,
+            text[a:b],
+            event_type=ranked(EVENT_HEAD, j),
+            sub_event_type=ranked(SUB_EVENT_HEAD, j),
+            **{head: ranked(head, j) for head in ACTOR_TYPE_HEADS},
         )
         for j, (a, b) in enumerate(prediction.prepared.sentences)
     ]

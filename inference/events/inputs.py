@@ -20,6 +20,8 @@ class SentenceView:
     text: str
     event_type: list[tuple[str, float]] = field(default_factory=list)
     sub_event_type: list[tuple[str, float]] = field(default_factory=list)
+    inter1: list[tuple[str, float]] = field(default_factory=list)  # actor categories: empty without the heads
+    inter2: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def top_event_type(self) -> tuple[str, float]:
@@ -29,6 +31,11 @@ class SentenceView:
     @property
     def top_sub_event_type(self) -> tuple[str, float] | None:
         return self.sub_event_type[0] if self.sub_event_type else None
+
+    def top(self, head: str) -> tuple[str, float] | None:
+        """Best label and score of a sequence head (``sub_event_type``, ``inter1``, ...); None without labels."""
+        labels = getattr(self, head)
+        return labels[0] if labels else None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,10 @@ span mentions (entities and roles) and returns one :class:`EventRecord` per inci
   score; ties go to the higher single score, then to the earlier sentence); ``event_type_score`` is the best
   single sentence score of the winner. sub_event_type: the same vote among the sentences whose best event_type
   is the winner (so it is always a child of it, given a parent-consistent tagger).
+- inter1 / inter2: ACLED's actor categories, voted the same way as sub_event_type over the same sentences from the
+  ``inter1`` / ``inter2`` heads (None for a model without them); ``interaction``: ACLED's code of the pair
+  (``actor_types.interaction_code``: 17, or 60 with no actor2). They type the note's actor1 / actor2 as ACLED
+  codes them, not the span the rules picked as actor1 / actor2.
 - date: the first time expression of the incident's sentences (in text order, dateline and "said on Monday"
   report dates left out) that names a day; ``date_mention`` is its text. None when none names a day (the first
   unresolved mention is still given), unless ``date_fallback_to_article`` asks for the article date.
@@ -25,6 +29,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from inference.events.actor_types import interaction_code
 from inference.events.actors import order_actors
 from inference.events.dates import dateline_end, parse_article_date, resolve_date
 from inference.events.fatalities import incident_fatalities
@@ -55,6 +60,9 @@ class EventRecord:
     actor1: list[dict] = field(default_factory=list)
     actor2: list[dict] = field(default_factory=list)
     actors: list[dict] = field(default_factory=list)
+    inter1: str | None = None
+    inter2: str | None = None
+    interaction: int | None = None
     location: list[dict] = field(default_factory=list)
     fatalities: int | None = None
     fatalities_range: list[int | None] | None = None
@@ -73,6 +81,9 @@ class EventRecord:
             "actor1": [dict(a) for a in self.actor1],
             "actor2": [dict(a) for a in self.actor2],
             "actors": [dict(a) for a in self.actors],
+            "inter1": self.inter1,
+            "inter2": self.inter2,
+            "interaction": self.interaction,
             "location": [dict(p) for p in self.location],
             **{k: self.geo.get(k) for k in GEO_FIELDS},
             "fatalities": self.fatalities,
@@ -97,6 +108,14 @@ def vote(labels: Sequence[tuple[str, float, int]]) -> tuple[str, float] | None:
         return None
     label = max(totals, key=lambda k: (round(totals[k][0], 9), totals[k][1], -totals[k][2]))
     return label, totals[label][1]
+
+
+def _vote_head(
+    sentences: Sequence[SentenceView], voters: Sequence[int], head: str
+) -> tuple[str, float] | None:
+    """``vote`` over the best label of one head in the voting sentences; None when none of them has one."""
+    tops = [(sentences[i].top(head), i) for i in voters]
+    return vote([(top[0], top[1], i) for top, i in tops if top is not None])
 
 
 def _check_inputs(text: str, sentences: Sequence[SentenceView], mentions: Sequence[Mention]) -> None:
@@ -124,8 +143,10 @@ def _record(
     if chosen is None:
         return None
     event_type, event_score = chosen
-    subs = [(sentences[i].top_sub_event_type, i) for i in inc.event_ids if feats[i].event_type == event_type]
-    sub = vote([(label, score, i) for (label, score), i in (s for s in subs if s[0] is not None)])
+    voters = [i for i in inc.event_ids if feats[i].event_type == event_type]
+    sub, inter1, inter2 = (
+        _vote_head(sentences, voters, head) for head in ("sub_event_type", "inter1", "inter2")
+    )
     date, date_mention = None, None
     for i in inc.sentence_ids:
         for d in feats[i].dates:
@@ -154,6 +175,9 @@ def _record(
         actor1=[a.as_dict() for a in actor1[:1]],
         actor2=[a.as_dict() for a in actor2[:1]],
         actors=[{**a.as_dict(), "side": side} for side, side_actors in sides for a in side_actors],
+        inter1=inter1[0] if inter1 else None,
+        inter2=inter2[0] if inter2 else None,
+        interaction=interaction_code(inter1[0] if inter1 else None, inter2[0] if inter2 else None),
         location=[p.as_dict() for p in rank_places(text, inside)],
         fatalities=fatal.value if fatal is not None else None,
         fatalities_range=list(fatal.range) if fatal is not None and fatal.range is not None else None,

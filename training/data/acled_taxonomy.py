@@ -91,6 +91,8 @@ INTER_CODES: dict[str, str] = {
     "7": "Civilians",
     "8": "External/Other forces",
 }
+# The inter2 label of an event with no second actor (ACLED's inter2 code 0; "... only" interactions).
+NO_ACTOR2 = "No actor2"
 
 
 def parent_of(sub_event_type: str) -> str:

@@ -19,7 +19,11 @@ a tie) is compared with the row:
 - ``no_record_rate``: the share of notes with no record;
 - geo (``geo_scores``), over the notes with a record and the gold field: ``geo_within_10km`` /
   ``geo_within_50km`` (the record's coordinates within that distance of the row's; none = a miss),
-  ``country_accuracy``, ``admin1_accuracy``, and ``no_coordinates_rate`` (records left without coordinates).
+  ``country_accuracy``, ``admin1_accuracy``, and ``no_coordinates_rate`` (records left without coordinates);
+- actor categories, over the notes with a record, a gold value and a predicted one (a model without the
+  ``inter1`` / ``inter2`` heads predicts none: the rates are then null): ``inter1_accuracy``, ``inter2_accuracy``
+  (gold from the note's ``inter1`` / ``inter2`` labels, else its meta) and ``interaction_accuracy`` (the
+  record's code against the code of the gold pair).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from inference.events.actor_types import interaction_code
 from training.data.canonical import DataError, Example, load_examples
 from training.evaluation.command import CommandError, load_data_and_tagger
 from training.evaluation.geo_scores import geo_scores
@@ -60,7 +65,11 @@ METRICS = (  # name, denominator
     ("country_accuracy", "with_country"),
     ("admin1_accuracy", "with_admin1"),
     ("no_coordinates_rate", "with_record"),
+    ("inter1_accuracy", "with_inter1"),
+    ("inter2_accuracy", "with_inter2"),
+    ("interaction_accuracy", "with_interaction"),
 )
+ACTOR_TYPE_KEYS = ("inter1", "inter2", "interaction")
 GEO_KEYS = ("within_10km", "within_50km", "country_match", "admin1_match", "has_coordinates")
 
 
@@ -129,12 +138,28 @@ class NoteScore:
     location_match: bool | None = None
     actor1_match: bool | None = None
     geo: dict[str, bool | None] = field(default_factory=dict)  # geo_scores: within_10km, ..., has_coordinates
+    actor_types: dict[str, bool | None] = field(default_factory=dict)  # ACTOR_TYPE_KEYS -> match
     detail: dict[str, Any] = field(default_factory=dict)
 
 
 def _first(labels: dict[str, list[str]], head: str) -> str | None:
     values = labels.get(head) or []
     return values[0] if values else None
+
+
+def gold_actor_types(example: Example) -> dict[str, Any]:
+    """The note's inter1 / inter2 (labels first, then meta) and the interaction code of the pair."""
+    meta = example.meta or {}
+    inter1 = _first(example.labels, "inter1") or meta.get("inter1")
+    inter2 = _first(example.labels, "inter2") or meta.get("inter2")
+    return {"inter1": inter1, "inter2": inter2, "interaction": interaction_code(inter1, inter2)}
+
+
+def actor_type_scores(record: dict[str, Any], gold: dict[str, Any]) -> dict[str, bool | None]:
+    """Per key of ACTOR_TYPE_KEYS: does the record's value equal the gold one? None without either."""
+    return {
+        k: None if gold[k] is None or record.get(k) is None else record[k] == gold[k] for k in ACTOR_TYPE_KEYS
+    }
 
 
 def score_note(example: Example, events: list[dict[str, Any]]) -> NoteScore:
@@ -151,6 +176,7 @@ def score_note(example: Example, events: list[dict[str, Any]]) -> NoteScore:
             "fatalities": meta.get("fatalities"),
             "location": [meta.get(k) for k in ("location", "admin2", "admin1")],
             "actor1": meta.get("actor1"),
+            **gold_actor_types(example),
         },
         "records": len(events),
     }
@@ -159,6 +185,7 @@ def score_note(example: Example, events: list[dict[str, Any]]) -> NoteScore:
     detail["predicted"] = {k: record.get(k) for k in ("event_type", "sub_event_type", "date", "fatalities")}
     detail["predicted"]["location"] = [p["text"] for p in record.get("location", [])]
     detail["predicted"]["actor1"] = [a["text"] for a in record.get("actor1", [])]
+    detail["predicted"].update({k: record.get(k) for k in ACTOR_TYPE_KEYS})
     out = NoteScore(
         example.id,
         True,
@@ -179,6 +206,7 @@ def score_note(example: Example, events: list[dict[str, Any]]) -> NoteScore:
     if actor_words(meta.get("actor1") or ""):
         out.actor1_match = actor_matches(detail["predicted"]["actor1"], meta.get("actor1"))
     out.geo = geo_scores(record, meta)
+    out.actor_types = actor_type_scores(record, detail["gold"])
     detail["predicted_geo"] = {
         k: record.get(k) for k in ("geo_status", "geo_name", "country", "admin1", "latitude", "longitude")
     }
@@ -198,6 +226,9 @@ def summarize(scores: list[NoteScore]) -> dict[str, Any]:
     def geo(name: str) -> list[bool]:
         return [s.geo[name] for s in with_record if s.geo.get(name) is not None]
 
+    def typed(name: str) -> list[bool]:
+        return [s.actor_types[name] for s in with_record if s.actor_types.get(name) is not None]
+
     counts = {
         "notes": len(scores),
         "with_record": len(with_record),
@@ -208,6 +239,7 @@ def summarize(scores: list[NoteScore]) -> dict[str, Any]:
         "with_coordinates": len(geo("within_50km")),
         "with_country": len(geo("country_match")),
         "with_admin1": len(geo("admin1_match")),
+        **{f"with_{k}": len(typed(k)) for k in ACTOR_TYPE_KEYS},
     }
     metrics = {
         "event_type_accuracy": rate([s.event_type for s in scores]),
@@ -225,6 +257,7 @@ def summarize(scores: list[NoteScore]) -> dict[str, Any]:
         "country_accuracy": rate(geo("country_match")),
         "admin1_accuracy": rate(geo("admin1_match")),
         "no_coordinates_rate": rate([not s.geo["has_coordinates"] for s in with_record if s.geo]),
+        **{f"{k}_accuracy": rate(typed(k)) for k in ACTOR_TYPE_KEYS},
     }
     return {"metrics": metrics, "counts": counts}
 
@@ -295,6 +328,7 @@ def _iter_detail_lines(scores: list[NoteScore]) -> Iterator[str]:
             )
         }
         matches.update({k: s.geo.get(k) for k in GEO_KEYS if s.geo})
+        matches.update({k: s.actor_types.get(k) for k in ACTOR_TYPE_KEYS if s.actor_types})
         yield json.dumps({**s.detail, "matches": matches}, ensure_ascii=False, sort_keys=True) + "\n"
 
 

@@ -1,4 +1,5 @@
-"""ACLED exports (current taxonomy) -> canonical examples typed with ``event_type`` / ``sub_event_type``.
+"""ACLED exports (current taxonomy) -> canonical examples typed with ``event_type`` / ``sub_event_type`` and the
+actor categories ``inter1`` / ``inter2`` (:func:`inter_labels`).
 
 Merges the three current-schema exports under the data root (global 2020, Kenya 2004-2019, Bangladesh 2024),
 then every CSV in ``acled_extra/`` (12 exports added for the rare sub-types; file names sorted). The 2016
@@ -29,7 +30,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from training.data.acled_taxonomy import EVENT_TYPES, INTER_CODES, is_valid_pair, parent_of
+from training.data.acled_taxonomy import EVENT_TYPES, INTER_CODES, NO_ACTOR2, is_valid_pair, parent_of
 from training.data.canonical import DataError, Example
 from training.data.registry import Conversion, register
 from training.data.splits import DEFAULT_DEV_FRACTION, carve_dev
@@ -60,6 +61,7 @@ PREFIXED_COLUMNS: dict[str, str] = {
     "ACLED Ally Actor2": "assoc_actor_2",
     "ACLED Inter1": "inter1",
     "ACLED Inter2": "inter2",
+    "ACLED Interaction": "interaction",
     "ACLED Admin1": "admin1",
     "ACLED Admin2": "admin2",
     "ACLED Location": "location",
@@ -147,6 +149,35 @@ def _inter_name(value: str) -> str | None:
     return INTER_CODES.get(value, value)
 
 
+def _inter2_from_interaction(interaction: str, inter1: str | None) -> str | None:
+    """inter2 read off the interaction ("37" or "Rioters-Civilians" with inter1 known; "60", "Rebel group
+    only"), for exports without an inter2 column or with it empty; None when it cannot be told."""
+    value = interaction.strip()
+    if value.endswith(" only") or (len(value) == 2 and value.isdigit() and value[1] == "0"):
+        return NO_ACTOR2
+    if inter1 is None:
+        return None
+    if len(value) == 2 and value.isdigit():
+        names = [INTER_CODES.get(d) for d in value]
+    else:
+        names = value.split("-", 1) if value.count("-") == 1 else []
+    if len(names) != 2 or inter1 not in names or None in names:
+        return None
+    return names[1] if names[0] == inter1 else names[0]
+
+
+def inter_labels(row: dict[str, str]) -> dict[str, list[str]]:
+    """The ``inter1`` / ``inter2`` head labels of a row (ACLED category names, :data:`NO_ACTOR2` for inter2 code
+    0); a head the row cannot tell is left out (unknown). Exports without inter2 (Bangladesh 2024, Mali) give it
+    through ``interaction``."""
+    inter1 = _inter_name(row.get("inter1") or "")
+    raw2 = (row.get("inter2") or "").strip()
+    inter2 = NO_ACTOR2 if raw2 == "0" else _inter_name(raw2)
+    if inter2 is None:
+        inter2 = _inter2_from_interaction(row.get("interaction") or "", inter1)
+    return {head: [name] for head, name in (("inter1", inter1), ("inter2", inter2)) if name is not None}
+
+
 def _row_to_example(
     row: dict[str, str], *, export: str, path: Path, line: int, country: str | None = None
 ) -> tuple[Example, int]:
@@ -212,7 +243,7 @@ def _row_to_example(
     example = Example(
         id=f"acled-{event_id}",
         text=text,
-        labels={"event_type": [event_type], "sub_event_type": [sub_type]},
+        labels={"event_type": [event_type], "sub_event_type": [sub_type], **inter_labels(row)},
         meta=meta,
     )
     return example, n_tags
@@ -309,9 +340,10 @@ def export_files(root: Path) -> list[tuple[Path, str]]:
 @register(
     "acled",
     folder=".",
-    heads=("event_type", "sub_event_type"),
+    heads=("event_type", "sub_event_type", "inter1", "inter2"),
     description="ACLED coder notes typed with the current ACLED taxonomy (event_type 6, "
-    "sub_event_type 25): global 2020 + Kenya 2004-2019 + Bangladesh 2024 exports and the 12 "
+    "sub_event_type 25) and actor categories (inter1, inter2: 8 ACLED categories, inter2 also "
+    "'No actor2'; inter2 read off `interaction` where an export has no inter2 column): global 2020 + Kenya 2004-2019 + Bangladesh 2024 exports and the 12 "
     "acled_extra exports merged, de-duplicated by event id and note text, [size=...] tags "
     "stripped; dev carved (seed 2019, stratified by sub_event_type, 15% per type but at least "
     "20 where a third of the type allows, at most 300). The 2016 Africa export is excluded: "
