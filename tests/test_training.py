@@ -534,3 +534,20 @@ def test_shipped_actor_type_heads_are_not_class_balanced():
         heads = load_config(PROJECT_ROOT / "configs" / name).config.heads
         assert heads["inter1"].class_balanced is False and heads["inter2"].class_balanced is False, name
         assert [r.name for r in heads["inter1"].datasets] == [r.name for r in heads["event_type"].datasets]
+
+
+def test_converted_data_cache_key_changes_when_converter_code_changes(tmp_path, monkeypatch):
+    """The cache key hashes the converters' code (it once hashed an empty folder: edited converters kept their
+    stale caches and a new head found no labels)."""
+    import shutil
+
+    from training.data import mix
+
+    assert (mix.DATA_PACKAGE / "sources" / "acled.py").is_file()
+    copy = tmp_path / "data"
+    shutil.copytree(mix.DATA_PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(mix, "DATA_PACKAGE", copy)
+    before = mix._converter_code_hash()
+    with open(copy / "sources" / "acled.py", "a") as fh:
+        fh.write("\n# changed\n")
+    assert mix._converter_code_hash() != before

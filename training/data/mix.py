@@ -28,7 +28,7 @@ from training.data.sources.ootax_dev import is_out_of_taxonomy
 
 logger = logging.getLogger(__name__)
 
-DATA_PACKAGE = Path(__file__).resolve().parent / "data"
+DATA_PACKAGE = Path(__file__).resolve().parent  # training/data: the converters and what they import
 
 
 # ---- reading sources -----------------------------------------------------------------------------------------
