@@ -7,7 +7,8 @@ the geo fields of the record (``geo_fields.GEO_FIELDS``):
 - A name that names a country is that country, never a town or building of that name ("Syria", "Niger"), unless
   a region word says otherwise ("Niger State").
 - A name not found that joins parts with a hyphen ("Beirut-Ras Beirut") is looked up by its parts of 4 or more
-  letters, first found wins.
+  letters, first found wins; then a mention the tagger ran together ("Babruysk of the Mogilev region",
+  "Fransabank building in Beirut", "Burco hospital") by the names in it (``names.place_parts``), first found wins.
 - Candidates are scored by population, by how much of the article points to their country (countries it names,
   the countries of its other places that lie in one country only), by the article naming their province, by lying within 75 km of another
   named place's candidate, and by the region/site words around the name ("province of Hama" -> the province).
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from inference.events.geo_fields import GEO_UNAVAILABLE, empty_geo
 from inference.geo.distance import haversine_km
 from inference.geo.gazetteer import Candidate, Gazetteer
-from inference.geo.names import REGION, SITE, split_place
+from inference.geo.names import REGION, SITE, place_parts, split_place
 from inference.geo.sources import ADMIN1, ADMIN2, CITY, COUNTRY
 
 FOUND, COUNTRY_ONLY, NOT_FOUND = "found", "country_only", "not_found"
@@ -56,6 +57,13 @@ def _read(text: str, level: str | None, gazetteer: Gazetteer) -> _Name:
     if not found and "-" in bare.strip("-"):  # ACLED's "Beirut-Ras Beirut", "Athens-Central Athens": the city
         parts = [p for p in bare.split("-") if len(p.strip()) >= 4]
         found = next((f for f in map(gazetteer.lookup, parts) if f), ())
+    if not found:
+        for part in place_parts(text):
+            part_bare, part_hint = split_place(part)
+            found = gazetteer.lookup(part_bare)
+            if found:
+                bare, hint = part_bare, part_hint or hint
+                break
     country = next((c for c in found if c.level == COUNTRY), None)
     places = tuple(c for c in found if c.level != COUNTRY)
     if country is not None:

@@ -4,7 +4,8 @@
 folded, apostrophes and backticks removed ("Ma`arrat" = "Maarrat"), hyphens and other punctuation as spaces, the
 Arabic article "al"/"el" dropped as a word ("Sahl al-Ghab" = "Sahl Ghab"), then spaces removed ("Beled Weyne" =
 "Beledweyne"). ``split_place`` strips "the", compass words and type words ("the central province of Hama" ->
-"Hama", a region) so that the bare name can be looked up.
+"Hama", a region) so that the bare name can be looked up. ``place_parts`` cuts a mention a tagger ran together
+("Babruysk of the Mogilev region", "Fransabank building in Beirut", "Burco hospital") into the names in it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,17 @@ _SITE_HINT = re.compile(rf"(?:^(?:the\s+)?(?:{SITE_WORDS})\s+of\b)|(?:\s(?:{SITE
 
 REGION, SITE = "region", "site"
 
+# A mention that joins places or a site and its place: "X in Y", "X of the Y region", "8 km west of X".
+_JOINERS = re.compile(r"\s*(?:,|;|\(|\)|\b(?:in|of|near|outside|at|and|between)\b)\s*", re.I)
+# Sites named after their place: "Burco hospital", "Diyarbakir city center", "Rafi LGA", "Khutsong Extension 3".
+_FACILITY_TAIL = re.compile(
+    r"(?:\s+(?:hospital|building|buildings|headquarters|office|offices|school|university|mosque|church|prison|"
+    r"checkpoint|base|airport|airbase|farm|settlement|compound|station|bridge|road|highway|junction|stadium|"
+    r"square|center|centre|city|town|village|outskirts|countryside|area|lga|boma|payam|ward|sub-?county|commune|"
+    r"locality|extension|\d+))+$",
+    re.I,
+)
+
 
 def fold(text: str) -> str:
     """Accents dropped, case folded, apostrophes removed, other punctuation as single spaces."""
@@ -68,3 +80,16 @@ def split_place(text: str) -> tuple[str, str | None]:
         hint = SITE
     bare = _TRAIL.sub("", _LEAD.sub("", name)).strip(" ,.;:\"'")
     return (bare or name), hint
+
+
+def place_parts(text: str) -> list[str]:
+    """The names inside a mention that is more than one name, most specific first: its pieces between joining
+    words ("in", "of", "near", commas), each also without a trailing site word ("Burco hospital" -> "Burco").
+    Empty for a mention that is one piece and no site word."""
+    pieces = [p.strip(" ,.;:\"'") for p in _JOINERS.split(text[:MAX_NAME_CHARS])]
+    out: list[str] = []
+    for piece in pieces:
+        for cand in (piece, _FACILITY_TAIL.sub("", piece).strip()):
+            if cand and cand not in out and cand != text.strip() and any(ch.isalpha() for ch in cand):
+                out.append(cand)
+    return out
