@@ -156,3 +156,29 @@ def test_the_events_table_shows_the_resolved_place_and_never_a_made_up_point():
     )
     assert ";" not in _place({"geo_status": "country_only", "country": "Syria", "latitude": None})
     assert _place({"geo_status": "not_found"}) == "" and _place({}) == ""
+
+
+def test_actor_categories_show_beside_the_actors_and_in_the_events_csv():
+    import csv
+    import io
+
+    from inference.results import ArticleResult
+    from inference.serve.exports import events_csv
+    from inference.view.html import _actor
+
+    event = {
+        "event_type": "Battles",
+        "sub_event_type": "Armed clash",
+        "actor1": [{"text": "regime forces"}],
+        "actor2": [{"text": "<b>Hurras</b>"}],
+        "inter1": "State forces",
+        "inter2": "Rebel group",
+        "interaction": 12,
+    }
+    assert _actor(event, "actor1") == 'regime forces <span class="score">(State forces)</span>'
+    assert "&lt;b&gt;Hurras" in _actor(event, "actor2") and "(Rebel group)" in _actor(event, "actor2")
+    assert "score" not in _actor({**event, "inter2": "No actor2"}, "actor2")
+    assert "score" not in _actor({"actor1": [{"text": "x"}]}, "actor1")  # a model without the heads
+    result = ArticleResult(id="a", date=None, spans={}, labels={}, sentences=[], model={}, events=[event])
+    (row,) = csv.DictReader(io.StringIO(events_csv([result]).decode()))
+    assert (row["inter1"], row["inter2"], row["interaction"]) == ("State forces", "Rebel group", "12")

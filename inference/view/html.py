@@ -140,6 +140,14 @@ def _mentions(items: Iterable[dict[str, Any]] | None) -> str:
     return "; ".join(esc(" ".join(str(x.get("text", "")).split())) for x in items or []) or "-"
 
 
+def _actor(event: dict[str, Any], side: str) -> str:
+    """An actor's mentions, with its ACLED category (``inter1`` / ``inter2``) when the model predicts one."""
+    category = event.get(side.replace("actor", "inter"))
+    if not category or category == "No actor2":
+        return _mentions(event.get(side))
+    return f'{_mentions(event.get(side))} <span class="score">({esc(category)})</span>'
+
+
 def _place(event: dict[str, Any]) -> str:
     """The resolved place of a record (GeoNames name, admin1, country, point), or nothing."""
     if event.get("geo_status") not in ("found", "country_only"):
@@ -185,7 +193,7 @@ def _events_html(article: ViewArticle, n: int) -> str:
             )
         rows.append(
             f'<tr class="event"><td class="num">{i}</td><td>{kind} <span class="score">{score}</span></td>'
-            f"<td>{date}</td><td>{_mentions(e.get('actor1'))}</td><td>{_mentions(e.get('actor2'))}</td>"
+            f"<td>{date}</td><td>{_actor(e, 'actor1')}</td><td>{_actor(e, 'actor2')}</td>"
             f"<td>{_mentions(e.get('location'))}{_place(e)}</td><td>{_fatalities(e)}</td><td>{''.join(links)}</td></tr>"
         )
     return f'<table class="events">{head}{"".join(rows)}</table>'
