@@ -130,6 +130,7 @@ class Tagger:
         quantize: str | None = None,
         max_length: int | None = None,
         secondary_min_score: float = ARTICLE_SECONDARY_MIN_SCORE,
+        places: str | Path | None = None,
     ) -> Tagger:
         """Load a saved model folder (safetensors only; no remote code).
 
@@ -138,6 +139,8 @@ class Tagger:
         ``quantize="int8"``: dynamic int8 Linear layers in the encoder (heads stay float32), CPU only;
         see inference/model/quantize.py. ``max_length``: tokens per window. ``secondary_min_score``: the sentence
         probability a multi_class article label other than the best one needs (``_article_labels``).
+        ``places``: a place list (an ACLED export's CSV, or ``conflict-data places``) the event records' places are
+        looked up in before GeoNames; it applies to the whole process (``inference.geo.gazetteer.use_places``).
         """
         folder = Path(path).expanduser()
         if not folder.is_dir():
@@ -146,6 +149,10 @@ class Tagger:
                 "written by save_pretrained"
             )
         config = load_config(folder)
+        if places is not None:
+            from inference.geo.gazetteer import use_places
+
+            use_places(places)
         weights = weights_files(folder)
         dev = _resolve_device(device)
         torch_dtype = _resolve_dtype(dtype)

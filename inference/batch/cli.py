@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="also write one row per event record in ACLED's columns (.csv, .parquet or .jsonl, by suffix)",
     )
+    p.add_argument(
+        "--places",
+        metavar="CSV",
+        help="a place list beside GeoNames for the records' places: an ACLED export, or `conflict-data places` "
+        "(columns location, country, latitude, longitude[, admin1, admin2, geo_precision])",
+    )
     p.add_argument("--batch-size", type=int, default=32, help="token windows per forward pass (default: 32)")
     p.add_argument(
         "--chunk-size",

@@ -192,6 +192,25 @@ class Job:
         return n
 
 
+def _use_places(args: argparse.Namespace) -> None:
+    """Read ``--places`` now (a bad file is a usage error before any model is loaded) and record its hash in the
+    run's identity; worker processes inherit it."""
+    places = getattr(args, "places", None)
+    if not places:
+        return
+    if args.no_events:
+        raise UsageError("--places locates the event records, --no-events skips them: pass one of them")
+    from inference.geo.gazetteer import default_gazetteer, use_places
+    from inference.geo.place_table import PlaceTableError
+    from inference.geo.sources import SourceError
+
+    try:
+        use_places(places)
+    except (PlaceTableError, SourceError) as e:
+        raise UsageError(f"--places: {e}") from e
+    args.places_sha256 = default_gazetteer().places.sha256
+
+
 def prepare(args: argparse.Namespace, device: str | None = None) -> Job:
     """Check the arguments and inputs, load the model: everything before the first record is read."""
     if args.batch_size < 1 or args.chunk_size < 1:
@@ -213,6 +232,7 @@ def prepare(args: argparse.Namespace, device: str | None = None) -> Job:
             raise UsageError(str(e)) from e
         if events_out.resolve() == out.resolve() or events_out.is_dir():
             raise UsageError(f"--events-out {events_out} must be a file other than the output {out}")
+    _use_places(args)
     fmt = _output_format(args)
     errors_path, progress_path = sidecar_paths(out)
     fields = Fields(args.id_field, args.text_field, args.date_field)

@@ -38,6 +38,8 @@ def run_fingerprint(
     events_out = getattr(args, "events_out", None)
     if events_out:  # only when set: runs without it keep their earlier fingerprint
         extra["events_out"] = str(Path(events_out).resolve())
+    if getattr(args, "places_sha256", None):  # a place list changes the records' places
+        extra["places_sha256"] = args.places_sha256
     return extra | {
         "inputs": [input_fingerprint(p) for p in paths],
         "fields": [args.id_field, args.text_field, args.date_field],

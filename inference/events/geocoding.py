@@ -12,7 +12,10 @@ the geo fields of the record (``geo_fields.GEO_FIELDS``):
 - Candidates are scored by population, by how much of the article points to their country (countries it names,
   the countries of its other places that lie in one country only), by the article naming their province, by lying within 75 km of another
   named place's candidate, and by the region/site words around the name ("province of Hama" -> the province).
-  Where the article names countries, a small place outside them is not taken.
+  Where the article names countries (else, with a place list, where the list has places), a small place outside
+  them is not taken (a place of the place list is: border areas). A place of the user's place list
+  (``inference.geo.place_table``: their ACLED exports' locations) outranks a GeoNames place of the same name in
+  the same country, and is the only candidate for the villages GeoNames' extracts lack.
 - The record's place is the most specific resolved name (town < district < province), earlier names first; a
   name that resolves to nothing is skipped and never costs the others.
 - ``geo_status``: ``found`` (coordinates of a town, district or province), ``country_only`` (only a country is
@@ -27,13 +30,16 @@ from dataclasses import dataclass
 
 from inference.events.geo_fields import GEO_UNAVAILABLE, empty_geo
 from inference.geo.distance import haversine_km
-from inference.geo.gazetteer import Candidate, Gazetteer
+from inference.geo.gazetteer import TABLE, Candidate, Gazetteer
 from inference.geo.names import REGION, SITE, place_parts, split_place
 from inference.geo.sources import ADMIN1, ADMIN2, CITY, COUNTRY
 
 FOUND, COUNTRY_ONLY, NOT_FOUND = "found", "country_only", "not_found"
 NEAR_KM = 75.0
 SMALL_ABROAD = 100_000  # a place outside every country the article names must be at least this populous
+LISTED = (
+    2.5  # a place-list place: about what a 1M city's population is worth, so it wins where its country does
+)
 _REGION_LEVELS = {"region"}  # locations.LEVEL_NAMES of a region word around the mention
 _SITE_LEVELS = {"site"}
 
@@ -54,6 +60,8 @@ def _read(text: str, level: str | None, gazetteer: Gazetteer) -> _Name:
     elif hint is None and level in _SITE_LEVELS:
         hint = SITE
     found = gazetteer.lookup(bare)
+    if not found and bare != text:  # "Dadaab Refugee Camp", "Kakuma Camp": a place list may name the whole
+        found = gazetteer.lookup(text)
     if not found and "-" in bare.strip("-"):  # ACLED's "Beirut-Ras Beirut", "Athens-Central Athens": the city
         parts = [p for p in bare.split("-") if len(p.strip()) >= 4]
         found = next((f for f in map(gazetteer.lookup, parts) if f), ())
@@ -102,6 +110,8 @@ def _score(
         + 4.0 * share.get(c.country_code, 0.0)
         + (1.0 if c.is_main_name else 0)
     )
+    if c.source == TABLE:
+        s += LISTED + 0.2 * math.log10(c.rows + 1)
     if c.level == CITY and (c.country_code, c.admin1) in provinces:
         s += 2.0
     if name.hint == REGION:
@@ -117,9 +127,11 @@ def _score(
     return s
 
 
-def _best(name: _Name, others, share, provinces, named: set[str]) -> Candidate | None:
+def _best(name: _Name, others, share, provinces, named: set[str] | frozenset[str]) -> Candidate | None:
     pool = [
-        c for c in name.candidates if not named or c.country_code in named or c.population >= SMALL_ABROAD
+        c
+        for c in name.candidates
+        if not named or c.country_code in named or c.population >= SMALL_ABROAD or c.source == TABLE
     ]
     if not pool:
         return None
@@ -139,7 +151,7 @@ def _fields(c: Candidate, mention: str) -> dict:
         "latitude": c.latitude if point else None,
         "longitude": c.longitude if point else None,
         "geonameid": c.geonameid,
-        "geo_precision": c.level if point else None,
+        "geo_precision": (c.precision or c.level) if point else None,
     }
 
 
@@ -157,11 +169,14 @@ def geocode_places(
     top = max(weights.values(), default=0.0)
     share = {cc: w / top for cc, w in weights.items()} if top else {}
     provinces = {(c.country_code, c.admin1) for n in article for c in n.candidates[:5] if c.level == ADMIN1}
+    # no country named: a place list's countries stand in (a user with Sahel exports means Silly, Burkina Faso)
+    listed = getattr(gazetteer, "places", None)
+    within = named or (listed.countries if listed is not None else set())
     chosen: tuple[int, int, Candidate, str] | None = None
     for k, name in enumerate(own):
         others = [o for o in article if o is not name]
         best = _best(
-            name, others, share, provinces - {(c.country_code, c.admin1) for c in name.candidates}, named
+            name, others, share, provinces - {(c.country_code, c.admin1) for c in name.candidates}, within
         )
         if best is not None and (chosen is None or (best.level, k) < chosen[:2]):
             chosen = (best.level, k, best, name.text)
@@ -174,4 +189,12 @@ def geocode_places(
         cc = max(named, key=lambda x: (weights[x], x))
         mention = next(n for n in article if n.country is not None and n.country.country_code == cc)
         return _fields(mention.country, mention.text)
+    ranked = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))
+    if ranked and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
+        # no country named, but the article's places that lie in one country only point to one country
+        cc = ranked[0][0]
+        country = gazetteer.country(gazetteer.countries.get(cc, cc))
+        mention = next((n.text for n in article if {c.country_code for c in n.candidates} == {cc}), None)
+        if country is not None and mention is not None:
+            return _fields(country, mention)
     return empty_geo(NOT_FOUND)

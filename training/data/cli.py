@@ -1,4 +1,5 @@
-"""``conflict-data``: list the dataset converters, show a dataset's statistics, convert it to canonical JSONL.
+"""``conflict-data``: list the dataset converters, show a dataset's statistics, convert it to canonical JSONL,
+write the ACLED notes' place list (``places``).
 
 Exit codes: 0 success, 2 bad input (unknown dataset, missing data folder, a bad record without --skip-bad, bad
 arguments).  Outputs carry no timestamps or absolute paths, so converting twice gives byte-identical files.
@@ -227,6 +228,24 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_places(args: argparse.Namespace) -> int:
+    from training.data.place_list import place_rows_csv
+
+    out = Path(args.out)
+    if out.is_dir():
+        raise CliError(f"--out {out} is a folder: name a .csv file")
+    conv, conversion = _run("acled", args.root, True)
+    if args.split not in conversion.splits:
+        raise CliError(
+            f"the acled converter has no '{args.split}' split (it has {sorted(conversion.splits)})"
+        )
+    text, n = place_rows_csv(conversion.splits[args.split])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _write_text(out, text)
+    print(f"acled:{args.split}: {n} place rows -> {out} (bad source rows skipped: {len(conversion.rejects)})")
+    return 0
+
+
 def _one_line(text: str, width: int = 100) -> str:
     """The first sentence of a description, cut to ``width`` characters."""
     first = re.split(r"(?<=[a-z0-9)]\.)\s", " ".join(text.split()), maxsplit=1)[0]
@@ -265,6 +284,16 @@ def build_parser() -> argparse.ArgumentParser:
     _dataset_args(convert)
     convert.add_argument("--out", required=True, help="output folder")
     convert.set_defaults(fn=cmd_convert)
+    places = sub.add_parser(
+        "places",
+        help="the ACLED notes' places as a CSV place list for the geocoder (--places of conflict-tag)",
+    )
+    places.add_argument("--root", default="../shared/data", help="folder holding the raw datasets")
+    places.add_argument(
+        "--split", default="train", help="acled split to take the places from (default train)"
+    )
+    places.add_argument("--out", required=True, help="output .csv file")
+    places.set_defaults(fn=cmd_places)
     return parser
 
 

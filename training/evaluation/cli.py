@@ -36,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--details", help="write one JSON line per note (gold, predicted, matches) here")
     r.add_argument("--batch-size", type=int, default=32, help="token windows per forward pass (default: 32)")
     r.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    r.add_argument(
+        "--places",
+        help="an ACLED-style place list CSV (conflict-data places --out FILE) the geocoder reads beside GeoNames",
+    )
 
     g = sub.add_parser(
         "geocoder",
@@ -48,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--limit", type=int, help="score only the first N notes")
     g.add_argument("--out", help="write the metrics (and counts) as JSON here")
     g.add_argument("--details", help="write one JSON line per note here")
+    g.add_argument(
+        "--places",
+        help="an ACLED-style place list CSV (conflict-data places --out FILE) the geocoder reads beside GeoNames",
+    )
 
     h = sub.add_parser(  # training/evaluation/heads_command.py is imported only to run: it loads torch and transformers
         "heads",

@@ -66,21 +66,26 @@ def evaluate_geocoder(examples: list, gazetteer) -> tuple[dict[str, Any], list[d
 
 def run_geocoder(args) -> int:
     from inference.geo.gazetteer import Gazetteer
+    from inference.geo.place_table import PlaceTableError
     from inference.geo.sources import SourceError
     from training.evaluation.records_command import acled_notes
 
     if args.limit is not None and args.limit < 1:
         raise CommandError("--limit must be at least 1")
     try:
-        gazetteer = Gazetteer.open()
-    except SourceError as e:
+        gazetteer = Gazetteer.open(places=getattr(args, "places", None))
+    except (SourceError, PlaceTableError) as e:
         raise CommandError(str(e)) from e
     notes, _ = acled_notes(args.root, args.split)
     notes = notes[: args.limit] if args.limit else notes
     t0 = time.perf_counter()
     summary, details = evaluate_geocoder(notes, gazetteer)
+    if gazetteer.places is not None:
+        summary["places"] = {"file": gazetteer.places.source, "sha256": gazetteer.places.sha256,
+                             "places": len(gazetteer.places)}  # fmt: skip
     print(f"{summary['counts']['notes']} notes from acled:{args.split} ({args.root}), geocoder given gold place "
-          f"names ({time.perf_counter() - t0:.1f} s)")  # fmt: skip
+          f"names ({time.perf_counter() - t0:.1f} s)"
+          + (f", place list {gazetteer.places.source}" if gazetteer.places is not None else ""))  # fmt: skip
     for name, value in summary["metrics"].items():
         print(f"{name.ljust(20)}  {'-' if value is None else f'{value:.3f}'}")
     if args.out:

@@ -332,15 +332,37 @@ def _iter_detail_lines(scores: list[NoteScore]) -> Iterator[str]:
         yield json.dumps({**s.detail, "matches": matches}, ensure_ascii=False, sort_keys=True) + "\n"
 
 
+def _use_places(path: str | None) -> dict[str, Any] | None:
+    """Geocode with the place list ``path`` beside GeoNames; what the summary records of it."""
+    if not path:
+        return None
+    from inference.geo.gazetteer import default_gazetteer, use_places
+    from inference.geo.place_table import PlaceTableError
+    from inference.geo.sources import SourceError
+
+    try:
+        use_places(path)
+    except (PlaceTableError, SourceError) as e:
+        raise CommandError(str(e)) from None
+    table = default_gazetteer().places
+    return {"file": table.source, "sha256": table.sha256, "places": len(table)}
+
+
 def run_records(args) -> int:
     if args.limit is not None and args.limit < 1:
         raise CommandError("--limit must be at least 1")
+    places = _use_places(getattr(args, "places", None))
     notes, source, tagger = load_data_and_tagger(_load_notes, args)
     notes = notes[: args.limit] if args.limit else notes
     t0 = time.perf_counter()
     summary, scores = evaluate_records(tagger, notes, batch_size=args.batch_size)
     elapsed = time.perf_counter() - t0
-    summary = {"data": source, "model": tagger.model_info, **summary}
+    summary = {
+        "data": source,
+        "model": tagger.model_info,
+        **({"places": places} if places else {}),
+        **summary,
+    }
     print(f"{len(notes)} notes from {source}, model {args.model} ({elapsed:.1f} s)")
     print(format_table(summary))
     if args.out:
