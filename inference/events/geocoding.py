@@ -20,6 +20,8 @@ the geo fields of the record (``geo_fields.GEO_FIELDS``):
   name that resolves to nothing is skipped and never costs the others.
 - ``geo_status``: ``found`` (coordinates of a town, district or province), ``country_only`` (only a country is
   known: country fields, no coordinates; never a country's centroid), ``not_found``, or ``unavailable`` (no index).
+  The country of an unresolved place is the one the record's place names, else the one the article names most,
+  else the one the article's other places all lie in (``_home_country``: a village near Mogadishu and Kismayo).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from dataclasses import dataclass
 from inference.events.geo_fields import GEO_UNAVAILABLE, empty_geo
 from inference.geo.distance import haversine_km
 from inference.geo.gazetteer import TABLE, Candidate, Gazetteer
-from inference.geo.names import REGION, SITE, place_parts, split_place
+from inference.geo.names import REGION, SITE, name_key, place_parts, split_place
 from inference.geo.sources import ADMIN1, ADMIN2, CITY, COUNTRY
 
 FOUND, COUNTRY_ONLY, NOT_FOUND = "found", "country_only", "not_found"
@@ -96,6 +98,23 @@ def _country_weights(names: Sequence[_Name]) -> tuple[dict[str, float], set[str]
             if len(codes) == 1:  # an ambiguous name says little: common words are villages in many countries
                 weights[codes.pop()] = weights.get(n.candidates[0].country_code, 0.0) + 1.0
     return weights, named
+
+
+def _home_country(article: Sequence[_Name]) -> tuple[str, str] | None:
+    """``(ISO code, mention)`` of the one country the article's places point to, or None: each place of 4+
+    letters whose own names (not alternate ones) lie in one country votes for it; the top must have twice the
+    next one's votes."""
+    votes: dict[str, list[str]] = {}
+    for n in article:
+        if n.country is not None or len(name_key(n.bare)) < 4:
+            continue
+        codes = {c.country_code for c in n.candidates if c.is_main_name or c.source == TABLE}
+        if len(codes) == 1:
+            votes.setdefault(codes.pop(), []).append(n.text)
+    ranked = sorted(votes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    if ranked and (len(ranked) == 1 or len(ranked[0][1]) >= 2 * len(ranked[1][1])):
+        return ranked[0][0], ranked[0][1][0]
+    return None
 
 
 def _score(
@@ -189,12 +208,9 @@ def geocode_places(
         cc = max(named, key=lambda x: (weights[x], x))
         mention = next(n for n in article if n.country is not None and n.country.country_code == cc)
         return _fields(mention.country, mention.text)
-    ranked = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))
-    if ranked and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
-        # no country named, but the article's places that lie in one country only point to one country
-        cc = ranked[0][0]
-        country = gazetteer.country(gazetteer.countries.get(cc, cc))
-        mention = next((n.text for n in article if {c.country_code for c in n.candidates} == {cc}), None)
-        if country is not None and mention is not None:
-            return _fields(country, mention)
+    home = _home_country(article)
+    if home is not None:  # no country named, but the article's other places lie in one country
+        country = gazetteer.country(gazetteer.countries.get(home[0], home[0]))
+        if country is not None:
+            return _fields(country, home[1])
     return empty_geo(NOT_FOUND)
