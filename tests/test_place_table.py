@@ -214,3 +214,11 @@ def test_country_scoring_compares_iso_codes_where_names_differ():
         geo_scores({**geo, "iso": "IL", "country": "Israel"}, {"country": "Palestine"})["country_match"]
         is False
     )
+
+
+@pytest.mark.parametrize("place, context", [("Konduga", []), ("Babruysk", []), ("Kafr Nabudah", ["Hama"])])
+def test_a_list_of_other_countries_changes_nothing_for_places_outside_them(gazetteer, place, context):
+    # A user with Sahel exports who tags an article about Nigeria, Belarus or Syria gets GeoNames' answer.
+    plain = geocode_places([(place, "place")], context, Gazetteer.open())
+    assert plain["geo_status"] == "found"
+    assert geocode_places([(place, "place")], context, gazetteer) == plain

@@ -12,8 +12,8 @@ the geo fields of the record (``geo_fields.GEO_FIELDS``):
 - Candidates are scored by population, by how much of the article points to their country (countries it names,
   the countries of its other places that lie in one country only), by the article naming their province, by lying within 75 km of another
   named place's candidate, and by the region/site words around the name ("province of Hama" -> the province).
-  Where the article names countries (else, with a place list, where the list has places), a small place outside
-  them is not taken (a place of the place list is: border areas). A place of the user's place list
+  Where the article names countries, a small place outside them is not taken (a place of the place list is:
+  border areas). A place of the user's place list
   (``inference.geo.place_table``: their ACLED exports' locations) outranks a GeoNames place of the same name in
   the same country, and is the only candidate for the villages GeoNames' extracts lack.
 - The record's place is the most specific resolved name (town < district < province), earlier names first; a
@@ -188,14 +188,11 @@ def geocode_places(
     top = max(weights.values(), default=0.0)
     share = {cc: w / top for cc, w in weights.items()} if top else {}
     provinces = {(c.country_code, c.admin1) for n in article for c in n.candidates[:5] if c.level == ADMIN1}
-    # no country named: a place list's countries stand in (a user with Sahel exports means Silly, Burkina Faso)
-    listed = getattr(gazetteer, "places", None)
-    within = named or (listed.countries if listed is not None else set())
     chosen: tuple[int, int, Candidate, str] | None = None
     for k, name in enumerate(own):
         others = [o for o in article if o is not name]
         best = _best(
-            name, others, share, provinces - {(c.country_code, c.admin1) for c in name.candidates}, within
+            name, others, share, provinces - {(c.country_code, c.admin1) for c in name.candidates}, named
         )
         if best is not None and (chosen is None or (best.level, k) < chosen[:2]):
             chosen = (best.level, k, best, name.text)
