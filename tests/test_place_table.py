@@ -222,3 +222,15 @@ def test_a_list_of_other_countries_changes_nothing_for_places_outside_them(gazet
     plain = geocode_places([(place, "place")], context, Gazetteer.open())
     assert plain["geo_status"] == "found"
     assert geocode_places([(place, "place")], context, gazetteer) == plain
+
+
+def test_conflict_serve_refuses_an_unusable_place_list_in_one_line(
+    tiny_model, tmp_path, no_default_places, capsys
+):
+    from inference.serve.cli import main as serve_main
+
+    bad = tmp_path / "places.csv"
+    bad.write_text("name,lat\nHama,35\n")
+    assert serve_main(["--model", str(tiny_model), "--port", "0", "--places", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(bad) in err and "no column location" in err

@@ -26,6 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
     p.add_argument("--device", default="cpu", help="cpu (default), auto, cuda, cuda:N")
     p.add_argument("--quantize", choices=["int8"], help="dynamic int8 Linear layers (CPU)")
+    p.add_argument(
+        "--places",
+        metavar="CSV",
+        help="a place list beside GeoNames for the records' places (an ACLED export or `conflict-data places`)",
+    )
     p.add_argument("--max-mb", type=float, default=5.0, help="largest upload in MB (default: 5)")
     p.add_argument("--max-articles", type=int, default=5000, help="most articles per upload (default: 5000)")
     p.add_argument("--max-seconds", type=float, default=300.0, help="tagging time per request (default: 300)")
@@ -43,8 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     started = time.perf_counter()
     try:
-        tagger = Tagger.from_pretrained(args.model, device=args.device, quantize=args.quantize)
-    except (ModelLoadError, ValueError, OSError) as e:
+        tagger = Tagger.from_pretrained(
+            args.model, device=args.device, quantize=args.quantize, places=args.places
+        )
+    except (ModelLoadError, ValueError, OSError, RuntimeError) as e:  # RuntimeError: no GeoNames packages
         print(f"conflict-serve: {e}", file=sys.stderr)
         return 2
     limits = Limits(
