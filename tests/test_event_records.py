@@ -187,6 +187,51 @@ def test_two_incidents_in_one_article_give_two_records_in_text_order():
     ]
 
 
+ARTICLE = {
+    "event_type": ("Battles", 0.97),
+    "sub_event_type": ("Government regains territory", 0.71),
+    "inter1": ("State forces", 0.8),
+    "inter2": ("Rebel group", 0.6),
+}
+
+
+def test_an_article_with_one_incident_takes_the_articles_own_labels():
+    # the pooled reading of the whole report, as training reads a note, outranks the sentences' vote
+    [record] = build(article_labels=ARTICLE)
+    assert (record.event_type, record.event_type_score) == ("Battles", 0.97)
+    assert (record.sub_event_type, record.sub_event_type_score) == ("Government regains territory", 0.71)
+    assert (record.inter1, record.inter2, record.interaction) == ("State forces", "Rebel group", 12)
+    assert [e["text"] for e in record.evidence] == [s for s, _, _ in SENTENCES[:4]]  # the rules are unchanged
+
+
+def test_an_article_typed_none_or_with_two_incidents_keeps_the_sentence_vote():
+    [record] = build(article_labels={**ARTICLE, "event_type": ("none", 0.6), "sub_event_type": ("none", 0.6)})
+    assert (record.event_type, record.sub_event_type, record.inter1) == ("Battles", "Armed clash", None)
+    [partial] = build(article_labels={**ARTICLE, "sub_event_type": ("none", 0.5)})
+    assert (partial.sub_event_type, partial.inter1) == (
+        "Armed clash",
+        "State forces",
+    )  # none: left to the vote
+    parts = [
+        (
+            "A car bomb exploded at a cattle market in Baidoa on Thursday, killing seven people.",
+            ("Explosions/Remote violence", 0.9),
+            ("Remote explosive/landmine/IED", 0.8),
+        ),
+        (
+            "In a separate incident in Kismayo on Friday, gunmen abducted two aid workers.",
+            ("Violence against civilians", 0.85),
+            ("Abduction/forced disappearance", 0.8),
+        ),
+    ]
+    text = " ".join(p for p, _, _ in parts)
+    records = build_events(text, sentence_views(text, parts), [], "2021-06-12", article_labels=ARTICLE)
+    assert [r.sub_event_type for r in records] == [
+        "Remote explosive/landmine/IED",
+        "Abduction/forced disappearance",
+    ]
+
+
 def test_mismatched_offsets_are_rejected_naming_the_mention():
     views = sentence_views(TEXT, SENTENCES)
     bad = Mention(0, 6, "Location", "BAGHDAD")

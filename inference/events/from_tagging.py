@@ -108,6 +108,11 @@ def mentions(prediction) -> list[Mention]:
     return out
 
 
+def article_labels(prediction) -> dict[str, tuple[str, float]]:
+    """The article's best label and score per sequence head (from its pooled vector, ``text_labels``)."""
+    return {h: (ls[0].label, float(ls[0].score)) for h, ls in prediction.labels.items() if ls}
+
+
 def has_event_sentence(prediction, min_event_score: float = 0.0) -> bool:
     """Does some sentence's best event_type label, not ``none``, score at least ``min_event_score``? (What makes
     it an event sentence for ``inference.events.incidents``.)"""
@@ -157,7 +162,14 @@ def article_events(result: ArticleResult, prediction, **options: Any) -> list[di
 
         options = {**options, "gazetteer": default_gazetteer()}
     try:
-        records = build_events(text, sentence_views(prediction), mentions(prediction), date, **options)
+        records = build_events(
+            text,
+            sentence_views(prediction),
+            mentions(prediction),
+            date,
+            article_labels=article_labels(prediction),
+            **options,
+        )
     except Exception as e:  # noqa: BLE001 - one article's rules must not cost the run its labels
         logger.warning("article %s: no event records (%s: %s)", result.id, type(e).__name__, e)
         return []

@@ -26,7 +26,7 @@ span mentions (entities and roles) and returns one :class:`EventRecord` per inci
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from inference.events.actor_types import interaction_code
@@ -118,6 +118,16 @@ def _vote_head(
     return vote([(top[0], top[1], i) for top, i in tops if top is not None])
 
 
+def _whole_article_labels(
+    labels: Mapping[str, tuple[str, float]] | None,
+) -> Mapping[str, tuple[str, float]] | None:
+    """The article's labels for its one incident, or None when it has no event_type or its event_type is none
+    (the incident's sentences then vote); a head whose label is none is left to the vote."""
+    if not labels or "event_type" not in labels or labels["event_type"][0] == NONE_LABEL:
+        return None
+    return {h: v for h, v in labels.items() if v[0] != NONE_LABEL}
+
+
 def _check_inputs(text: str, sentences: Sequence[SentenceView], mentions: Sequence[Mention]) -> None:
     for i, s in enumerate(sentences):
         if not 0 <= s.start <= s.end <= len(text) or text[s.start : s.end] != s.text:
@@ -138,14 +148,20 @@ def _record(
     in_sentence: Sequence[Sequence[int]],
     article: dt.date | None,
     date_fallback: bool,
+    whole: Mapping[str, tuple[str, float]] | None = None,
 ) -> EventRecord | None:
-    chosen = vote([(feats[i].event_type, feats[i].event_score, i) for i in inc.event_ids])
+    chosen = (
+        whole["event_type"]
+        if whole
+        else vote([(feats[i].event_type, feats[i].event_score, i) for i in inc.event_ids])
+    )
     if chosen is None:
         return None
     event_type, event_score = chosen
     voters = [i for i in inc.event_ids if feats[i].event_type == event_type]
     sub, inter1, inter2 = (
-        _vote_head(sentences, voters, head) for head in ("sub_event_type", "inter1", "inter2")
+        whole[head] if whole and head in whole else _vote_head(sentences, voters, head)
+        for head in ("sub_event_type", "inter1", "inter2")
     )
     date, date_mention = None, None
     for i in inc.sentence_ids:
@@ -198,19 +214,26 @@ def build_events(
     max_gap: int = MAX_GAP,
     date_fallback_to_article: bool = False,
     gazetteer=None,
+    article_labels: Mapping[str, tuple[str, float]] | None = None,
 ) -> list[EventRecord]:
     """One record per incident of a labelled article, in text order; ``gazetteer`` (an
-    ``inference.geo.gazetteer.Gazetteer``) puts each on the map. Raises ValueError when a sentence or mention does
-    not match the text at its offsets.
+    ``inference.geo.gazetteer.Gazetteer``) puts each on the map. ``article_labels``: the article's own best
+    label and score per sequence head (read from its pooled vector, as training reads a report); an article with
+    one incident takes them instead of its sentences' vote, unless its event_type is ``none``. Raises ValueError
+    when a sentence or mention does not match the text at its offsets.
     """
     _check_inputs(text, sentences, mentions)
     article = parse_article_date(article_date)
     ordered = sorted(sentences, key=lambda s: (s.start, s.end))
     feats = sentence_features(text, ordered, mentions, article, min_event_score)
     in_sentence = mentions_by_sentence(ordered, mentions, dateline_end(text))
+    incidents = list(group_incidents(feats, max_gap=max_gap))
+    whole = _whole_article_labels(article_labels) if len(incidents) == 1 else None
     records = []
-    for inc in group_incidents(feats, max_gap=max_gap):
-        rec = _record(text, inc, ordered, feats, mentions, in_sentence, article, date_fallback_to_article)
+    for inc in incidents:
+        rec = _record(
+            text, inc, ordered, feats, mentions, in_sentence, article, date_fallback_to_article, whole
+        )
         if rec is not None:
             records.append(rec)
     if gazetteer is not None and records:
