@@ -104,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace, group: ProcessGroup | None = None) -> int:
     """Tag the inputs into OUT; under a launcher with several processes, each tags a shard (shard_run.py)."""
+    own_group = group is None
     group = group or process_group(args.device)
     if group.world > 1:
         if getattr(args, "events_out", None):
@@ -113,7 +114,11 @@ def run(args: argparse.Namespace, group: ProcessGroup | None = None) -> int:
             )
         from inference.batch.shard_run import run_sharded
 
-        return run_sharded(args, group)
+        try:
+            return run_sharded(args, group)
+        finally:
+            if own_group:
+                group.close()
     with OutputLock(args.output):
         return _run_locked(args)
 

@@ -42,6 +42,8 @@ class ProcessGroup(Protocol):
 
     def all_gather(self, obj: Any) -> list[Any]: ...
 
+    def close(self) -> None: ...
+
 
 class SingleProcess:
     """The usual case: one process, no collectives."""
@@ -53,6 +55,9 @@ class SingleProcess:
 
     def all_gather(self, obj: Any) -> list[Any]:
         return [obj]
+
+    def close(self) -> None:
+        pass
 
 
 class AcceleratePeers:
@@ -74,6 +79,11 @@ class AcceleratePeers:
         out: list[Any] = [None] * self.world
         dist.all_gather_object(out, obj)
         return out
+
+    def close(self) -> None:
+        # gloo's threads outlive an undestroyed group and abort the process at exit ("terminate called
+        # without an active exception"), which the launcher reports as a failed run
+        self.state.destroy_process_group()
 
 
 def launched_world_size() -> int:
