@@ -101,6 +101,15 @@ def test_the_most_specific_resolved_place_wins_and_unknown_names_cost_nothing(ga
     )
 
 
+def test_the_record_takes_its_place_in_the_country_most_of_its_names_lie_in(gazetteer):
+    # ACLED dev "Guama neighborhood, Belem, Para": the earliest town-level name alone was Guama, Venezuela
+    places = [("Guama neighborhood", "place"), ("Belem", "place"), ("Para", "region")]
+    geo = _geo(gazetteer, places)
+    assert (geo["iso"], geo["admin1"], geo["geo_mention"]) == ("BR", "Para", "Belem")
+    # one name in each of two countries is a tie: no majority overrides the earlier, equally specific name
+    assert _geo(gazetteer, [("Guama", "place"), ("Belem", "place")])["geo_mention"] == "Guama"
+
+
 def test_place_parts_cuts_a_run_together_mention_into_its_names():
     assert place_parts("Babruysk of the Mogilev region") == ["Babruysk", "the Mogilev region"]
     assert place_parts("Burco hospital") == ["Burco"]

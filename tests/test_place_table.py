@@ -84,6 +84,18 @@ def test_a_listed_place_near_a_border_is_taken_when_the_article_names_the_neighb
     assert (geo["geo_status"], geo["iso"]) == ("found", "CF")
 
 
+def test_a_listed_place_is_taken_before_a_geonames_town_the_record_also_names(tmp_path):
+    path = tmp_path / "athens.csv"
+    path.write_text(
+        HEADER + "GRC1,Athens - Kypseli,Central Athens,Attica,Greece,38.0050,23.7380,1\n", "utf-8"
+    )
+    places = [("Athens", "place"), ("Athens - Kypseli", "place")]
+    assert geocode_places(places, ["Greece"], Gazetteer.open())["geo_mention"] == "Athens"
+    geo = geocode_places(places, ["Greece"], Gazetteer.open(places=path))
+    assert (geo["geo_mention"], geo["iso"], geo["geonameid"]) == ("Athens - Kypseli", "GR", None)
+    assert geo["latitude"] == pytest.approx(38.005)
+
+
 def test_a_name_with_a_site_word_is_also_looked_up_whole(gazetteer):
     geo = geocode_places([("Dadaab Refugee Camp", "place")], [], gazetteer)
     assert (geo["geo_status"], geo["iso"], geo["admin1"]) == ("found", "KE", "Garissa")

@@ -16,8 +16,10 @@ the geo fields of the record (``geo_fields.GEO_FIELDS``):
   border areas). A place of the user's place list
   (``inference.geo.place_table``: their ACLED exports' locations) outranks a GeoNames place of the same name in
   the same country, and is the only candidate for the villages GeoNames' extracts lack.
-- The record's place is the most specific resolved name (town < district < province), earlier names first; a
-  name that resolves to nothing is skipped and never costs the others.
+- The record's place is the most specific resolved name (town < district < province), a place-list place before
+  a GeoNames one of the same level, then earlier names first, among the names in the country most of the
+  record's names lie in ("Guama neighborhood, Belem, Para": Belem, Brazil, not Guama, Venezuela); a name that
+  resolves to nothing is skipped and never costs the others.
 - ``geo_status``: ``found`` (coordinates of a town, district or province), ``country_only`` (only a country is
   known: country fields, no coordinates; never a country's centroid), ``not_found``, or ``unavailable`` (no index).
   The country of an unresolved place is the one the record's place names, else the one the article names most,
@@ -157,6 +159,20 @@ def _best(name: _Name, others, share, provinces, named: set[str] | frozenset[str
     return max(pool, key=lambda c: (_score(c, name, others, share, provinces), c.population))
 
 
+def _record_country(bests: Sequence[Candidate], own: Sequence[_Name]) -> str | None:
+    """The country most of the record's resolved names (and the countries it names) lie in, when one has more
+    than any other: "Guama neighborhood, Belem, Para" is in Brazil, so no Venezuelan Guama; None on a tie."""
+    votes: dict[str, int] = {}
+    for code in [c.country_code for c in bests] + [
+        n.country.country_code for n in own if n.country is not None
+    ]:
+        votes[code] = votes.get(code, 0) + 1
+    ranked = sorted(votes.values(), reverse=True)
+    if len(ranked) > 1 and ranked[0] > ranked[1]:
+        return max(votes, key=votes.__getitem__)
+    return None
+
+
 def _fields(c: Candidate, mention: str) -> dict:
     point = c.level != COUNTRY
     return {
@@ -188,16 +204,18 @@ def geocode_places(
     top = max(weights.values(), default=0.0)
     share = {cc: w / top for cc, w in weights.items()} if top else {}
     provinces = {(c.country_code, c.admin1) for n in article for c in n.candidates[:5] if c.level == ADMIN1}
-    chosen: tuple[int, int, Candidate, str] | None = None
+    bests = []
     for k, name in enumerate(own):
         others = [o for o in article if o is not name]
         best = _best(
             name, others, share, provinces - {(c.country_code, c.admin1) for c in name.candidates}, named
         )
-        if best is not None and (chosen is None or (best.level, k) < chosen[:2]):
-            chosen = (best.level, k, best, name.text)
-    if chosen is not None:
-        return _fields(chosen[2], chosen[3])
+        if best is not None:
+            bests.append((best.level, best.source != TABLE, k, best, name.text))
+    if bests:
+        country = _record_country([b[3] for b in bests], own)
+        _, _, _, best, mention = min(b for b in bests if country is None or b[3].country_code == country)
+        return _fields(best, mention)
     country = next((n for n in own if n.country is not None), None)
     if country is not None:
         return _fields(country.country, country.text)
