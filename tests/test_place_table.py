@@ -246,3 +246,36 @@ def test_conflict_serve_refuses_an_unusable_place_list_in_one_line(
     assert serve_main(["--model", str(tiny_model), "--port", "0", "--places", str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(bad) in err and "no column location" in err
+
+
+def test_unseen_countries_scores_each_country_without_its_own_rows_of_the_list(tmp_path):
+    """``conflict-eval geocoder --unseen-countries``: a village only its own country's rows list is not found, a
+    place another country's rows list still is."""
+    from training.evaluation.geocoder_command import evaluate_geocoder, evaluate_unseen_countries
+
+    def note(id_, location, admin1, country, lat, lon):
+        meta = {"location": location, "admin1": admin1, "country": country, "latitude": lat, "longitude": lon}
+        return Example(id=id_, text=f"Clashes in {location}.", labels={}, meta=meta)
+
+    listed = [
+        note("t1", "Buur Dhuxunle", "Bay", "Somalia", "2.91", "43.01"),
+        note("t2", "Dadaab Refugee Camp", "Garissa", "Kenya", "0.0574", "40.3094"),
+    ]
+    dev = [
+        note("d1", "Buur Dhuxunle", "Bay", "Somalia", "2.91", "43.01"),
+        note("d2", "Dadaab Refugee Camp", "Garissa", "Kenya", "0.0574", "40.3094"),
+        note("d3", "Buur Dhuxunle", "Bay", "Somalia", "2.91", "43.01"),
+    ]
+    summary, details = evaluate_unseen_countries(dev, listed)
+    assert [d["id"] for d in details] == ["d1", "d2", "d3"]
+    assert [d["matches"]["has_coordinates"] for d in details] == [False, False, False]
+    assert summary["metrics"]["no_coordinates_rate"] == 1.0
+
+    # the Kenyan note is found once Kenya's rows are another country's: the list is used, less the note's country
+    summary, details = evaluate_unseen_countries(dev, [*listed, note("t3", "Dadaab Refugee Camp", "Garissa",
+                                                                   "Somalia", "0.0574", "40.3094")])  # fmt: skip
+    assert [d["matches"]["has_coordinates"] for d in details] == [False, True, False]
+
+    (tmp_path / "places.csv").write_text(place_rows_csv(listed)[0], encoding="utf-8")
+    with_own = Gazetteer.open(places=tmp_path / "places.csv")
+    assert evaluate_geocoder(dev, with_own)[0]["metrics"]["geo_within_10km"] == 1.0

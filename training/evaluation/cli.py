@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--places",
         help="an ACLED-style place list CSV (conflict-data places --out FILE) the geocoder reads beside GeoNames",
     )
+    g.add_argument(
+        "--unseen-countries",
+        action="store_true",
+        help="give each note the place list of the acled train split without the note's own country: the list's "
+        "worth for a country the user has no ACLED rows of",
+    )
 
     h = sub.add_parser(  # training/evaluation/heads_command.py is imported only to run: it loads torch and transformers
         "heads",
