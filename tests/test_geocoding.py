@@ -129,6 +129,21 @@ def test_a_run_together_mention_resolves_by_the_names_in_it(gazetteer):
         assert fold(name) == fold(geo["geo_name"]), (mention, geo["geo_name"])
 
 
+def test_a_hyphenated_name_inside_a_run_together_mention_does_not_cut_it(gazetteer):
+    # "Markada in al-Hasakeh" was cut at its last hyphen into "Hasakeh", the province (ACLED dev notes)
+    geo = _geo(gazetteer, [("Markada in al-Hasakeh", "place")])
+    assert (geo["iso"], fold(geo["geo_name"]), geo["geo_precision"]) == ("SY", fold("Markadah"), 1), geo
+
+
+def test_generic_nouns_are_never_looked_up_as_places(gazetteer):
+    # GeoNames has a Venezuelan region "Capital" and US towns "University" and "Countryside"
+    assert _geo(gazetteer, [("the capital", "place")])["geo_status"] == "not_found"
+    geo = _geo(gazetteer, [("University of Bangui", "place")])
+    assert (geo["iso"], geo["geo_name"]) == ("CF", "Bangui"), geo
+    geo = _geo(gazetteer, [("Kafr Zita in the countryside of Hama", "place")])
+    assert (geo["iso"], geo["admin1"]) == ("SY", "Hama"), geo
+
+
 def test_no_place_gives_not_found_and_an_unknown_place_in_a_named_country_country_only(gazetteer):
     assert _geo(gazetteer, [])["geo_status"] == "not_found"
     assert _geo(gazetteer, [("Xqzzyqx", "place")])["geo_status"] == "not_found"

@@ -96,6 +96,20 @@ def test_a_listed_place_is_taken_before_a_geonames_town_the_record_also_names(tm
     assert geo["latitude"] == pytest.approx(38.005)
 
 
+def test_of_two_towns_the_one_in_a_province_the_record_names_is_taken(tmp_path):
+    # ACLED lists Al Hudaydah (the city, also its governorate's name) and Hays, a town of Al Hudaydah: the
+    # record "Al Hudaydah, Hays" is about Hays
+    (tmp_path / "p.csv").write_text(
+        HEADER + "YEM1,Al Hudaydah,Al Hawak,Al Hudaydah,Yemen,14.7978,42.9545,1\n"
+        "YEM2,Hays,Hays,Al Hudaydah,Yemen,13.9333,43.4833,1\n",
+        encoding="utf-8",
+    )
+    gazetteer = Gazetteer.open(places=tmp_path / "p.csv")
+    for order in (["Al Hudaydah", "Hays"], ["Hays", "Al Hudaydah"]):
+        geo = geocode_places([(p, None) for p in order], order, gazetteer)
+        assert (geo["geo_name"], geo["admin1"], geo["iso"]) == ("Hays", "Al Hudaydah", "YE"), (order, geo)
+
+
 def test_a_name_with_a_site_word_is_also_looked_up_whole(gazetteer):
     geo = geocode_places([("Dadaab Refugee Camp", "place")], [], gazetteer)
     assert (geo["geo_status"], geo["iso"], geo["admin1"]) == ("found", "KE", "Garissa")

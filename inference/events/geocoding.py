@@ -6,9 +6,10 @@ the geo fields of the record (``geo_fields.GEO_FIELDS``):
 
 - A name that names a country is that country, never a town or building of that name ("Syria", "Niger"), unless
   a region word says otherwise ("Niger State").
-- A name not found that joins parts with a hyphen ("Beirut-Ras Beirut") is looked up by its parts of 4 or more
-  letters, first found wins; then a mention the tagger ran together ("Babruysk of the Mogilev region",
-  "Fransabank building in Beirut", "Burco hospital") by the names in it (``names.place_parts``), first found wins.
+- A name of generic nouns only ("the capital", "countryside") is never looked up. A name not found that the
+  tagger ran together ("Babruysk of the Mogilev region", "Fransabank building in Beirut", "Burco hospital") is
+  looked up by the names in it (``names.place_parts``, generic ones skipped), first found wins; then one that joins
+  parts with a hyphen ("Beirut-Ras Beirut") by its parts of 4 or more letters, first found wins.
 - Candidates are scored by population, by how much of the article points to their country (countries it names,
   the countries of its other places that lie in one country only), by the article naming their province, by lying within 75 km of another
   named place's candidate, and by the region/site words around the name ("province of Hama" -> the province).
@@ -17,7 +18,8 @@ the geo fields of the record (``geo_fields.GEO_FIELDS``):
   (``inference.geo.place_table``: their ACLED exports' locations) outranks a GeoNames place of the same name in
   the same country, and is the only candidate for the villages GeoNames' extracts lack.
 - The record's place is the most specific resolved name (town < district < province), a place-list place before
-  a GeoNames one of the same level, then earlier names first, among the names in the country most of the
+  a GeoNames one of the same level, a town in a province the record names before that province's namesake
+  city ("Hays, Al Hudaydah"), then earlier names first, among the names in the country most of the
   record's names lie in ("Guama neighborhood, Belem, Para": Belem, Brazil, not Guama, Venezuela); a name that
   resolves to nothing is skipped and never costs the others.
 - ``geo_status``: ``found`` (coordinates of a town, district or province), ``country_only`` (only a country is
@@ -33,6 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from inference.events.geo_fields import GEO_UNAVAILABLE, empty_geo
+from inference.events.place_spans import is_generic_place
 from inference.geo.distance import haversine_km
 from inference.geo.gazetteer import TABLE, Candidate, Gazetteer
 from inference.geo.names import REGION, SITE, name_key, place_parts, split_place
@@ -59,6 +62,8 @@ class _Name:
 
 def _read(text: str, level: str | None, gazetteer: Gazetteer) -> _Name:
     bare, hint = split_place(text)
+    if is_generic_place(text):  # "the capital", "countryside": GeoNames has towns of those names abroad
+        return _Name(text, bare, hint, None, ())
     if hint is None and level in _REGION_LEVELS:
         hint = REGION
     elif hint is None and level in _SITE_LEVELS:
@@ -66,16 +71,20 @@ def _read(text: str, level: str | None, gazetteer: Gazetteer) -> _Name:
     found = gazetteer.lookup(bare)
     if not found and bare != text:  # "Dadaab Refugee Camp", "Kakuma Camp": a place list may name the whole
         found = gazetteer.lookup(text)
-    if not found and "-" in bare.strip("-"):  # ACLED's "Beirut-Ras Beirut", "Athens-Central Athens": the city
-        parts = [p for p in bare.split("-") if len(p.strip()) >= 4]
-        found = next((f for f in map(gazetteer.lookup, parts) if f), ())
     if not found:
         for part in place_parts(text):
+            if is_generic_place(part):  # "University" of "University of Bangui"
+                continue
             part_bare, part_hint = split_place(part)
             found = gazetteer.lookup(part_bare)
             if found:
                 bare, hint = part_bare, part_hint or hint
                 break
+    # ACLED's "Beirut-Ras Beirut", "Athens-Central Athens": the city; after the parts, so that "Markada in
+    # al-Hasakeh" is Markada, not the "Hasakeh" of its last hyphen
+    if not found and "-" in bare.strip("-"):
+        parts = [p for p in bare.split("-") if len(p.strip()) >= 4]
+        found = next((f for f in map(gazetteer.lookup, parts) if f), ())
     country = next((c for c in found if c.level == COUNTRY), None)
     places = tuple(c for c in found if c.level != COUNTRY)
     if country is not None:
@@ -212,9 +221,16 @@ def geocode_places(
         )
         if best is not None:
             bests.append((best.level, best.source != TABLE, k, best, name.text))
+    # of two towns, the one in a province the record also names is the more specific ("Hays", "Al Hudaydah":
+    # Hays, a town of Al Hudaydah governorate, whose capital is the city of that name)
+    named_keys = {name_key(n.bare) for n in own}
+    bests = [
+        (lvl, name_key(b.admin1 or "") not in named_keys - {name_key(b.name)}, table, k, b, m)
+        for lvl, table, k, b, m in bests
+    ]
     if bests:
-        country = _record_country([b[3] for b in bests], own)
-        _, _, _, best, mention = min(b for b in bests if country is None or b[3].country_code == country)
+        country = _record_country([b[4] for b in bests], own)
+        *_, best, mention = min(b for b in bests if country is None or b[4].country_code == country)
         return _fields(best, mention)
     country = next((n for n in own if n.country is not None), None)
     if country is not None:

@@ -53,7 +53,7 @@ divisions road roads highway street streets square positions position front fron
 borders outskirts vicinity centre center port country countries part parts site sites building
 buildings house houses home homes office offices property farm farms field fields mosque church school
 hospital prison station post posts headquarters compound bridge line lines locations location place places
-spot entrance east west north south central northern southern eastern western northeast northwest southeast
+spot entrance capital capitals university universities hotel hotels east west north south central northern southern eastern western northeast northwest southeast
 southwest north-east north-west south-east south-west upper lower local nearby several two three some many
 """.split()
 )

@@ -44,7 +44,7 @@ _JOINERS = re.compile(r"\s*(?:,|;|\(|\)|\b(?:in|of|near|outside|at|and|between)\
 _FACILITY_TAIL = re.compile(
     r"(?:\s+(?:hospital|building|buildings|headquarters|office|offices|school|university|mosque|church|prison|"
     r"checkpoint|base|airport|airbase|farm|settlement|compound|station|bridge|road|highway|junction|stadium|"
-    r"square|center|centre|city|town|village|outskirts|countryside|area|lga|boma|payam|ward|sub-?county|commune|"
+    r"square|center|centre|hotel|city|town|village|outskirts|countryside|area|lga|boma|payam|ward|sub-?county|commune|"
     r"locality|extension|\d+))+$",
     re.I,
 )
