@@ -16,7 +16,7 @@ from inference.events.geocoding import geocode_places
 from inference.geo import index_build
 from inference.geo.distance import haversine_km
 from inference.geo.gazetteer import Gazetteer
-from inference.geo.names import REGION, SITE, fold, name_key, place_parts, split_place
+from inference.geo.names import REGION, SITE, fold, name_key, name_runs, place_parts, split_place
 from inference.geo.sources import ADMIN1, CITY, COUNTRY
 
 AFP = SHARED_DATA.parent / "examples" / "afp_2020-06-08_syria.txt"
@@ -110,6 +110,12 @@ def test_the_record_takes_its_place_in_the_country_most_of_its_names_lie_in(gaze
     assert _geo(gazetteer, [("Guama", "place"), ("Belem", "place")])["geo_mention"] == "Guama"
 
 
+def test_name_runs_are_the_capitalised_runs_of_a_mention_longest_first():
+    assert name_runs("Bakirkoy town Istanbul") == ["Bakirkoy", "Istanbul"]
+    assert name_runs("Al Hali Al Hudaydah")[:2] == ["Al Hali Al", "Hali Al Hudaydah"]
+    assert name_runs("Hama") == [] and name_runs("") == []
+
+
 def test_place_parts_cuts_a_run_together_mention_into_its_names():
     assert place_parts("Babruysk of the Mogilev region") == ["Babruysk", "the Mogilev region"]
     assert place_parts("Burco hospital") == ["Burco"]
@@ -133,6 +139,16 @@ def test_a_hyphenated_name_inside_a_run_together_mention_does_not_cut_it(gazette
     # "Markada in al-Hasakeh" was cut at its last hyphen into "Hasakeh", the province (ACLED dev notes)
     geo = _geo(gazetteer, [("Markada in al-Hasakeh", "place")])
     assert (geo["iso"], fold(geo["geo_name"]), geo["geo_precision"]) == ("SY", fold("Markadah"), 1), geo
+
+
+def test_names_run_together_resolve_to_the_province_they_name_but_one_name_is_never_cut(gazetteer):
+    # "Gaziemir Izmir", "Tuban Lahij": a district and its province with no comma between (ACLED dev notes)
+    for mention, iso, admin1 in [("Gaziemir Izmir", "TR", "Izmir"), ("Tuban Lahij", "YE", "Lahij")]:
+        geo = _geo(gazetteer, [(mention, "place")])
+        assert (geo["iso"], geo["admin1"], geo["geo_precision"]) == (iso, admin1, 3), (mention, geo)
+    # a one-name place GeoNames lacks is not a town named like one of its words ("Issa", Russia)
+    for mention in ("Ein Issa", "Abu Salim"):
+        assert _geo(gazetteer, [(mention, "place")])["geo_status"] == "not_found", mention
 
 
 def test_generic_nouns_are_never_looked_up_as_places(gazetteer):

@@ -9,7 +9,10 @@ the geo fields of the record (``geo_fields.GEO_FIELDS``):
 - A name of generic nouns only ("the capital", "countryside") is never looked up. A name not found that the
   tagger ran together ("Babruysk of the Mogilev region", "Fransabank building in Beirut", "Burco hospital") is
   looked up by the names in it (``names.place_parts``, generic ones skipped), first found wins; then one that joins
-  parts with a hyphen ("Beirut-Ras Beirut") by its parts of 4 or more letters, first found wins.
+  parts with a hyphen ("Beirut-Ras Beirut") by its parts of 4 or more letters, first found wins; then one of the
+  record's names by its runs of capitalised words (``names.name_runs``, "Gaziemir Izmir"), taking only a listed
+  place or a province / district: a town named like one word of a one-name place ("Issa" of "Ein Issa") is far
+  more often wrong than right (ACLED dev notes).
 - Candidates are scored by population, by how much of the article points to their country (countries it names,
   the countries of its other places that lie in one country only), by the article naming their province, by lying within 75 km of another
   named place's candidate, and by the region/site words around the name ("province of Hama" -> the province).
@@ -38,7 +41,7 @@ from inference.events.geo_fields import GEO_UNAVAILABLE, empty_geo
 from inference.events.place_spans import is_generic_place
 from inference.geo.distance import haversine_km
 from inference.geo.gazetteer import TABLE, Candidate, Gazetteer
-from inference.geo.names import REGION, SITE, name_key, place_parts, split_place
+from inference.geo.names import REGION, SITE, name_key, name_runs, place_parts, split_place
 from inference.geo.sources import ADMIN1, ADMIN2, CITY, COUNTRY
 
 FOUND, COUNTRY_ONLY, NOT_FOUND = "found", "country_only", "not_found"
@@ -60,7 +63,7 @@ class _Name:
     candidates: tuple[Candidate, ...]  # towns, districts, provinces
 
 
-def _read(text: str, level: str | None, gazetteer: Gazetteer) -> _Name:
+def _read(text: str, level: str | None, gazetteer: Gazetteer, own: bool = False) -> _Name:
     bare, hint = split_place(text)
     if is_generic_place(text):  # "the capital", "countryside": GeoNames has towns of those names abroad
         return _Name(text, bare, hint, None, ())
@@ -85,6 +88,20 @@ def _read(text: str, level: str | None, gazetteer: Gazetteer) -> _Name:
     if not found and "-" in bare.strip("-"):
         parts = [p for p in bare.split("-") if len(p.strip()) >= 4]
         found = next((f for f in map(gazetteer.lookup, parts) if f), ())
+    if not found and own:  # the record's names run together: "Durayhimi Hodeidah", "Bakirkoy town Istanbul"
+        for run in (r for piece in [text, *place_parts(text)] for r in name_runs(piece)):
+            # only a listed place or a province / district: a town named like a word of a one-name place
+            # ("Issa" of "Ein Issa", "Arab" of "Ain al Arab") is the wrong place far more often than not
+            found = (
+                ()
+                if is_generic_place(run)
+                else tuple(
+                    c for c in gazetteer.lookup(run) if c.source == TABLE or c.level in (ADMIN1, ADMIN2)
+                )
+            )
+            if found:
+                bare = run
+                break
     country = next((c for c in found if c.level == COUNTRY), None)
     places = tuple(c for c in found if c.level != COUNTRY)
     if country is not None:
@@ -206,7 +223,7 @@ def geocode_places(
     the article's place names ``context``."""
     if gazetteer is None:
         return empty_geo(GEO_UNAVAILABLE)
-    own = [_read(text, level, gazetteer) for text, level in places]
+    own = [_read(text, level, gazetteer, own=True) for text, level in places]
     seen = {n.text for n in own}
     article = own + [_read(t, None, gazetteer) for t in dict.fromkeys(context) if t not in seen]
     weights, named = _country_weights(article)

@@ -82,6 +82,22 @@ def split_place(text: str) -> tuple[str, str | None]:
     return (bare or name), hint
 
 
+def name_runs(text: str, max_words: int = 6) -> list[str]:
+    """Runs of capitalised words inside a mention of 2 to ``max_words`` words, longest first, then left first: the
+    names a tagger ran together without a joining word ("Durayhimi Hodeidah", "Bakirkoy town Istanbul").
+    Runs of fewer than 4 letters are left out."""
+    words = text[:MAX_NAME_CHARS].split()
+    if not 2 <= len(words) <= max_words:
+        return []
+    out: list[str] = []
+    for size in range(len(words) - 1, 0, -1):
+        for i in range(len(words) - size + 1):
+            run = words[i : i + size]
+            if all(w[:1].isupper() for w in run) and sum(ch.isalpha() for w in run for ch in w) >= 4:
+                out.append(" ".join(w.strip(" ,.;:\"'") for w in run))
+    return out
+
+
 def place_parts(text: str) -> list[str]:
     """The names inside a mention that is more than one name, most specific first: its pieces between joining
     words ("in", "of", "near", commas), each also without a trailing site word ("Burco hospital" -> "Burco").
