@@ -158,6 +158,8 @@ def test_fixture_example_text_labels_and_meta(fixture_conversion):
         "inter2": ["No actor2"],
     }
     assert ex.meta["event_date"] == "2020-05-09" and ex.meta["fatalities"] == 0
+    # the row's location where the note names it, for the `places` head
+    assert [(ex.text[s:e], label) for s, e, label in ex.spans["places"]] == [("Alpha Town", "Location")]
     assert ex.meta["inter1"] == "Protesters" and "inter2" not in ex.meta and "actor2" not in ex.meta
     assert ex.meta["assoc_actor_1"] == "Teachers (Testland)"
     assert ex.meta["export"] == "acled_global_2020_RPanlilio"
@@ -318,6 +320,8 @@ def test_real_counts_and_no_repeats(real_conversion):
     assert real_conversion.meta["duplicates_dropped"]["event_id"] >= 4000  # Bangladesh + Mali per-actor rows
     kept = real_conversion.meta["kept_per_export"]
     assert len(kept) == 15 and all(n >= 100 for n in kept.values())
+    with_place = sum(bool(e.spans["places"]) for e in everything)
+    assert 0.80 < with_place / len(everything) < 0.95  # 86%: most notes name their location, admin2 or admin1
 
 
 def test_real_dev_has_enough_of_every_type(real_conversion):

@@ -149,6 +149,30 @@ def test_mentions_are_trimmed_and_function_word_spans_dropped():
     ]
 
 
+def test_a_places_head_adds_its_spans_as_locations_once():
+    text = "Rebels attacked Kondele and Kisumu town."
+    pred = _prediction(
+        text,
+        {
+            "entities": [Span(28, 34, "Location", 0.9), Span(16, 23, "Person", 0.6)],
+            "places": [
+                Span(16, 23, "Location", 0.8),
+                Span(28, 34, "Location", 0.7),
+                Span(35, 39, "Location", 0.5),
+            ],
+        },
+    )
+    got = [(m.head, m.label, m.text) for m in mentions(pred)]
+    # Kisumu is already an entities Location; "town" alone is a function-word-free span and is kept
+    assert got == [
+        ("entities", "Location", "Kisumu"),
+        ("entities", "Person", "Kondele"),
+        ("entities", "Location", "Kondele"),
+        ("entities", "Location", "town"),
+    ]
+    assert [m.score for m in mentions(pred) if m.text == "Kondele" and m.label == "Location"] == [0.8]
+
+
 def test_output_records_put_events_after_sentences_with_rounded_scores():
     event = {
         "event_type": "Battles",

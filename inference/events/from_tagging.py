@@ -28,6 +28,8 @@ EVENT_HEAD = "event_type"
 SUB_EVENT_HEAD = "sub_event_type"
 ACTOR_TYPE_HEADS = ("inter1", "inter2")
 MENTION_HEADS = ("entities", "roles")
+PLACES_HEAD = "places"  # the event's place, learnt from ACLED notes: read as entities' Location
+LOCATION = "Location"
 TEMPORAL = "Temporal"
 # Edge characters trimmed from a span, and words that alone never name an actor, place or date.
 _EDGE_PUNCT = frozenset("-\u2010\u2011\u2013\u2014'\"\u2018\u2019\u201c\u201d,;:")
@@ -81,7 +83,7 @@ def clean_mention(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 def mentions(prediction) -> list[Mention]:
     """The spans of the ``entities`` and ``roles`` heads (those the model has) as mentions of the normalised
-    text, trimmed by ``clean_mention`` (spans of nothing but function words or punctuation left out). A Temporal
+    text, and those of a ``places`` head (the event's place) as entities' Location mentions, trimmed by ``clean_mention`` (spans of nothing but function words or punctuation left out). A Temporal
     span that is only part of a date the date finder reads ("9" and "2020" in "9 May 2020") is left out too, so
     the events layer reads the whole date instead of the fragments.
     """
@@ -105,6 +107,11 @@ def mentions(prediction) -> list[Mention]:
             ):
                 continue
             out.append(Mention(start, end, s.label, text[start:end], float(s.score), head))
+    located = {(m.start, m.end) for m in out if m.label == LOCATION}
+    for s in prediction.spans.get(PLACES_HEAD, []):
+        kept = clean_mention(text, s.start, s.end)
+        if kept is not None and kept not in located:
+            out.append(Mention(*kept, LOCATION, text[kept[0] : kept[1]], float(s.score), "entities"))
     return out
 
 

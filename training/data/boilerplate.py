@@ -21,7 +21,7 @@ import hashlib
 import random
 import re
 
-from training.data.canonical import Example
+from training.data.canonical import Example, Span
 
 MODES = ("keep", "strip", "vary")
 VARY_KEEP_SHARE = 0.2
@@ -128,5 +128,21 @@ def rewrite_examples(examples: list[Example], mode: str, seed: int) -> list[Exam
             digest = hashlib.sha256(f"{seed}:boilerplate:{ex.id}".encode()).digest()
             text = vary_boilerplate(ex.text, random.Random(int.from_bytes(digest[:8], "big")))
         meta = {**ex.meta, "note": ex.text, "boilerplate": mode} if text != ex.text else ex.meta
-        out.append(Example(id=ex.id, text=text, spans=ex.spans, labels=ex.labels, meta=meta))
+        spans = _moved_spans(ex.text, text, ex.spans) if text != ex.text else ex.spans
+        out.append(Example(id=ex.id, text=text, spans=spans, labels=ex.labels, meta=meta))
     return out
+
+
+def _moved_spans(old: str, new: str, spans: dict[str, list[Span]]) -> dict[str, list[Span]]:
+    """Each span found again, in order, in the rewritten text; a span whose words were rewritten away (a place
+    in a dropped "(Oguta, Imo)") is left out."""
+    moved: dict[str, list[Span]] = {}
+    for head, head_spans in spans.items():
+        kept, cursor = [], 0
+        for start, end, label in sorted(head_spans):
+            at = new.find(old[start:end], cursor)
+            if at >= 0:
+                kept.append((at, at + end - start, label))
+                cursor = at + end - start
+        moved[head] = kept
+    return moved

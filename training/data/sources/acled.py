@@ -33,6 +33,7 @@ from typing import Any
 from training.data.acled_taxonomy import EVENT_TYPES, INTER_CODES, NO_ACTOR2, is_valid_pair, parent_of
 from training.data.canonical import DataError, Example
 from training.data.registry import Conversion, register
+from training.data.sources.acled_place_spans import place_spans
 from training.data.splits import DEFAULT_DEV_FRACTION, carve_dev
 
 log = logging.getLogger(__name__)
@@ -243,6 +244,7 @@ def _row_to_example(
     example = Example(
         id=f"acled-{event_id}",
         text=text,
+        spans={"places": place_spans(text, meta)},
         labels={"event_type": [event_type], "sub_event_type": [sub_type], **inter_labels(row)},
         meta=meta,
     )
@@ -340,10 +342,11 @@ def export_files(root: Path) -> list[tuple[Path, str]]:
 @register(
     "acled",
     folder=".",
-    heads=("event_type", "sub_event_type", "inter1", "inter2"),
+    heads=("event_type", "sub_event_type", "inter1", "inter2", "places"),
     description="ACLED coder notes typed with the current ACLED taxonomy (event_type 6, "
     "sub_event_type 25) and actor categories (inter1, inter2: 8 ACLED categories, inter2 also "
-    "'No actor2'; inter2 read off `interaction` where an export has no inter2 column): global 2020 + Kenya 2004-2019 + Bangladesh 2024 exports and the 12 "
+    "'No actor2'; inter2 read off `interaction` where an export has no inter2 column) and the event's place "
+    "where the note names it (places: Location spans of the row's location/admin2/admin1): global 2020 + Kenya 2004-2019 + Bangladesh 2024 exports and the 12 "
     "acled_extra exports merged, de-duplicated by event id and note text, [size=...] tags "
     "stripped; dev carved (seed 2019, stratified by sub_event_type, 15% per type but at least "
     "20 where a third of the type allows, at most 300). The 2016 Africa export is excluded: "
