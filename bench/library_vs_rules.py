@@ -57,7 +57,7 @@ def _swapped(variant: str, calls: dict[str, int]):
     package's answer differs from ours; restore it after."""
     from inference.events import dates, incidents, numbers, records
     from inference.text import processor
-    from inference.text.sentences import split_sentences
+    from inference.text.sentences import split_sentences, trim_ranges
 
     def count(differs: bool) -> None:
         calls["calls"] = calls.get("calls", 0) + 1
@@ -86,15 +86,7 @@ def _swapped(variant: str, calls: dict[str, int]):
         segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
 
         def split(text: str) -> list[tuple[int, int]]:
-            out = []
-            for span in segmenter.segment(text):
-                a, b = span.start, span.end
-                while a < b and text[a].isspace():
-                    a += 1
-                while b > a and text[b - 1].isspace():
-                    b -= 1
-                if a < b:
-                    out.append((a, b))
+            out = trim_ranges(text, [(span.start, span.end) for span in segmenter.segment(text)])
             count(out != split_sentences(text))
             return out
 

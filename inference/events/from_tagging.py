@@ -83,9 +83,10 @@ def clean_mention(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 def mentions(prediction) -> list[Mention]:
     """The spans of the ``entities`` and ``roles`` heads (those the model has) as mentions of the normalised
-    text, and those of a ``places`` head (the event's place) as entities' Location mentions, trimmed by ``clean_mention`` (spans of nothing but function words or punctuation left out). A Temporal
-    span that is only part of a date the date finder reads ("9" and "2020" in "9 May 2020") is left out too, so
-    the events layer reads the whole date instead of the fragments.
+    text, and those of a ``places`` head (the event's place) as entities' Location mentions, trimmed by
+    ``clean_mention`` (spans of nothing but function words or punctuation left out). A Temporal span that is
+    only part of a date the date finder reads ("9" and "2020" in "9 May 2020") is left out too, so the events
+    layer reads the whole date instead of the fragments.
     """
     text = prediction.prepared.text
     dates = [

@@ -230,24 +230,21 @@ def geocode_places(
     top = max(weights.values(), default=0.0)
     share = {cc: w / top for cc, w in weights.items()} if top else {}
     provinces = {(c.country_code, c.admin1) for n in article for c in n.candidates[:5] if c.level == ADMIN1}
-    bests = []
+    named_keys = {name_key(n.bare) for n in own}
+    ranked = []  # (level, not in a named province, not listed, name order, candidate, mention): least first
     for k, name in enumerate(own):
         others = [o for o in article if o is not name]
         best = _best(
             name, others, share, provinces - {(c.country_code, c.admin1) for c in name.candidates}, named
         )
         if best is not None:
-            bests.append((best.level, best.source != TABLE, k, best, name.text))
-    # of two towns, the one in a province the record also names is the more specific ("Hays", "Al Hudaydah":
-    # Hays, a town of Al Hudaydah governorate, whose capital is the city of that name)
-    named_keys = {name_key(n.bare) for n in own}
-    bests = [
-        (lvl, name_key(b.admin1 or "") not in named_keys - {name_key(b.name)}, table, k, b, m)
-        for lvl, table, k, b, m in bests
-    ]
-    if bests:
-        country = _record_country([b[4] for b in bests], own)
-        *_, best, mention = min(b for b in bests if country is None or b[4].country_code == country)
+            # of two towns, the one in a province the record also names is the more specific ("Hays", "Al
+            # Hudaydah": Hays, a town of Al Hudaydah governorate, whose capital is the city of that name)
+            outside = name_key(best.admin1 or "") not in named_keys - {name_key(best.name)}
+            ranked.append((best.level, outside, best.source != TABLE, k, best, name.text))
+    if ranked:
+        country = _record_country([r[4] for r in ranked], own)
+        *_, best, mention = min(r for r in ranked if country is None or r[4].country_code == country)
         return _fields(best, mention)
     country = next((n for n in own if n.country is not None), None)
     if country is not None:

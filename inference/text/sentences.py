@@ -76,8 +76,13 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
                 out.append((start, m.end()))
                 start = nxt
         out.append((start, para.end()))
+    return trim_ranges(text, out)
+
+
+def trim_ranges(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The ranges without their leading and trailing whitespace; those of nothing but whitespace left out."""
     trimmed = []
-    for a, b in out:
+    for a, b in ranges:
         while a < b and text[a].isspace():
             a += 1
         while b > a and text[b - 1].isspace():
