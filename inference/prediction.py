@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from inference.decode.labels import SequencePrediction, decode_sequence_heads, parents_first
-from inference.decode.spans import Span, decode_spans, merge_window_probs
+from inference.decode.spans import Span, decode_spans_many, merge_window_probs
 from inference.decode.text_labels import ARTICLE_SECONDARY_MIN_SCORE, text_labels
 from inference.model.configuration import SEQUENCE, TOKEN
 from inference.results import LabelScore
@@ -186,20 +186,25 @@ class Predictor:
         by_unit: list[list[int]] = [[] for _ in units]
         for i, u in enumerate(encoded.window_units):
             by_unit[u].append(i)
+        order = [u for mine in per_text for u in mine]
+        decoded = {}
+        for head in self.token_heads:
+            items = []
+            for u in order:
+                parts = [token_probs[head.name][i] for i in by_unit[u]]
+                # One window in text order is already what merging would return (same rows, same order).
+                items.append(
+                    parts[0] if len(parts) == 1 and in_order[by_unit[u][0]] else merge_window_probs(parts)
+                )
+            decoded[head.name] = decode_spans_many(items, head.bio_labels, [units[u].start for u in order])
         out = []
+        k = 0
         for mine in per_text:
             spans: dict[str, list[Span]] = {h.name: [] for h in self.token_heads}
-            for u in mine:
+            for _ in mine:
                 for head in self.token_heads:
-                    parts = [token_probs[head.name][i] for i in by_unit[u]]
-                    # One window in text order is already what merging would return (same rows, same order).
-                    merged = (
-                        parts[0] if len(parts) == 1 and in_order[by_unit[u][0]] else merge_window_probs(parts)
-                    )
-                    spans[head.name].extend(
-                        Span(units[u].start + s.start, units[u].start + s.end, s.label, s.score)
-                        for s in decode_spans(*merged, head.bio_labels)
-                    )
+                    spans[head.name] += decoded[head.name][k]
+                k += 1
             out.append(spans)
         return out
 

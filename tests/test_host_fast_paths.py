@@ -12,7 +12,7 @@ from transformers import AutoTokenizer
 
 from inference import Tagger
 from inference.decode.labels import SequencePrediction
-from inference.decode.spans import Span, _bio_grammar, decode_spans, merge_window_probs
+from inference.decode.spans import Span, _bio_grammar, decode_spans, decode_spans_many, merge_window_probs
 from inference.events import build_events
 from inference.events.from_tagging import article_events, has_event_sentence, mentions, sentence_views
 from inference.tagger import article_result
@@ -206,3 +206,32 @@ def article_result_of(tagger, prediction):
     from inference.results import Article
 
     return article_result(Article(None, prediction.prepared.original, None), prediction, tagger.model_info)
+
+
+@pytest.mark.parametrize("o_weight", [0.0, 0.5, 3.0, 100.0])
+def test_decoding_many_items_at_once_equals_one_by_one(o_weight):
+    rng = random.Random(1000 + int(o_weight * 10))
+    for _ in range(30):
+        items = []
+        for _ in range(rng.randint(0, 25)):
+            probs, offsets, word_ids = _tokens(rng, rng.randint(0, 40), o_weight)
+            if rng.random() < 0.3:
+                word_ids = [None if rng.random() < 0.2 else w for w in word_ids]
+            elif rng.random() < 0.5:
+                offsets, word_ids = np.array(offsets, dtype=np.int64).reshape(-1, 2), np.array(word_ids)
+            items.append((probs, offsets, word_ids))
+        one_by_one = [decode_spans(*item, BIO) for item in items]
+        assert decode_spans_many(items, BIO) == one_by_one
+        shifts = [rng.randint(0, 500) for _ in items]  # where each item's sentence starts in its text
+        assert decode_spans_many(items, BIO, shifts) == [
+            [dataclasses.replace(s, start=s.start + at, end=s.end + at) for s in spans]
+            for spans, at in zip(one_by_one, shifts)
+        ]
+
+
+def test_viterbi_of_many_sequences_equals_one_at_a_time():
+    grammar = _bio_grammar(tuple(BIO))
+    rng = np.random.default_rng(5)
+    seqs = [rng.dirichlet(np.full(len(BIO), 0.3), size=n) for n in [1, 7, 3, 40, 2, 1, 19]]
+    assert [p.tolist() for p in grammar.viterbi_many(seqs)] == [grammar.viterbi(p).tolist() for p in seqs]
+    assert grammar.viterbi_many([]) == []

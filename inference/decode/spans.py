@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,6 +103,78 @@ def _decode_words(probs: np.ndarray, offsets, word_ids, grammar: _BioGrammar) ->
     return spans
 
 
+def decode_spans_many(
+    items: Sequence[tuple[np.ndarray, list[tuple[int, int]] | np.ndarray, list[int | None] | np.ndarray]],
+    bio_labels: list[str],
+    shifts: Sequence[int] | None = None,
+) -> list[list[Span]]:
+    """``[decode_spans(*item, bio_labels) for item in items]``, with the same spans, in a fixed number of numpy
+    calls for all items (one per item costs ~15 calls per sentence and head) and Viterbi run for the items whose
+    argmax path is invalid all at once (``_BioGrammar.viterbi_many``). ``shifts``: added to each item's offsets
+    (where its sentence starts in the text)."""
+    grammar = _bio_grammar(tuple(bio_labels))
+    out: list[list[Span]] = [[] for _ in items]
+    keep = [k for k, item in enumerate(items) if len(item[1])]
+    if not keep:
+        return out
+    probs = np.concatenate([np.asarray(items[k][0], dtype=np.float64) for k in keep])
+    offsets = np.concatenate([np.asarray(items[k][1], dtype=np.int64).reshape(-1, 2) for k in keep])
+    lengths = np.array([len(items[k][1]) for k in keep])
+    item_start = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    new_word = np.ones(len(offsets), dtype=bool)
+    wids = [items[k][2] for k in keep]
+    if all(isinstance(w, np.ndarray) and w.dtype != object for w in wids):
+        wid = np.concatenate(wids)
+        new_word[1:] = wid[1:] != wid[:-1]
+        new_word[item_start] = True
+    else:
+        for wid, at in zip(wids, item_start.tolist()):  # a None word id (no word) never continues a word
+            new_word[at + 1 : at + len(wid)] = [
+                not (a is not None and a == b) for a, b in zip(wid[1:], wid[:-1])
+            ]
+    first = np.flatnonzero(new_word)  # each item's first token starts a word, so words never cross items
+    last = np.append(first[1:] - 1, len(offsets) - 1)
+    word_probs = probs[first]
+    item_first_word = np.searchsorted(first, item_start)
+    word_item = np.repeat(np.arange(len(keep)), np.diff(np.append(item_first_word, len(first))))
+    tags = word_probs.argmax(axis=1)
+    if grammar.outside[tags].all():
+        return out
+    opens = np.zeros(len(first), dtype=bool)
+    opens[item_first_word] = True
+    broken = grammar.is_inside[tags] & opens  # an item opening with an I tag
+    broken[1:] |= ~grammar.continues[tags[:-1], tags[1:]] & ~opens[1:]
+    invalid = np.unique(word_item[broken])
+    if len(invalid):
+        bounds = [
+            (int(item_first_word[i]), int(item_first_word[i + 1]) if i + 1 < len(keep) else len(first))
+            for i in invalid.tolist()
+        ]
+        for (a, b), path in zip(bounds, grammar.viterbi_many([word_probs[a:b] for a, b in bounds])):
+            tags[a:b] = path
+    if shifts is not None:
+        offsets = offsets + np.repeat(np.asarray(shifts, dtype=np.int64)[keep], lengths)[:, None]
+    starts, ends = offsets[first, 0].tolist(), offsets[last, 1].tolist()
+    tagged = np.flatnonzero(~grammar.outside[tags])
+    best = word_probs[tagged, tags[tagged]].tolist()
+    tag_list, items_of = tags.tolist(), word_item[tagged].tolist()
+    cur: list | None = None  # [start, end, label, [scores], item]
+    prev = -2
+    for k, p, i in zip(tagged.tolist(), best, items_of):
+        prefix, label = grammar.parsed[tag_list[k]]
+        if prefix == "I" and cur is not None and prev == k - 1 and cur[2] == label and cur[4] == i:
+            cur[1] = ends[k]
+            cur[3].append(p)
+        else:
+            if cur is not None:
+                out[keep[cur[4]]].append(Span(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
+            cur = [starts[k], ends[k], label, [p], i]
+        prev = k
+    if cur is not None:
+        out[keep[cur[4]]].append(Span(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
+    return out
+
+
 class _BioGrammar:
     """Which BIO tag sequences are spans: ``I-X`` only right after ``B-X`` or ``I-X``.
 
@@ -162,6 +235,39 @@ class _BioGrammar:
         for back in reversed(backs):
             path.append(back[path[-1]])
         return np.array(path[::-1], dtype=np.int64)
+
+    def viterbi_many(self, sequences: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """``[self.viterbi(p) for p in sequences]``, the same paths, with every sequence stepped at once: padded to
+        the longest, a finished sequence keeps its scores (each tag its own back-pointer) until the others end."""
+        if not sequences:
+            return []
+        n, width, n_tags = len(sequences), max(len(p) for p in sequences), len(self.begin)
+        logp = np.zeros((n, width, n_tags))
+        for i, p in enumerate(sequences):
+            logp[i, : len(p)] = np.log(np.clip(p, 1e-12, None))
+        lengths = np.array([len(p) for p in sequences])
+        begin = np.array(self.begin)
+        inside = begin >= 0
+        via = np.where(inside, begin, 0)  # the B tag an I tag may follow instead of itself
+        tags = np.arange(n_tags)
+        score = np.where(inside, -np.inf, logp[:, 0])
+        backs = np.empty((n, max(width - 1, 0), n_tags), dtype=np.int64)
+        rows = np.arange(n)
+        for t in range(1, width):
+            top = score.argmax(axis=1)  # O and B-X follow anything: the best previous tag
+            best = score[rows, top]
+            stay = score >= score[:, via]  # I-X follows I-X or B-X, whichever scored higher
+            prev_score = np.where(inside, np.where(stay, score, score[:, via]), best[:, None])
+            back = np.where(inside, np.where(stay, tags, via), top[:, None])
+            live = (t < lengths)[:, None]
+            score = np.where(live, logp[:, t] + prev_score, score)
+            backs[:, t - 1] = np.where(live, back, tags)
+        # back from the last step: past a sequence's end its back-pointers keep its last tag
+        path = np.empty((n, width), dtype=np.int64)
+        path[:, -1] = score.argmax(axis=1)
+        for t in range(width - 2, -1, -1):
+            path[:, t] = backs[rows, t, path[:, t + 1]]
+        return [path[i, :length] for i, length in enumerate(lengths.tolist())]
 
 
 @functools.lru_cache(maxsize=64)
