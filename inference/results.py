@@ -6,7 +6,6 @@ curly quotes included), so ``original[start:end] == text`` for every span and se
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,9 +23,18 @@ def _scores_dict(
     }
 
 
+def _plain_copy(x: Any) -> Any:
+    """A copy of nested dicts and lists (what ``copy.deepcopy`` gives JSON-like data, several times faster)."""
+    if isinstance(x, dict):
+        return {k: _plain_copy(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_plain_copy(v) for v in x]
+    return x
+
+
 def rounded_event(event: dict[str, Any], ndigits: int | None) -> dict[str, Any]:
     """A copy of an event record dict with its scores rounded like every other score."""
-    out = copy.deepcopy(event)
+    out = _plain_copy(event)
     for key in ("event_type_score", "sub_event_type_score"):
         if out.get(key) is not None:
             out[key] = _num(out[key], ndigits)

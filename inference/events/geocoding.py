@@ -34,7 +34,7 @@ the geo fields of the record (``geo_fields.GEO_FIELDS``):
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from inference.events.geo_fields import GEO_UNAVAILABLE, empty_geo
@@ -148,7 +148,7 @@ def _home_country(article: Sequence[_Name]) -> tuple[str, str] | None:
 def _score(
     c: Candidate,
     name: _Name,
-    others: Sequence[_Name],
+    near: Callable[[Candidate], bool],
     share: dict[str, float],
     provinces: set[tuple[str, str]],
 ) -> float:
@@ -165,16 +165,21 @@ def _score(
         s += 3.0 if c.level in (ADMIN1, ADMIN2) else -2.0
     elif c.level == CITY:
         s += 1.5  # no region word: the town before the province of the same name ("Hama")
-    if c.latitude is not None and any(
-        o.latitude is not None and haversine_km(c.latitude, c.longitude, o.latitude, o.longitude) <= NEAR_KM
-        for other in others
-        for o in other.candidates[:20]
-    ):
+    if near(c):
         s += 1.5
     return s
 
 
-def _best(name: _Name, others, share, provinces, named: set[str] | frozenset[str]) -> Candidate | None:
+def _near_any(c: Candidate, others: Sequence[_Name]) -> bool:
+    """Whether ``c`` lies within NEAR_KM of a candidate (of the first 20) of another name of the article."""
+    return c.latitude is not None and any(
+        o.latitude is not None and haversine_km(c.latitude, c.longitude, o.latitude, o.longitude) <= NEAR_KM
+        for other in others
+        for o in other.candidates[:20]
+    )
+
+
+def _best(name: _Name, near, share, provinces, named: set[str] | frozenset[str]) -> Candidate | None:
     pool = [
         c
         for c in name.candidates
@@ -182,7 +187,7 @@ def _best(name: _Name, others, share, provinces, named: set[str] | frozenset[str
     ]
     if not pool:
         return None
-    return max(pool, key=lambda c: (_score(c, name, others, share, provinces), c.population))
+    return max(pool, key=lambda c: (_score(c, name, near, share, provinces), c.population))
 
 
 def _record_country(bests: Sequence[Candidate], own: Sequence[_Name]) -> str | None:
@@ -223,39 +228,78 @@ def geocode_places(
     the article's place names ``context``."""
     if gazetteer is None:
         return empty_geo(GEO_UNAVAILABLE)
-    own = [_read(text, level, gazetteer, own=True) for text, level in places]
-    seen = {n.text for n in own}
-    article = own + [_read(t, None, gazetteer) for t in dict.fromkeys(context) if t not in seen]
-    weights, named = _country_weights(article)
-    top = max(weights.values(), default=0.0)
-    share = {cc: w / top for cc, w in weights.items()} if top else {}
-    provinces = {(c.country_code, c.admin1) for n in article for c in n.candidates[:5] if c.level == ADMIN1}
-    named_keys = {name_key(n.bare) for n in own}
-    ranked = []  # (level, not in a named province, not listed, name order, candidate, mention): least first
-    for k, name in enumerate(own):
-        others = [o for o in article if o is not name]
-        best = _best(
-            name, others, share, provinces - {(c.country_code, c.admin1) for c in name.candidates}, named
-        )
-        if best is not None:
-            # of two towns, the one in a province the record also names is the more specific ("Hays", "Al
-            # Hudaydah": Hays, a town of Al Hudaydah governorate, whose capital is the city of that name)
-            outside = name_key(best.admin1 or "") not in named_keys - {name_key(best.name)}
-            ranked.append((best.level, outside, best.source != TABLE, k, best, name.text))
-    if ranked:
-        country = _record_country([r[4] for r in ranked], own)
-        *_, best, mention = min(r for r in ranked if country is None or r[4].country_code == country)
-        return _fields(best, mention)
-    country = next((n for n in own if n.country is not None), None)
-    if country is not None:
-        return _fields(country.country, country.text)
-    if named:  # the record's places are unknown: the country the article is about, if it names one most
-        cc = max(named, key=lambda x: (weights[x], x))
-        mention = next(n for n in article if n.country is not None and n.country.country_code == cc)
-        return _fields(mention.country, mention.text)
-    home = _home_country(article)
-    if home is not None:  # no country named, but the article's other places lie in one country
-        country = gazetteer.country(gazetteer.countries.get(home[0], home[0]))
+    return ArticlePlaces(context, gazetteer).geocode(places)
+
+
+class ArticlePlaces:
+    """One article's place names, each looked up once: the records of an article share its names, so
+    ``geocode`` of each record reads only what the article's earlier records have not (and the same distances)."""
+
+    def __init__(self, context: Sequence[str], gazetteer: Gazetteer):
+        self.context = list(dict.fromkeys(context))
+        self.gazetteer = gazetteer
+        self._names: dict[tuple[str, str | None, bool], _Name] = {}
+        self._near: dict[tuple[int, frozenset[int]], bool] = {}
+
+    def read(self, text: str, level: str | None, own: bool = False) -> _Name:
+        key = (text, level, own)
+        name = self._names.get(key)
+        if name is None:
+            name = self._names[key] = _read(text, level, self.gazetteer, own=own)
+        return name
+
+    def geocode(self, places: Sequence[tuple[str, str | None]]) -> dict:
+        """Geo fields of a record whose place names are ``places`` ``(text, level)``, most specific first."""
+        own = [self.read(text, level, own=True) for text, level in places]
+        seen = {n.text for n in own}
+        article = own + [self.read(t, None) for t in self.context if t not in seen]
+        return self._geocode(own, article)
+
+    def _near_fn(self, others: Sequence[_Name]) -> Callable[[Candidate], bool]:
+        ids = frozenset(map(id, others))  # the names are held by self._names, so their ids stay theirs
+
+        def near(c: Candidate) -> bool:
+            key = (id(c), ids)
+            hit = self._near.get(key)
+            if hit is None:
+                hit = self._near[key] = _near_any(c, others)
+            return hit
+
+        return near
+
+    def _geocode(self, own: list[_Name], article: list[_Name]) -> dict:
+        weights, named = _country_weights(article)
+        top = max(weights.values(), default=0.0)
+        share = {cc: w / top for cc, w in weights.items()} if top else {}
+        provinces = {
+            (c.country_code, c.admin1) for n in article for c in n.candidates[:5] if c.level == ADMIN1
+        }
+        named_keys = {name_key(n.bare) for n in own}
+        ranked = []  # (level, not in a named province, not listed, name order, candidate, mention): least first
+        for k, name in enumerate(own):
+            near = self._near_fn([o for o in article if o is not name])
+            best = _best(
+                name, near, share, provinces - {(c.country_code, c.admin1) for c in name.candidates}, named
+            )
+            if best is not None:
+                # of two towns, the one in a province the record also names is the more specific ("Hays", "Al
+                # Hudaydah": Hays, a town of Al Hudaydah governorate, whose capital is the city of that name)
+                outside = name_key(best.admin1 or "") not in named_keys - {name_key(best.name)}
+                ranked.append((best.level, outside, best.source != TABLE, k, best, name.text))
+        if ranked:
+            country = _record_country([r[4] for r in ranked], own)
+            *_, best, mention = min(r for r in ranked if country is None or r[4].country_code == country)
+            return _fields(best, mention)
+        country = next((n for n in own if n.country is not None), None)
         if country is not None:
-            return _fields(country, home[1])
-    return empty_geo(NOT_FOUND)
+            return _fields(country.country, country.text)
+        if named:  # the record's places are unknown: the country the article is about, if it names one most
+            cc = max(named, key=lambda x: (weights[x], x))
+            mention = next(n for n in article if n.country is not None and n.country.country_code == cc)
+            return _fields(mention.country, mention.text)
+        home = _home_country(article)
+        if home is not None:  # no country named, but the article's other places lie in one country
+            country = self.gazetteer.country(self.gazetteer.countries.get(home[0], home[0]))
+            if country is not None:
+                return _fields(country, home[1])
+        return empty_geo(NOT_FOUND)

@@ -237,10 +237,9 @@ def build_events(
         if rec is not None:
             records.append(rec)
     if gazetteer is not None and records:
-        from inference.events.geocoding import geocode_places
+        from inference.events.geocoding import ArticlePlaces
 
-        context = [m.text for m in clean_places(text, mentions)]
+        article_places = ArticlePlaces([m.text for m in clean_places(text, mentions)], gazetteer)
         for rec in records:
-            places = [(p["text"], p.get("precision")) for p in rec.location]
-            rec.geo = geocode_places(places, context, gazetteer)
+            rec.geo = article_places.geocode([(p["text"], p.get("precision")) for p in rec.location])
     return records
