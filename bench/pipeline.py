@@ -19,6 +19,7 @@ Writes bench/results/pipeline.json; the last line printed is ``host_ms_per_artic
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import statistics
@@ -209,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         tagger = Tagger.from_pretrained(folder, device=args.device, dtype=args.dtype)
     if args.model is None:
         raise_o_logit(tagger, args.o_bias)
+    gc.freeze()  # as conflict-tag does once its model is loaded (inference.batch.job._load_tagger)
     tok = tagger.tokenizer
 
     def count(text: str) -> int:

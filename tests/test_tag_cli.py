@@ -281,3 +281,27 @@ def test_no_events_leaves_out_the_events_column_and_is_part_of_the_fingerprint(t
     assert [{k: v for k, v in r.items() if k != "events"} for r in full] == bare
     assert main([*base, "-o", str(without), "--resume"]) == 2  # events asked for now, not before
     assert "events changed" in capsys.readouterr().err
+
+
+def test_the_loaded_model_is_frozen_from_the_collector_while_tagging_and_given_back_after(
+    tiny_model, tmp_path, monkeypatch
+):
+    import gc
+
+    from inference.batch import job
+
+    frozen_while_tagging = []
+    tag = job._tag
+
+    def spy(tagger, records, args, events=True):
+        frozen_while_tagging.append(gc.get_freeze_count())
+        return tag(tagger, records, args, events)
+
+    monkeypatch.setattr(job, "_tag", spy)
+    src = _write_jsonl(tmp_path / "in.jsonl", _articles(3))
+    assert gc.get_freeze_count() == 0
+    assert main([str(src), "--model", str(tiny_model), "-q", "-o", str(tmp_path / "out.jsonl")]) == 0
+    # the model's objects were out of the collector's scans while articles were tagged ...
+    assert frozen_while_tagging and min(frozen_while_tagging) > 1000
+    assert _ids(tmp_path / "out.jsonl") == ["a0", "a1", "a2"]
+    assert gc.get_freeze_count() == 0  # ... and a caller that goes on gets its collector back

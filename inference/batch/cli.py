@@ -13,6 +13,7 @@ Exit status: 0 all tagged, 1 some records failed, 2 usage, input or model errors
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 import time
@@ -177,6 +178,8 @@ def main(argv: list[str] | None = None, group: ProcessGroup | None = None) -> in
     except KeyboardInterrupt:
         print(f"conflict-tag: interrupted; rerun with --resume to continue {args.output}", file=sys.stderr)
         return 130
+    finally:
+        gc.unfreeze()  # the job froze its loaded model (job._load_tagger): a caller that goes on gets it back
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ A worker whose parent dies exits at once.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -70,6 +71,7 @@ def _init_worker(predictor, model_info: dict[str, str], heads) -> None:
     _exit_with_parent()
     torch.set_num_threads(1)
     _HOST.update(predictor=predictor, model_info=model_info, heads=heads)
+    gc.freeze()  # as conflict-tag's own process does once its model is loaded (job._load_tagger)
 
 
 def _prepare(texts: list[str]):

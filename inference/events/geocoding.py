@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from inference.events.geo_fields import GEO_UNAVAILABLE, empty_geo
 from inference.events.place_spans import is_generic_place
-from inference.geo.distance import haversine_km
+from inference.geo.distance import EARTH_RADIUS_KM, haversine_km
 from inference.geo.gazetteer import TABLE, Candidate, Gazetteer
 from inference.geo.names import REGION, SITE, name_key, name_runs, place_parts, split_place
 from inference.geo.sources import ADMIN1, ADMIN2, CITY, COUNTRY
@@ -170,11 +170,17 @@ def _score(
     return s
 
 
-def _near_any(c: Candidate, others: Sequence[_Name]) -> bool:
-    """Whether ``c`` lies within NEAR_KM of a candidate (of the first 20) of another name of the article."""
+# Two points further apart in latitude than this are further apart than NEAR_KM (the distance is at least the
+# meridian arc), so the haversine is skipped for them; the margin keeps float rounding on the safe side.
+_NEAR_LATITUDE = 1.001 * math.degrees(NEAR_KM / EARTH_RADIUS_KM)
+
+
+def _near(c: Candidate, other: _Name) -> bool:
+    """Whether ``c`` lies within NEAR_KM of one of ``other``'s first 20 candidates."""
     return c.latitude is not None and any(
-        o.latitude is not None and haversine_km(c.latitude, c.longitude, o.latitude, o.longitude) <= NEAR_KM
-        for other in others
+        o.latitude is not None
+        and abs(o.latitude - c.latitude) <= _NEAR_LATITUDE
+        and haversine_km(c.latitude, c.longitude, o.latitude, o.longitude) <= NEAR_KM
         for o in other.candidates[:20]
     )
 
@@ -239,7 +245,7 @@ class ArticlePlaces:
         self.context = list(dict.fromkeys(context))
         self.gazetteer = gazetteer
         self._names: dict[tuple[str, str | None, bool], _Name] = {}
-        self._near: dict[tuple[int, frozenset[int]], bool] = {}
+        self._near: dict[tuple[int, int], bool] = {}
 
     def read(self, text: str, level: str | None, own: bool = False) -> _Name:
         key = (text, level, own)
@@ -256,14 +262,18 @@ class ArticlePlaces:
         return self._geocode(own, article)
 
     def _near_fn(self, others: Sequence[_Name]) -> Callable[[Candidate], bool]:
-        ids = frozenset(map(id, others))  # the names are held by self._names, so their ids stay theirs
+        """Whether a candidate lies within NEAR_KM of another name's candidate; each (candidate, name) pair is
+        measured once per article (the names are held by self._names, so their ids stay theirs)."""
 
         def near(c: Candidate) -> bool:
-            key = (id(c), ids)
-            hit = self._near.get(key)
-            if hit is None:
-                hit = self._near[key] = _near_any(c, others)
-            return hit
+            for other in others:
+                key = (id(c), id(other))
+                hit = self._near.get(key)
+                if hit is None:
+                    hit = self._near[key] = _near(c, other)
+                if hit:
+                    return True
+            return False
 
         return near
 

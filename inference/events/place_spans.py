@@ -21,6 +21,7 @@ rare place that looks like a nationality adjective ("Dalian") is dropped.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -57,6 +58,7 @@ spot entrance capital capitals university universities hotel hotels east west no
 southwest north-east north-west south-east south-west upper lower local nearby several two three some many
 """.split()
 )
+_GENERIC_OR_FUNCTION = FUNCTION_WORDS | GENERIC_PLACE_WORDS
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 _NATIONALITY = re.compile(r"[A-Z][a-z]{2,}(?:ian|ese|ish)")
 
@@ -112,9 +114,10 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     return kept[0].start(), kept[-1].end()
 
 
+@functools.lru_cache(maxsize=4096)
 def is_generic_place(name: str) -> bool:
     """A place named only by generic nouns ("villages", "the region", "positions", "the city")."""
-    return all(w.casefold() in FUNCTION_WORDS | GENERIC_PLACE_WORDS for w in _WORD.findall(name))
+    return all(w.casefold() in _GENERIC_OR_FUNCTION for w in _WORD.findall(name))
 
 
 def clean_places(text: str, mentions: Sequence[Mention]) -> list[Mention]:

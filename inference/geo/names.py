@@ -10,6 +10,7 @@ Arabic article "al"/"el" dropped as a word ("Sahl al-Ghab" = "Sahl Ghab"), then 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -57,6 +58,7 @@ def fold(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text.casefold()).split())
 
 
+@functools.lru_cache(maxsize=8192)
 def name_key(text: str) -> str:
     """The index key of a place name ("" when nothing of it is left)."""
     words = fold(text).split()
