@@ -278,3 +278,12 @@ def test_progress_round_trip_and_corruption(tmp_path):
     with pytest.raises(ResumeError, match="not a readable progress record"):
         Progress.load(path)
     assert Progress.load(tmp_path / "missing.json") is None
+
+
+@pytest.mark.parametrize("text", ["plain", "a\u2028b", "x\x85y\u2029z", "\u2028", "ü 東京 \n tab\t"])
+def test_a_json_line_is_one_line_for_every_line_splitter_and_reads_back(text):
+    from inference.batch.writers import json_line
+
+    line = json_line({"id": "a", "text": text})
+    assert line.endswith(b"\n") and len(line.decode("utf-8").splitlines()) == 1
+    assert json.loads(line) == {"id": "a", "text": text}

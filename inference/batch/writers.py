@@ -36,7 +36,10 @@ _LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": 
 
 def json_line(record: dict[str, Any]) -> bytes:
     """One JSONL line: UTF-8 JSON with no raw character that any line splitter reads as a line break."""
-    return json.dumps(record, ensure_ascii=False).translate(_LINE_BREAKS).encode("utf-8") + b"\n"
+    line = json.dumps(record, ensure_ascii=False)
+    if "\x85" in line or "\u2028" in line or "\u2029" in line:  # rare: translate walks every character
+        line = line.translate(_LINE_BREAKS)
+    return line.encode("utf-8") + b"\n"
 
 
 def _fsync_dir(path: Path) -> None:
