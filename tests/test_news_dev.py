@@ -227,3 +227,24 @@ def test_real_never_uses_satp_train(real_conversion, shared_data):
 def test_real_is_deterministic(real_conversion, shared_data):
     again = get_converter("news_dev")(shared_data, skip_bad=False)
     assert [e.to_json() for e in again.splits["dev"]] == [e.to_json() for e in real_conversion.splits["dev"]]
+
+
+# --- news_train: the train side of the same sources, same rules ----------------------------------------------
+
+
+def test_news_train_types_the_train_side_by_the_same_rules_and_shares_no_text_with_dev(fixture_conversion):
+    train = get_converter("news_train")(FIXTURE, skip_bad=False)
+    assert list(train.splits) == ["train"]
+    got = {e.id: (e.labels["sub_event_type"], e.meta["mapping_rule"]) for e in train.splits["train"]}
+    assert got == {
+        "news_train-satp-train-1": (["Armed clash"], "satp:armed_assault+clash_cue"),
+        "news_train-satp-train-2": (["Looting/property destruction"], "satp:other+property_destruction_cue"),
+        "news_train-satp-train-4": (["Armed clash"], "satp:armed_assault+clash_cue"),
+        "news_train-hrdsattack-train-T1": (["Abduction/forced disappearance"], got["news_train-hrdsattack-train-T1"][1]),
+    }  # the mixed row (3) and the court title (T2) are left out, as news_dev leaves them out
+    for e in train.splits["train"]:
+        assert is_valid_pair(e.labels["event_type"][0], e.labels["sub_event_type"][0])
+    # the dev row that is also a train row is trained on, so news_dev leaves it out
+    dev_texts = {e.text for e in fixture_conversion.splits["dev"]}
+    assert not dev_texts & {e.text for e in train.splits["train"]}
+    assert "news_dev-satp-dev-1" not in {e.id for e in fixture_conversion.splits["dev"]}

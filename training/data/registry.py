@@ -28,6 +28,7 @@ _MODULES: dict[str, str] = {
     "bbc": "training.data.sources.tsv_labels",
     "hrdsattack": "training.data.sources.hrdsattack",
     "news_dev": "training.data.sources.news_dev",
+    "news_train": "training.data.sources.news_train",
     "ootax_dev": "training.data.sources.ootax_dev",
 }
 
