@@ -240,7 +240,10 @@ def test_news_train_types_the_train_side_by_the_same_rules_and_shares_no_text_wi
         "news_train-satp-train-1": (["Armed clash"], "satp:armed_assault+clash_cue"),
         "news_train-satp-train-2": (["Looting/property destruction"], "satp:other+property_destruction_cue"),
         "news_train-satp-train-4": (["Armed clash"], "satp:armed_assault+clash_cue"),
-        "news_train-hrdsattack-train-T1": (["Abduction/forced disappearance"], got["news_train-hrdsattack-train-T1"][1]),
+        "news_train-hrdsattack-train-T1": (
+            ["Abduction/forced disappearance"],
+            got["news_train-hrdsattack-train-T1"][1],
+        ),
     }  # the mixed row (3) and the court title (T2) are left out, as news_dev leaves them out
     for e in train.splits["train"]:
         assert is_valid_pair(e.labels["event_type"][0], e.labels["sub_event_type"][0])
