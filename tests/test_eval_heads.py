@@ -77,3 +77,19 @@ def test_errors_name_the_file_field_and_fix(forced, tiny_model, tmp_path, capsys
     assert "not heads of" in capsys.readouterr().err
     assert main(["heads", "--model", str(tiny_model), "--dataset", "re3d", "--root", str(tmp_path)]) == 2
     assert "conflict-eval: error" in capsys.readouterr().err
+
+
+def test_where_scores_only_the_examples_of_the_named_meta_values(forced, tiny_model, tmp_path, capsys):
+    rows = [{**r, "meta": {"source": s}} for r, s in zip(DATA, ["satp", "ceha", "glocon"])]
+    data, out = _write(tmp_path / "dev.jsonl", rows), tmp_path / "scores.json"
+    base = ["heads", "--model", str(tiny_model), "--data", str(data), "--heads", "event_type"]
+    assert main([*base, "--where", "source=ceha,glocon", "--out", str(out)]) == 0
+    saved = json.loads(out.read_text())
+    # e2 (right) and e3 (wrong) only: e1, the other right one, is left out
+    assert saved["examples"] == 2 and saved["scores"]["event_type"]["accuracy"] == pytest.approx(0.5)
+    assert "where source in ['ceha', 'glocon']" in saved["data"]
+    assert main([*base, "--where", "source=bbc"]) == 2
+    err = capsys.readouterr().err
+    assert "no example" in err and "'satp'" in err  # it names the values the data has
+    assert main([*base, "--where", "source"]) == 2
+    assert "KEY=VALUE" in capsys.readouterr().err

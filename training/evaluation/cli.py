@@ -76,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--root", default="../shared/data", help="raw datasets folder for --dataset")
     h.add_argument("--split", default="dev", help="split of --dataset (default: dev; test is withheld)")
     h.add_argument("--heads", help="comma-separated heads to score (default: all the data annotates)")
+    h.add_argument(
+        "--where",
+        metavar="KEY=V1[,V2...]",
+        help="score only the examples whose meta KEY is one of the values (e.g. source=ceha,glocon_sentence)",
+    )
     h.add_argument("--out", help="write the scores (per head and label) as JSON here")
     h.add_argument("--batch-size", type=int, default=32, help="examples per forward pass (default: 32)")
     h.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")

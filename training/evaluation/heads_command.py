@@ -87,8 +87,29 @@ def score_heads(
     return result.scores.get("data", {})
 
 
+def meta_filter(where: str) -> tuple[str, set[str]]:
+    """``"source=ceha,glocon_sentence"`` -> ``("source", {"ceha", "glocon_sentence"})``."""
+    key, sep, values = where.partition("=")
+    wanted = {v.strip() for v in values.split(",") if v.strip()}
+    if not sep or not key.strip() or not wanted:
+        raise CommandError(
+            f"--where {where!r}: expected KEY=VALUE[,VALUE...], e.g. source=ceha,glocon_sentence"
+        )
+    return key.strip(), wanted
+
+
 def run_heads(args) -> int:
+    where = meta_filter(args.where) if getattr(args, "where", None) else None
     examples, source, tagger = load_data_and_tagger(load_labelled, args)
+    if where is not None:
+        key, wanted = where
+        seen = sorted({str(ex.meta.get(key)) for ex in examples})
+        examples = [ex for ex in examples if str(ex.meta.get(key)) in wanted]
+        if not examples:
+            raise CommandError(
+                f"no example of {source} has meta {key!r} in {sorted(wanted)} (it has: {seen[:20]})"
+            )
+        source = f"{source} where {key} in {sorted(wanted)}"
     specs = tagger.model.config.head_specs
     heads = annotated_heads(examples, specs)
     if args.heads:
