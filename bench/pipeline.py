@@ -210,14 +210,27 @@ def main(argv: list[str] | None = None) -> int:
         tagger = Tagger.from_pretrained(folder, device=args.device, dtype=args.dtype)
     if args.model is None:
         raise_o_logit(tagger, args.o_bias)
-    gc.freeze()  # as conflict-tag does once its model is loaded (inference.batch.job._load_tagger)
+    gc.freeze()  # as conflict-tag does once its model is loaded (inference.batch.job._load_tagger) ...
+    try:
+        report = _report(tagger, what, args, argv)
+    finally:
+        gc.unfreeze()  # ... and undoes when it returns
+    write_report(report, args.output, table(report))
+    print(
+        f"host_ms_per_article={report['host_ms_per_article']:.3f} "
+        f"forward_ms_per_article={report['forward_ms_per_article']:.3f}"
+    )
+    return 0
+
+
+def _report(tagger: Tagger, what: str, args: argparse.Namespace, argv: list[str] | None) -> dict:
     tok = tagger.tokenizer
 
     def count(text: str) -> int:
         return len(tok(text, add_special_tokens=False)["input_ids"])
 
     texts = make_articles(args.n, count, target_tokens=args.tokens, seed=args.seed)
-    report = {
+    return {
         "articles": args.n,
         "rounds": args.rounds,
         "tokens_per_article": sum(count(t) for t in texts) / len(texts),
@@ -234,12 +247,6 @@ def main(argv: list[str] | None = None) -> int:
         "command": "bench/pipeline.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         **measure(tagger, texts, args),
     }
-    write_report(report, args.output, table(report))
-    print(
-        f"host_ms_per_article={report['host_ms_per_article']:.3f} "
-        f"forward_ms_per_article={report['forward_ms_per_article']:.3f}"
-    )
-    return 0
 
 
 if __name__ == "__main__":

@@ -37,3 +37,38 @@ def test_quick_run_prints_every_stage_and_the_last_line(tiny_model, tmp_path, ca
     assert abs(float(last.group(2)) - ms["forward"]) <= 0.0006
     assert report["one_host_core_articles_per_s"] == 1000.0 / report["host_ms_per_article"]
     assert report["articles"] == 6 and report["rounds"] == 2 and not report["no_events"]
+    import gc
+
+    assert (
+        gc.get_freeze_count() == 0
+    )  # it froze the model while it measured, as conflict-tag does, then undid it
+
+
+def test_pipeline_vs_takes_each_sides_best_run_and_the_ratio_of_this_to_the_baseline():
+    spec = importlib.util.spec_from_file_location(
+        "bench_pipeline_vs", Path(__file__).resolve().parents[1] / "bench" / "pipeline_vs.py"
+    )
+    vs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(vs)
+
+    def run(decode, events):
+        return {
+            "ms_per_article": {"decode_spans": decode, "event_records": events},
+            "host_ms_per_article": decode + events,
+        }
+
+    base, this = vs.best([run(2.0, 5.0), run(1.5, 6.0)]), vs.best([run(0.6, 4.2), run(0.5, 4.0)])
+    assert base == {"decode_spans": 1.5, "event_records": 5.0, "host": 7.0}
+    assert this == {"decode_spans": 0.5, "event_records": 4.0, "host": 4.5}
+    report = {
+        "baseline": "abc123",
+        "model": "m",
+        "articles": 6,
+        "rounds": 1,
+        "repeats": 2,
+        "baseline_ms": base,
+        "this_ms": this,
+    }
+    text = vs.table(report)
+    assert "| decode_spans    |       1.500 |    0.500 |   0.33 |" in text
+    assert "| host            |       7.000 |    4.500 |   0.64 |" in text
