@@ -59,7 +59,42 @@ def test_a_place_is_kept_once_at_its_rows_mean_with_the_most_common_precision(ga
     assert (place.country_code, place.admin1, place.admin2, place.rows, place.precision) == ("SO", "Bay",
             "Qansax Dheere", 3, 2)  # fmt: skip
     assert place.latitude == pytest.approx(2.91) and place.longitude == pytest.approx(43.01)
-    assert len(gazetteer.places) == 4 and gazetteer.places.countries == {"SO", "BF", "KE", "CF"}
+    # 4 locations, then the provinces and districts of the rows (Bay, Qansax Dheere, Centre-Ouest, Sissili, ...)
+    assert len(gazetteer.places) == 4 + 4 + 4 and gazetteer.places.countries == {"SO", "BF", "KE", "CF"}
+
+
+def test_a_district_or_province_of_the_rows_is_a_place_at_the_rows_coded_at_its_level(gazetteer):
+    [district] = gazetteer.places.lookup_key("qansaxdheere")
+    assert (district.level, district.country_code, district.admin1, district.rows, district.precision) == (
+        2, "SO", "Bay", 3, 2)  # fmt: skip
+    # the two rows ACLED coded at district level or coarser (precision 2), not the village-level one
+    assert district.latitude == pytest.approx(2.915) and district.longitude == pytest.approx(43.015)
+    [province] = gazetteer.places.lookup_key("mbomou")
+    assert (province.level, province.rows, province.latitude) == (
+        3,
+        1,
+        pytest.approx(4.7401),
+    )  # none at its level
+    # a note that names only the district lands in it, in the right country
+    geo = geocode_places([("Qansax Dheere district", "region")], [], gazetteer)
+    assert (geo["geo_status"], geo["iso"], geo["geo_name"], geo["geo_precision"]) == (
+        "found",
+        "SO",
+        "Qansax Dheere",
+        2,
+    )
+
+
+def test_a_listed_province_does_not_vote_for_the_country_an_articles_places_point_to(tmp_path):
+    # two Somali villages of the list against a Kenyan district and province of it: the villages say Somalia
+    rows = "SOM9,Ceel Baraf,Balcad,Middle Shabelle,Somalia,3.2,45.8,1\nKEN9,Kenvillage,Zorbak,Quxland,Kenya,0.5,38.0,1\n"
+    path = tmp_path / "p.csv"
+    path.write_text(HEADER + ROWS + rows, encoding="utf-8")
+    listed = Gazetteer.open(places=path)
+    geo = geocode_places(
+        [("Xyzzyville", "place")], ["Buur Dhuxunle", "Ceel Baraf", "Zorbak", "Quxland"], listed
+    )
+    assert (geo["geo_status"], geo["iso"]) == ("country_only", "SO")
 
 
 def test_a_village_geonames_lacks_is_found_in_the_place_list(places_csv, gazetteer):
@@ -143,7 +178,9 @@ def test_bad_rows_are_skipped_and_named_and_the_good_ones_kept(tmp_path, caplog)
         "Buur Dhuxunle",
         "Kismayo",
     }
-    assert len(table) == 2 and table.lookup_key("kismayo")[0].precision == 1
+    assert (
+        len(table) == 2 + 2 and table.lookup_key("kismayo")[0].precision == 1
+    )  # + provinces Bay, Lower Juba
     text = caplog.text
     for line, field in ((3, "'location'"), (4, "'country' 'Atlantis'"), (5, "'latitude' 'north'"),
                         (6, "'latitude' 95.0"), (7, "more cells")):  # fmt: skip

@@ -19,7 +19,9 @@ the geo fields of the record (``geo_fields.GEO_FIELDS``):
   Where the article names countries, a small place outside them is not taken (a place of the place list is:
   border areas). A place of the user's place list
   (``inference.geo.place_table``: their ACLED exports' locations) outranks a GeoNames place of the same name in
-  the same country, and is the only candidate for the villages GeoNames' extracts lack.
+  the same country, and is the only candidate for the villages GeoNames' extracts lack. The list's provinces and
+  districts are candidates without that bonus, and never vote for the article's country: their names recur
+  abroad.
 - The record's place is the most specific resolved name (town < district < province), a place-list place before
   a GeoNames one of the same level, a town in a province the record names before that province's namesake
   city ("Hays, Al Hudaydah"), then earlier names first, among the names in the country most of the
@@ -136,7 +138,10 @@ def _home_country(article: Sequence[_Name]) -> tuple[str, str] | None:
     for n in article:
         if n.country is not None or len(name_key(n.bare)) < 4:
             continue
-        codes = {c.country_code for c in n.candidates if c.is_main_name or c.source == TABLE}
+        # a listed province or district does not vote: "Central", "Western" name provinces of many countries
+        codes = {
+            c.country_code for c in n.candidates if (c.level == CITY if c.source == TABLE else c.is_main_name)
+        }
         if len(codes) == 1:
             votes.setdefault(codes.pop(), []).append(n.text)
     ranked = sorted(votes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
@@ -158,7 +163,8 @@ def _score(
         + (1.0 if c.is_main_name else 0)
     )
     if c.source == TABLE:
-        s += LISTED + 0.2 * math.log10(c.rows + 1)
+        # a listed province or district gets no listed bonus: names like "Central" recur abroad
+        s += (LISTED if c.level == CITY else 0.0) + 0.2 * math.log10(c.rows + 1)
     if c.level == CITY and (c.country_code, c.admin1) in provinces:
         s += 2.0
     if name.hint == REGION:

@@ -89,7 +89,7 @@ class Gazetteer:
             return ()
         listed = tuple(
             Candidate(
-                CITY,
+                p.level,
                 p.name,
                 p.country_code,
                 self.countries.get(p.country_code, p.country_code),

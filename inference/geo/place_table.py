@@ -4,8 +4,12 @@ ACLED codes its events to a fixed list of locations, many of them villages under
 package extracts lack (most of Somalia's, CAR's, Mali's). A user who has ACLED exports for a region has that list:
 ``PlaceTable.from_csv(path, country_codes)`` reads the columns ``location, country, latitude, longitude`` (and
 ``admin1, admin2, geo_precision`` where present) of every row, and keeps one place per (country, admin1, name)
-at the mean of its rows' coordinates, with how many rows name it. Rows that cannot be read are skipped with one
-warning each naming the file, line and field; a file without the required columns is one error.
+at the mean of its rows' coordinates, with how many rows name it. Its provinces (admin1) and districts (admin2)
+are places too, at the mean of the rows ACLED coded at that level (``geo_precision`` 3, resp. 2 or 3), else of all
+their rows: a note that names only its district ("Mutimbuzi") or province ("Bujumbura Rural", "Maguindanao")
+still lands in the right country and near the right point, where GeoNames' extracts lack those names. Rows that
+cannot be read are skipped with one warning each naming the file, line and field; a file without the required
+columns is one error.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from inference.geo.names import MAX_NAME_CHARS, name_key
+from inference.geo.sources import ADMIN1, ADMIN2, CITY
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +46,7 @@ class TablePlace:
     longitude: float
     precision: int  # ACLED geo_precision most rows gave it (1 town, 2 near a town / district, 3 province)
     rows: int
+    level: int = CITY  # sources.CITY for a location, ADMIN2 / ADMIN1 for a district / province of the rows
 
 
 @dataclass
@@ -51,6 +57,26 @@ class _Acc:
     lat: float = 0.0
     lon: float = 0.0
     rows: int = 0
+
+
+@dataclass
+class _AdminAcc:
+    """A province's or district's rows: all of them, and those coded at its level (ACLED's point for it)."""
+
+    name: str
+    level_from: int  # geo_precision of the rows coded at this level or coarser
+    all: list[float] = field(default_factory=lambda: [0.0, 0.0, 0])
+    at_level: list[float] = field(default_factory=lambda: [0.0, 0.0, 0])
+
+    def add(self, lat: float, lon: float, precision: int) -> None:
+        for acc in (self.all, self.at_level) if precision >= self.level_from else (self.all,):
+            acc[0] += lat
+            acc[1] += lon
+            acc[2] += 1
+
+    def point(self) -> tuple[float, float, int]:
+        lat, lon, n = self.at_level if self.at_level[2] else self.all
+        return lat / n, lon / n, int(self.all[2])
 
 
 class PlaceTable:
@@ -92,6 +118,8 @@ class PlaceTable:
             )
         reader.fieldnames = columns
         acc: dict[tuple[str, str, str], _Acc] = {}
+        admins: dict[tuple[str, str], _AdminAcc] = {}
+        districts: dict[tuple[str, str, str], _AdminAcc] = {}
         skipped = 0
         for line, row in enumerate(reader, start=2):
             problem = _row_problem(row, country_codes)
@@ -107,8 +135,16 @@ class PlaceTable:
             a.lat += float(row["latitude"])
             a.lon += float(row["longitude"])
             a.rows += 1
-            a.admin2[" ".join((row.get("admin2") or "").split())] += 1
-            a.precision[_precision(row.get("geo_precision"))] += 1
+            admin2 = " ".join((row.get("admin2") or "").split())
+            a.admin2[admin2] += 1
+            precision = _precision(row.get("geo_precision"))
+            a.precision[precision] += 1
+            lat, lon = float(row["latitude"]), float(row["longitude"])
+            if name_key(admin1):
+                admins.setdefault((cc, name_key(admin1)), _AdminAcc(admin1, 3)).add(lat, lon, precision)
+                if name_key(admin2):
+                    key2 = (cc, admin1, name_key(admin2))
+                    districts.setdefault(key2, _AdminAcc(admin2, 2)).add(lat, lon, precision)
         if skipped > MAX_WARNINGS:
             logger.warning("place file %s: %d rows skipped in all", path, skipped)
         places = [
@@ -124,6 +160,12 @@ class PlaceTable:
             )  # fmt: skip
             for (cc, admin1, _), a in acc.items()
         ]
+        for (cc, _), a in admins.items():
+            lat, lon, rows = a.point()
+            places.append(TablePlace(a.name, cc, a.name, None, lat, lon, 3, rows, ADMIN1))
+        for (cc, admin1, _), a in districts.items():
+            lat, lon, rows = a.point()
+            places.append(TablePlace(a.name, cc, admin1, a.name, lat, lon, 2, rows, ADMIN2))
         logger.info("place file %s: %d places from %d rows (%d skipped)", path, len(places),
                     sum(a.rows for a in acc.values()), skipped)  # fmt: skip
         return cls(places, source=str(path), sha256=hashlib.sha256(data).hexdigest())
