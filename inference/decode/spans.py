@@ -1,14 +1,13 @@
 """Token-head probabilities -> character spans.
 
 Windows overlap, so a token may be scored by several windows: ``merge_window_probs`` averages them by the token's
-character offsets. ``decode_spans`` then reads BIO tags at the level of words (a word's tag is its first sub-token's
+character offsets. ``decode_spans_many`` then reads BIO tags at the level of words (a word's tag is its first sub-token's
 tag) so spans never cut a word, taking the most probable tag path in which every ``I-X`` continues an ``X`` span.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -55,52 +54,9 @@ def decode_spans(
 ) -> list[Span]:
     """BIO-decode tokens (in text order) into character spans with the mean tag probability as score.
 
-    ``offsets`` [T, 2] and ``word_ids`` [T] may be lists or arrays. Vectorised: words come from comparing
-    neighbouring word ids, and only the words whose tag is not O are visited one by one (a sentence whose argmax
-    is all O costs one argmax).
+    ``offsets`` [T, 2] and ``word_ids`` [T] may be lists or arrays; one item of ``decode_spans_many``.
     """
-    if not len(offsets):
-        return []
-    probs = np.asarray(probs)
-    grammar = _bio_grammar(tuple(bio_labels))
-    if not grammar.outside[probs.argmax(axis=1)].all():
-        return _decode_words(probs, offsets, word_ids, grammar)
-    return []  # every token's argmax is O, so every word's (its first token's) is: the argmax path, no spans
-
-
-def _decode_words(probs: np.ndarray, offsets, word_ids, grammar: _BioGrammar) -> list[Span]:
-    offsets = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
-    if isinstance(word_ids, np.ndarray) and word_ids.dtype != object:
-        wid = word_ids
-        same = wid[1:] == wid[:-1]
-    else:  # a None word id (no word) never continues a word
-        same = np.array([a is not None and a == b for a, b in zip(word_ids[1:], word_ids[:-1])], dtype=bool)
-    first = np.flatnonzero(np.concatenate(([True], ~same)))  # each word's first sub-token carries its tag
-    last = np.append(first[1:] - 1, len(offsets) - 1)  # ... and its last one ends it
-    starts, ends = offsets[first, 0].tolist(), offsets[last, 1].tolist()
-    word_probs = probs[first]
-    tags = word_probs.argmax(axis=1)
-    if not grammar.valid(tags):
-        tags = grammar.viterbi(word_probs)
-    tagged = np.flatnonzero(~grammar.outside[tags]).tolist()
-    best = word_probs[tagged, tags[tagged]].tolist()
-    tag_list = tags.tolist()
-    spans: list[Span] = []
-    cur: list | None = None  # [start, end, label, [scores]]
-    prev = -2
-    for k, p in zip(tagged, best):
-        prefix, label = grammar.parsed[tag_list[k]]
-        if prefix == "I" and cur is not None and prev == k - 1 and cur[2] == label:
-            cur[1] = ends[k]
-            cur[3].append(p)
-        else:  # B, or an I the grammar let through (only if no valid path exists); an O word closed ``cur``
-            if cur is not None:
-                spans.append(Span(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
-            cur = [starts[k], ends[k], label, [p]]
-        prev = k
-    if cur is not None:
-        spans.append(Span(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
-    return spans
+    return decode_spans_many([(probs, offsets, word_ids)], bio_labels)[0]
 
 
 def decode_spans_many(
@@ -108,10 +64,11 @@ def decode_spans_many(
     bio_labels: list[str],
     shifts: Sequence[int] | None = None,
 ) -> list[list[Span]]:
-    """``[decode_spans(*item, bio_labels) for item in items]``, with the same spans, in a fixed number of numpy
-    calls for all items (one per item costs ~15 calls per sentence and head) and Viterbi run for the items whose
-    argmax path is invalid all at once (``_BioGrammar.viterbi_many``). ``shifts``: added to each item's offsets
-    (where its sentence starts in the text)."""
+    """The spans of each item ``(probs, offsets, word_ids)`` (see ``decode_spans``), in a fixed number of numpy
+    calls for all items: words come from comparing neighbouring word ids (a word's tag is its first sub-token's),
+    only words whose tag is not O are visited one by one, and Viterbi runs for the items whose argmax path is
+    invalid all at once (``_BioGrammar.viterbi_many``). ``shifts``: added to each item's offsets (where its
+    sentence starts in the text)."""
     grammar = _bio_grammar(tuple(bio_labels))
     out: list[list[Span]] = [[] for _ in items]
     keep = [k for k, item in enumerate(items) if len(item[1])]
@@ -205,40 +162,12 @@ class _BioGrammar:
         return not self.is_inside[tags[0]] and bool(self.continues[tags[:-1], tags[1:]].all())
 
     def viterbi(self, probs: np.ndarray) -> np.ndarray:
-        """Most probable valid tag path through per-word tag probabilities [W, n_tags].
-
-        Plain Python over lists: with 7-21 tags per word it runs 2-4x faster than numpy calls per word.
-        """
-        logp = np.log(np.clip(probs, 1e-12, None)).tolist()
-        begin = self.begin
-        tags = range(len(begin))
-        score = [-math.inf if begin[j] >= 0 else v for j, v in enumerate(logp[0])]
-        backs = []
-        for row in logp[1:]:
-            top = max(tags, key=score.__getitem__)  # O and B-X follow anything: the best previous tag
-            best = score[top]
-            new, back = [], []
-            for j in tags:
-                b = begin[j]
-                if b < 0:
-                    new.append(row[j] + best)
-                    back.append(top)
-                elif score[j] >= score[b]:  # I-X follows I-X or B-X, whichever scored higher
-                    new.append(row[j] + score[j])
-                    back.append(j)
-                else:
-                    new.append(row[j] + score[b])
-                    back.append(b)
-            score = new
-            backs.append(back)
-        path = [max(tags, key=score.__getitem__)]
-        for back in reversed(backs):
-            path.append(back[path[-1]])
-        return np.array(path[::-1], dtype=np.int64)
+        """Most probable valid tag path through per-word tag probabilities [W, n_tags]."""
+        return self.viterbi_many([probs])[0]
 
     def viterbi_many(self, sequences: Sequence[np.ndarray]) -> list[np.ndarray]:
-        """``[self.viterbi(p) for p in sequences]``, the same paths, with every sequence stepped at once: padded to
-        the longest, a finished sequence keeps its scores (each tag its own back-pointer) until the others end."""
+        """The most probable valid tag path of each sequence, every sequence stepped at once: padded to the longest,
+        a finished sequence keeps its scores (each tag its own back-pointer) until the others end."""
         if not sequences:
             return []
         n, width, n_tags = len(sequences), max(len(p) for p in sequences), len(self.begin)
