@@ -93,6 +93,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -205,12 +206,12 @@ def _normalised(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def satp_examples(root: Path, rejects: Rejects, stats: Counter) -> Iterator[Example]:
-    rows, _ = read_tsv(root / SATP_DEV, SATP_SPEC, "dev", rejects)
-    # train.tsv is read only to leave out the few dev rows whose text also occurs in train.
-    train_path = root / SATP_DEV.with_name("train.tsv")
+def satp_examples(root: Path, rejects: Rejects, stats: Counter, split: str = "dev") -> Iterator[Example]:
+    """SATP rows of ``split`` typed by ``map_satp``; dev rows whose text is also a train row are left out."""
+    rows, _ = read_tsv(root / SATP_DEV.with_name(f"{split}.tsv"), SATP_SPEC, split, rejects)
     train = set()
-    if train_path.is_file():
+    train_path = root / SATP_DEV.with_name("train.tsv")
+    if split == "dev" and train_path.is_file():
         train = {_normalised(e.text) for e in read_tsv(train_path, SATP_SPEC, "train", [])[0]}
     for row in rows:
         stats["satp:rows_read"] += 1
@@ -222,7 +223,7 @@ def satp_examples(root: Path, rejects: Rejects, stats: Counter) -> Iterator[Exam
         if mapping is not None:
             yield _example(
                 "satp",
-                f"dev-{row.meta['line']}",
+                f"{split}-{row.meta['line']}",
                 row.text,
                 mapping,
                 satp_columns=columns,
@@ -282,11 +283,13 @@ def _article_text(record: Any) -> str:
         return ""
 
 
-def hrds_examples(root: Path, rejects: Rejects, stats: Counter) -> Iterator[Example]:
-    path = root / HRDS_DEV
-    # train.json is read only to leave out dev articles that also occur in train.
+def hrds_examples(root: Path, rejects: Rejects, stats: Counter, split: str = "dev") -> Iterator[Example]:
+    """HRDsAttack articles of ``split`` typed by ``map_hrds``; dev articles also in train are left out."""
+    path = root / HRDS_DEV.with_name(f"{split}.json")
     train_path = path.with_name("train.json")
-    train = {_article_text(r) for r in load_records(train_path)} if train_path.is_file() else set()
+    train = set()
+    if split == "dev" and train_path.is_file():
+        train = {_article_text(r) for r in load_records(train_path)}
     for i, record in enumerate(load_records(path)):
         stats["hrdsattack:articles_read"] += 1
         try:
@@ -311,7 +314,7 @@ def hrds_examples(root: Path, rejects: Rejects, stats: Counter) -> Iterator[Exam
             snippet = f"{title}\n\n{body}" if title else body
             yield _example(
                 "hrdsattack",
-                str(sample.get("HIT_id") or i),
+                f"{'' if split == 'dev' else split + '-'}{sample.get('HIT_id') or i}",
                 snippet,
                 mapping,
                 violation_types=types,
@@ -515,26 +518,33 @@ def composition(examples: list[Example]) -> dict[str, dict[str, int]]:
 )
 def convert_news_dev(root: Path, *, skip_bad: bool) -> Conversion:
     """Build the news dev set from the shared data root (duplicate texts across sources kept once)."""
+    return collect("news_dev", "dev", SOURCES, root, skip_bad=skip_bad)
+
+
+def collect(name: str, split: str, sources, root: Path, *, skip_bad: bool) -> Conversion:
+    """The examples of ``sources`` (each ``fn(root, rejects, stats)``) as dataset ``name``'s one ``split``, a text
+    that several sources hold kept once, with what was read and the composition in the meta."""
     rejects: list[DataError] = []
     stats: Counter = Counter()
     examples: list[Example] = []
     seen_text: set[str] = set()
-    for source in SOURCES:
+    for source in sources:
         for ex in source(root, rejects if skip_bad else None, stats):
             key = " ".join(ex.text.split()).casefold()
             if key in seen_text:
                 stats["duplicate_text_dropped"] += 1
                 continue
             seen_text.add(key)
-            examples.append(ex)
+            examples.append(replace(ex, id=f"{name}-{ex.id.removeprefix('news_dev-')}"))
     meta = {
         "read": dict(sorted(stats.items())),
         "rejected": len(rejects),
         "composition": composition(examples),
     }
     log.info(
-        "news_dev: %d examples %s",
+        "%s: %d examples %s",
+        name,
         len(examples),
         {s: sum(c.values()) for s, c in meta["composition"].items()},
     )
-    return Conversion(splits={"dev": examples}, rejects=rejects, meta=meta)
+    return Conversion(splits={split: examples}, rejects=rejects, meta=meta)
