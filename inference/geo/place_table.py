@@ -65,18 +65,23 @@ class _AdminAcc:
 
     name: str
     level_from: int  # geo_precision of the rows coded at this level or coarser
-    all: list[float] = field(default_factory=lambda: [0.0, 0.0, 0])
-    at_level: list[float] = field(default_factory=lambda: [0.0, 0.0, 0])
+    lat: float = 0.0
+    lon: float = 0.0
+    rows: int = 0
+    lat_at: float = 0.0
+    lon_at: float = 0.0
+    rows_at: int = 0
 
     def add(self, lat: float, lon: float, precision: int) -> None:
-        for acc in (self.all, self.at_level) if precision >= self.level_from else (self.all,):
-            acc[0] += lat
-            acc[1] += lon
-            acc[2] += 1
+        self.lat, self.lon, self.rows = self.lat + lat, self.lon + lon, self.rows + 1
+        if precision >= self.level_from:
+            self.lat_at, self.lon_at, self.rows_at = self.lat_at + lat, self.lon_at + lon, self.rows_at + 1
 
-    def point(self) -> tuple[float, float, int]:
-        lat, lon, n = self.at_level if self.at_level[2] else self.all
-        return lat / n, lon / n, int(self.all[2])
+    def point(self) -> tuple[float, float]:
+        """The mean of the rows coded at this level, else of all its rows."""
+        if self.rows_at:
+            return self.lat_at / self.rows_at, self.lon_at / self.rows_at
+        return self.lat / self.rows, self.lon / self.rows
 
 
 class PlaceTable:
@@ -131,20 +136,20 @@ class PlaceTable:
             name = " ".join(row["location"].split())
             cc = country_codes[_fold_country(row["country"])]
             admin1 = " ".join((row.get("admin1") or "").split())
-            a = acc.setdefault((cc, admin1, name_key(name)), _Acc(name))
-            a.lat += float(row["latitude"])
-            a.lon += float(row["longitude"])
-            a.rows += 1
-            admin2 = " ".join((row.get("admin2") or "").split())
-            a.admin2[admin2] += 1
-            precision = _precision(row.get("geo_precision"))
-            a.precision[precision] += 1
             lat, lon = float(row["latitude"]), float(row["longitude"])
-            if name_key(admin1):
-                admins.setdefault((cc, name_key(admin1)), _AdminAcc(admin1, 3)).add(lat, lon, precision)
-                if name_key(admin2):
-                    key2 = (cc, admin1, name_key(admin2))
-                    districts.setdefault(key2, _AdminAcc(admin2, 2)).add(lat, lon, precision)
+            admin2 = " ".join((row.get("admin2") or "").split())
+            precision = _precision(row.get("geo_precision"))
+            a = acc.setdefault((cc, admin1, name_key(name)), _Acc(name))
+            a.lat += lat
+            a.lon += lon
+            a.rows += 1
+            a.admin2[admin2] += 1
+            a.precision[precision] += 1
+            key1, key2 = name_key(admin1), name_key(admin2)
+            if key1:
+                admins.setdefault((cc, key1), _AdminAcc(admin1, 3)).add(lat, lon, precision)
+                if key2:
+                    districts.setdefault((cc, admin1, key2), _AdminAcc(admin2, 2)).add(lat, lon, precision)
         if skipped > MAX_WARNINGS:
             logger.warning("place file %s: %d rows skipped in all", path, skipped)
         places = [
@@ -160,12 +165,14 @@ class PlaceTable:
             )  # fmt: skip
             for (cc, admin1, _), a in acc.items()
         ]
-        for (cc, _), a in admins.items():
-            lat, lon, rows = a.point()
-            places.append(TablePlace(a.name, cc, a.name, None, lat, lon, 3, rows, ADMIN1))
-        for (cc, admin1, _), a in districts.items():
-            lat, lon, rows = a.point()
-            places.append(TablePlace(a.name, cc, admin1, a.name, lat, lon, 2, rows, ADMIN2))
+        places += [
+            TablePlace(a.name, cc, a.name, None, *a.point(), 3, a.rows, ADMIN1)
+            for (cc, _), a in admins.items()
+        ]
+        places += [
+            TablePlace(a.name, cc, admin1, a.name, *a.point(), 2, a.rows, ADMIN2)
+            for (cc, admin1, _), a in districts.items()
+        ]
         logger.info("place file %s: %d places from %d rows (%d skipped)", path, len(places),
                     sum(a.rows for a in acc.values()), skipped)  # fmt: skip
         return cls(places, source=str(path), sha256=hashlib.sha256(data).hexdigest())
