@@ -84,7 +84,8 @@ def _load_tagger(args: argparse.Namespace, device: str | None = None) -> Tagger:
     except ValueError as e:
         raise UsageError(str(e)) from e
     # The model, tokenizer and imports live as long as the job: out of the collector's view, its full
-    # collections stop re-scanning them while per-article objects come and go (0.75 ms/article, bench/pipeline.py)
+    # collections stop re-scanning them while per-article objects come and go (result building timed alone:
+    # 1.01 -> 0.27 ms per article; bench/pipeline.py shows no difference: README, "Where the host time goes")
     gc.freeze()
     return tagger
 
