@@ -156,7 +156,9 @@ def test_fixture_example_text_labels_and_meta(fixture_conversion):
         "sub_event_type": ["Peaceful protest"],
         "inter1": ["Protesters"],
         "inter2": ["No actor2"],
+        "country": [ex.meta["country"]],  # the row's country, for the `country` head
     }
+    assert ex.meta["country"] == "Testland"
     assert ex.meta["event_date"] == "2020-05-09" and ex.meta["fatalities"] == 0
     # the row's location where the note names it, for the `places` head
     assert [(ex.text[s:e], label) for s, e, label in ex.spans["places"]] == [("Alpha Town", "Location")]

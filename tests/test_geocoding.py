@@ -174,6 +174,30 @@ def test_a_small_place_abroad_is_not_taken_when_the_article_names_its_country(ga
     assert geo["iso"] == "NG"
 
 
+def test_the_models_country_picks_among_namesakes_only_where_the_text_names_no_country(gazetteer):
+    def where(country, context=()):
+        return geocode_places([("Tripoli", "place")], list(context), gazetteer, country)["iso"]
+
+    assert where(None) == "LY"  # the most populous Tripoli
+    assert where(("Lebanon", 0.9)) == "LB"
+    assert where(("Lebanon", 0.3)) == "LY"  # below PRIOR_MIN the model's country is not read
+    assert where(("Lebanon", 0.99), ["Libya"]) == "LY"  # a country the text names beats the model's
+    # a small namesake abroad ("Buk", Poland) is not taken where the model is sure of another country
+    assert geocode_places([("Buk", "place")], [], gazetteer)["iso"] == "PL"
+    assert geocode_places([("Buk", "place")], [], gazetteer, ("Nigeria", 0.9))["iso"] == "NG"
+
+
+def test_with_no_place_and_no_country_in_the_text_the_models_country_is_said_to_be_inferred(gazetteer):
+    geo = geocode_places([("Xqzzyqx", "place")], [], gazetteer, ("Somalia", 0.95))
+    assert (geo["geo_status"], geo["iso"], geo["latitude"], geo["geo_mention"]) == (
+        "inferred_country", "SO", None, None)  # fmt: skip
+    assert geocode_places([], [], gazetteer, ("Somalia", 0.6))["geo_status"] == "not_found"
+    # the text's own country comes first, and an unknown model label is ignored
+    geo = geocode_places([("Xqzzyqx", "place")], ["Yemen"], gazetteer, ("Somalia", 0.95))
+    assert (geo["geo_status"], geo["iso"]) == ("country_only", "YE")
+    assert geocode_places([], [], gazetteer, ("Atlantis", 0.99))["geo_status"] == "not_found"
+
+
 @pytest.mark.skipif(
     not AFP.is_file(), reason=f"example article not found at {AFP} (set CONFLICT_EVENTS_DATA)"
 )
@@ -203,6 +227,19 @@ def test_afp_example_record_lies_in_hama_syria(gazetteer):
     assert d["geo_status"] == "found" and d["iso"] == "SY" and d["country"] == "Syria"
     assert d["admin1"] == "Hama" and d["geo_mention"] in ("Sahl al-Ghab", "Hama")
     assert haversine_km(d["latitude"], d["longitude"], 35.13, 36.75) < 60  # Hama city; Sahl al-Ghab ~45 km
+
+
+def test_build_events_reads_the_articles_country_label_only_where_the_text_names_none(gazetteer):
+    text = "Gunmen attacked Tripoli overnight, killing three."
+    mentions = [Mention(text.index("Tripoli"), text.index("Tripoli") + 7, "Location", "Tripoli")]
+    sentences = [SentenceView(0, len(text), text, [("Violence against civilians", 0.9)], [("Attack", 0.9)])]
+
+    def iso(labels):
+        [record] = build_events(text, sentences, mentions, None, gazetteer=gazetteer, article_labels=labels)
+        return record.to_dict()["iso"]
+
+    assert iso(None) == "LY"
+    assert iso({"country": ("Lebanon", 0.95)}) == "LB"
 
 
 def test_the_index_is_rebuilt_when_the_source_versions_change(tmp_path, monkeypatch):

@@ -27,10 +27,16 @@ the geo fields of the record (``geo_fields.GEO_FIELDS``):
   city ("Hays, Al Hudaydah"), then earlier names first, among the names in the country most of the
   record's names lie in ("Guama neighborhood, Belem, Para": Belem, Brazil, not Guama, Venezuela); a name that
   resolves to nothing is skipped and never costs the others.
+- The model's country (a ``country`` head, learnt from ACLED notes, which rarely name their country but whose
+  actors and places point to one) counts only where the article names no country: a vote like a named country's
+  (from score 0.5), the one country a small place must lie in (from 0.8), and the record's country when nothing
+  else gives one (from 0.8).
 - ``geo_status``: ``found`` (coordinates of a town, district or province), ``country_only`` (only a country is
-  known: country fields, no coordinates; never a country's centroid), ``not_found``, or ``unavailable`` (no index).
-  The country of an unresolved place is the one the record's place names, else the one the article names most,
-  else the one the article's other places all lie in (``_home_country``: a village near Mogadishu and Kismayo).
+  known: country fields, no coordinates; never a country's centroid), ``inferred_country`` (no place or country
+  in the text: the model's country, no coordinates, no ``geo_mention``), ``not_found``, or ``unavailable`` (no
+  index). The country of an unresolved place is the one the record's place names, else the one the article names
+  most, else the one the article's other places all lie in (``_home_country``: a village near Mogadishu and
+  Kismayo), else the model's.
 """
 
 from __future__ import annotations
@@ -47,11 +53,16 @@ from inference.geo.names import REGION, SITE, name_key, name_runs, place_parts, 
 from inference.geo.sources import ADMIN1, ADMIN2, CITY, COUNTRY
 
 FOUND, COUNTRY_ONLY, NOT_FOUND = "found", "country_only", "not_found"
+INFERRED_COUNTRY = "inferred_country"  # no place and no country in the text: the model's country head's
 NEAR_KM = 75.0
 SMALL_ABROAD = 100_000  # a place outside every country the article names must be at least this populous
 LISTED = (
     2.5  # a place-list place: about what a 1M city's population is worth, so it wins where its country does
 )
+# The model's country (its ``country`` head) is read only where the article names no country: as a country vote
+# worth a named country's (PRIOR_WEIGHT x its score) from PRIOR_MIN, as the one country small places must lie in
+# from PRIOR_NAMED, and as the record's country (no coordinates) when no place resolves from PRIOR_ONLY.
+PRIOR_MIN, PRIOR_NAMED, PRIOR_ONLY, PRIOR_WEIGHT = 0.5, 0.8, 0.8, 2.0
 _REGION_LEVELS = {"region"}  # locations.LEVEL_NAMES of a region word around the mention
 _SITE_LEVELS = {"site"}
 
@@ -216,7 +227,7 @@ def _record_country(bests: Sequence[Candidate], own: Sequence[_Name]) -> str | N
     return None
 
 
-def _fields(c: Candidate, mention: str) -> dict:
+def _fields(c: Candidate, mention: str | None) -> dict:
     point = c.level != COUNTRY
     return {
         "geo_status": FOUND if point else COUNTRY_ONLY,
@@ -234,22 +245,30 @@ def _fields(c: Candidate, mention: str) -> dict:
 
 
 def geocode_places(
-    places: Sequence[tuple[str, str | None]], context: Sequence[str], gazetteer: Gazetteer | None
+    places: Sequence[tuple[str, str | None]],
+    context: Sequence[str],
+    gazetteer: Gazetteer | None,
+    country: tuple[str, float] | None = None,
 ) -> dict:
-    """Geo fields (``geo_fields.GEO_FIELDS``) of a record from its place names ``(text, level)`` (most specific first) and
-    the article's place names ``context``."""
+    """Geo fields (``geo_fields.GEO_FIELDS``) of a record from its place names ``(text, level)`` (most specific first),
+    the article's place names ``context`` and the model's country ``(name, score)`` if it has a country head."""
     if gazetteer is None:
         return empty_geo(GEO_UNAVAILABLE)
-    return ArticlePlaces(context, gazetteer).geocode(places)
+    return ArticlePlaces(context, gazetteer, country).geocode(places)
 
 
 class ArticlePlaces:
     """One article's place names, each looked up once: the records of an article share its names, so
     ``geocode`` of each record reads only what the article's earlier records have not (and the same distances)."""
 
-    def __init__(self, context: Sequence[str], gazetteer: Gazetteer):
+    def __init__(
+        self, context: Sequence[str], gazetteer: Gazetteer, country: tuple[str, float] | None = None
+    ):
         self.context = list(dict.fromkeys(context))
         self.gazetteer = gazetteer
+        # the model's country (``country`` head: ACLED's name, score) as a gazetteer country, if it names one
+        found = gazetteer.country(country[0]) if country is not None and country[1] >= PRIOR_MIN else None
+        self.prior: tuple[Candidate, float] | None = (found, country[1]) if found is not None else None
         self._names: dict[tuple[str, str | None, bool], _Name] = {}
         self._near: dict[tuple[int, int], bool] = {}
 
@@ -285,6 +304,12 @@ class ArticlePlaces:
 
     def _geocode(self, own: list[_Name], article: list[_Name]) -> dict:
         weights, named = _country_weights(article)
+        prior = self.prior if not named else None  # a country the text names beats the model's
+        if prior is not None:
+            code = prior[0].country_code
+            weights[code] = weights.get(code, 0.0) + PRIOR_WEIGHT * prior[1]
+            if prior[1] >= PRIOR_NAMED:
+                named = {code}
         top = max(weights.values(), default=0.0)
         share = {cc: w / top for cc, w in weights.items()} if top else {}
         provinces = {
@@ -309,7 +334,7 @@ class ArticlePlaces:
         country = next((n for n in own if n.country is not None), None)
         if country is not None:
             return _fields(country.country, country.text)
-        if named:  # the record's places are unknown: the country the article is about, if it names one most
+        if named and prior is None:  # no place known: the country the article is about, if it names one most
             cc = max(named, key=lambda x: (weights[x], x))
             mention = next(n for n in article if n.country is not None and n.country.country_code == cc)
             return _fields(mention.country, mention.text)
@@ -318,4 +343,6 @@ class ArticlePlaces:
             country = self.gazetteer.country(self.gazetteer.countries.get(home[0], home[0]))
             if country is not None:
                 return _fields(country, home[1])
+        if prior is not None and prior[1] >= PRIOR_ONLY:  # nothing in the text: the model's country, said so
+            return {**_fields(prior[0], None), "geo_status": INFERRED_COUNTRY}
         return empty_geo(NOT_FOUND)

@@ -19,7 +19,8 @@ span mentions (entities and roles) and returns one :class:`EventRecord` per inci
   ACLED's assoc_actor columns would hold the others. location (``locations``, ``place_spans``), fatalities
   (``fatalities``), evidence: the sentences.
 - geo fields (``GEO_FIELDS``): the place resolved to a GeoNames place by ``geocoding`` when ``build_events`` is
-  given a gazetteer (the article's other place names as context); without one, ``geo_status`` is
+  given a gazetteer (the article's other place names as context, and its ``country`` label where the model has
+  that head); without one, ``geo_status`` is
   ``unavailable`` and the other geo fields None.
 """
 
@@ -239,7 +240,11 @@ def build_events(
     if gazetteer is not None and records:
         from inference.events.geocoding import ArticlePlaces
 
-        article_places = ArticlePlaces([m.text for m in clean_places(text, mentions)], gazetteer)
+        article_places = ArticlePlaces(
+            [m.text for m in clean_places(text, mentions)],
+            gazetteer,
+            (article_labels or {}).get("country"),
+        )
         for rec in records:
             rec.geo = article_places.geocode([(p["text"], p.get("precision")) for p in rec.location])
     return records

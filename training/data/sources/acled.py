@@ -245,7 +245,12 @@ def _row_to_example(
         id=f"acled-{event_id}",
         text=text,
         spans={"places": place_spans(text, meta)},
-        labels={"event_type": [event_type], "sub_event_type": [sub_type], **inter_labels(row)},
+        labels={
+            "event_type": [event_type],
+            "sub_event_type": [sub_type],
+            **inter_labels(row),
+            **({"country": [meta["country"]]} if meta.get("country") else {}),
+        },
         meta=meta,
     )
     return example, n_tags
@@ -342,10 +347,11 @@ def export_files(root: Path) -> list[tuple[Path, str]]:
 @register(
     "acled",
     folder=".",
-    heads=("event_type", "sub_event_type", "inter1", "inter2", "places"),
+    heads=("event_type", "sub_event_type", "inter1", "inter2", "country", "places"),
     description="ACLED coder notes typed with the current ACLED taxonomy (event_type 6, "
     "sub_event_type 25) and actor categories (inter1, inter2: 8 ACLED categories, inter2 also "
-    "'No actor2'; inter2 read off `interaction` where an export has no inter2 column) and the event's place "
+    "'No actor2'; inter2 read off `interaction` where an export has no inter2 column), the row's country "
+    "(country: ACLED's country name) and the event's place "
     "where the note names it (places: Location spans of the row's location/admin2/admin1): global 2020 + Kenya 2004-2019 + Bangladesh 2024 exports and the 12 "
     "acled_extra exports merged, de-duplicated by event id and note text, [size=...] tags "
     "stripped; dev carved (seed 2019, stratified by sub_event_type, 15% per type but at least "
