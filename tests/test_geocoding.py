@@ -16,7 +16,16 @@ from inference.events.geocoding import geocode_places
 from inference.geo import index_build
 from inference.geo.distance import haversine_km
 from inference.geo.gazetteer import Gazetteer
-from inference.geo.names import REGION, SITE, fold, name_key, name_runs, place_parts, split_place
+from inference.geo.names import (
+    REGION,
+    SITE,
+    capitalised_runs,
+    fold,
+    name_key,
+    name_runs,
+    place_parts,
+    split_place,
+)
 from inference.geo.sources import ADMIN1, CITY, COUNTRY
 
 AFP = SHARED_DATA.parent / "examples" / "afp_2020-06-08_syria.txt"
@@ -114,6 +123,13 @@ def test_name_runs_are_the_capitalised_runs_of_a_mention_longest_first():
     assert name_runs("Bakirkoy town Istanbul") == ["Bakirkoy", "Istanbul"]
     assert name_runs("Al Hali Al Hudaydah")[:2] == ["Al Hali Al", "Hali Al Hudaydah"]
     assert name_runs("Hama") == [] and name_runs("") == []
+
+
+def test_capitalised_runs_are_a_sentences_capitalised_names_longest_first():
+    runs = capitalised_runs("On 5 May, Al Shabaab attacked KDF troops in Yumbis and Qa'lah near al-Hasakeh.")
+    assert runs[0] == "Al Shabaab"
+    assert set(runs[1:]) == {"On", "May", "Al", "Shabaab", "KDF", "Yumbis", "Qa'lah", "al-Hasakeh"}
+    assert "Yumbis and" not in runs and capitalised_runs("") == []
 
 
 def test_place_parts_cuts_a_run_together_mention_into_its_names():

@@ -151,6 +151,24 @@ def test_a_name_with_a_site_word_is_also_looked_up_whole(gazetteer):
     assert gazetteer.lookup("Dadaab Refugee Camp")[0].source == TABLE
 
 
+def test_a_listed_place_the_tagger_missed_is_found_in_the_records_sentences_in_its_country(gazetteer):
+    from inference.events.geocoding import ArticlePlaces
+
+    sentence = "Al Shabaab militants attacked a police post in Buur Dhuxunle in May, killing two."
+
+    def geo(country, sentences=(sentence,)):
+        return ArticlePlaces([], gazetteer, country).geocode([], sentences)
+
+    found = geo(("Somalia", 0.95))
+    assert (found["geo_status"], found["geo_mention"], found["iso"]) == ("found", "Buur Dhuxunle", "SO")
+    assert geo(None)["geo_status"] == "not_found"  # no country known: no scan
+    assert geo(("Kenya", 0.95))["geo_status"] == "inferred_country"  # listed, but in another country
+    # a town before the district or province the sentence also names
+    found = geo(("Somalia", 0.95), ["Fighting in Bay region near Buur Dhuxunle."])
+    assert found["geo_mention"] == "Buur Dhuxunle" and found["geo_precision"] == 2
+    assert geo(("Somalia", 0.95), [""])["geo_status"] == "inferred_country"
+
+
 def test_without_a_list_an_unknown_village_takes_the_country_its_neighbours_lie_in():
     geo = geocode_places([("Xqzzyqx", "place")], ["Mogadishu", "Kismayo"], Gazetteer.open())
     assert (geo["geo_status"], geo["iso"], geo["latitude"], geo["geo_mention"]) == (

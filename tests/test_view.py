@@ -155,6 +155,10 @@ def test_the_events_table_shows_the_resolved_place_and_never_a_made_up_point():
         {"geo_status": "country_only", "geo_name": "Syria", "country": "Syria", "latitude": None}
     )
     assert ";" not in _place({"geo_status": "country_only", "country": "Syria", "latitude": None})
+    inferred = _place(
+        {"geo_status": "inferred_country", "geo_name": "Syria", "country": "Syria", "latitude": None}
+    )
+    assert "Syria" in inferred and "(inferred)" in inferred
     assert _place({"geo_status": "not_found"}) == "" and _place({}) == ""
 
 

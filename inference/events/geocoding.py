@@ -46,10 +46,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from inference.events.geo_fields import GEO_UNAVAILABLE, empty_geo
+from inference.events.month_names import MONTH_NAMES
 from inference.events.place_spans import is_generic_place
 from inference.geo.distance import EARTH_RADIUS_KM, haversine_km
 from inference.geo.gazetteer import TABLE, Candidate, Gazetteer
-from inference.geo.names import REGION, SITE, name_key, name_runs, place_parts, split_place
+from inference.geo.names import REGION, SITE, capitalised_runs, name_key, name_runs, place_parts, split_place
 from inference.geo.sources import ADMIN1, ADMIN2, CITY, COUNTRY
 
 FOUND, COUNTRY_ONLY, NOT_FOUND = "found", "country_only", "not_found"
@@ -279,12 +280,38 @@ class ArticlePlaces:
             name = self._names[key] = _read(text, level, self.gazetteer, own=own)
         return name
 
-    def geocode(self, places: Sequence[tuple[str, str | None]]) -> dict:
-        """Geo fields of a record whose place names are ``places`` ``(text, level)``, most specific first."""
+    def geocode(self, places: Sequence[tuple[str, str | None]], sentences: Sequence[str] = ()) -> dict:
+        """Geo fields of a record whose place names are ``places`` ``(text, level)``, most specific first; where
+        none resolves to a point, a listed place named in the record's ``sentences`` (``_scan``)."""
         own = [self.read(text, level, own=True) for text, level in places]
         seen = {n.text for n in own}
         article = own + [self.read(t, None) for t in self.context if t not in seen]
-        return self._geocode(own, article)
+        geo = self._geocode(own, article)
+        if geo["geo_status"] != FOUND and self.gazetteer.places is not None:
+            return self._scan(sentences, geo.get("iso")) or geo
+        return geo
+
+    def _scan(self, sentences: Sequence[str], country: str | None) -> dict | None:
+        """Geo fields of the first place of the user's place list named in ``sentences`` (runs of capitalised
+        words, longest first) and lying in ``country``, the record's country so far; None without a country or
+        such a place. The tagger misses some places ("clashes in Yumbis"); the list holds the places ACLED coded,
+        so a name on it in the record's country is taken, a town before a district or province."""
+        if country is None:
+            return None
+        hits = []
+        for k, run in enumerate(r for text in sentences for r in capitalised_runs(text)):
+            if run.casefold() in MONTH_NAMES or len(name_key(run)) < 4 or is_generic_place(run):
+                continue
+            listed = [
+                c for c in self.gazetteer.lookup(run) if c.source == TABLE and c.country_code == country
+            ]
+            if listed:
+                best = max(listed, key=lambda c: (c.level == CITY, c.rows))
+                hits.append((best.level != CITY, k, best, run))
+        if not hits:
+            return None
+        *_, best, run = min(hits, key=lambda h: h[:2])
+        return _fields(best, run)
 
     def _near_fn(self, others: Sequence[_Name]) -> Callable[[Candidate], bool]:
         """Whether a candidate lies within NEAR_KM of another name's candidate; each (candidate, name) pair is

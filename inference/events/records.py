@@ -246,5 +246,7 @@ def build_events(
             (article_labels or {}).get("country"),
         )
         for rec in records:
-            rec.geo = article_places.geocode([(p["text"], p.get("precision")) for p in rec.location])
+            rec.geo = article_places.geocode(
+                [(p["text"], p.get("precision")) for p in rec.location], [e["text"] for e in rec.evidence]
+            )
     return records

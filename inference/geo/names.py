@@ -111,3 +111,26 @@ def place_parts(text: str) -> list[str]:
             if cand and cand not in out and cand != text.strip() and any(ch.isalpha() for ch in cand):
                 out.append(cand)
     return out
+
+
+# A capitalised word: "Qa'lah", "Nawa-e", "al-Ghab" (a lowercase article joined by a hyphen), "Bin".
+_CAPITALISED = re.compile(r"(?:(?:al|el)-)?[A-Z][\w'\u2019-]*")
+
+
+def capitalised_runs(text: str, max_words: int = 4) -> list[str]:
+    """Every run of 1 to ``max_words`` capitalised words joined by single spaces, longest
+    first, then left first: the names a sentence may hold where the tagger marked none."""
+    words = [m for m in _CAPITALISED.finditer(text[: 20 * MAX_NAME_CHARS]) if m.group().strip("-'")]
+    chains: list[list[re.Match]] = []
+    for m in words:
+        if chains and text[chains[-1][-1].end() : m.start()] == " ":
+            chains[-1].append(m)
+        else:
+            chains.append([m])
+    out = []
+    for size in range(max_words, 0, -1):
+        for chain in chains:
+            for i in range(len(chain) - size + 1):
+                start, end = chain[i].start(), chain[i + size - 1].end()
+                out.append(text[start:end].rstrip("-'\u2019"))
+    return out

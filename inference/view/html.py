@@ -149,10 +149,13 @@ def _actor(event: dict[str, Any], side: str) -> str:
 
 
 def _place(event: dict[str, Any]) -> str:
-    """The resolved place of a record (GeoNames name, admin1, country, point), or nothing."""
-    if event.get("geo_status") not in ("found", "country_only"):
+    """The resolved place of a record (GeoNames name, admin1, country, point), or nothing; a country the model
+    inferred (no place or country in the text) is marked so."""
+    if event.get("geo_status") not in ("found", "country_only", "inferred_country"):
         return ""
     where = ", ".join(str(x) for x in (event.get("geo_name"), event.get("admin1"), event.get("country")) if x)
+    if event.get("geo_status") == "inferred_country":
+        where += " (inferred)"
     if event.get("latitude") is not None:
         where += f"; {event['latitude']:.3f}, {event['longitude']:.3f}"
     return f' <span class="score">({esc(where)})</span>'
