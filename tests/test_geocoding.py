@@ -200,14 +200,26 @@ def test_the_models_country_picks_among_namesakes_only_where_the_text_names_no_c
     assert where(("Lebanon", 0.99), ["Libya"]) == "LY"  # a country the text names beats the model's
     # a small namesake abroad ("Buk", Poland) is not taken where the model is sure of another country
     assert geocode_places([("Buk", "place")], [], gazetteer)["iso"] == "PL"
-    assert geocode_places([("Buk", "place")], [], gazetteer, ("Nigeria", 0.9))["iso"] == "NG"
+    assert geocode_places([("Buk", "place")], [], gazetteer, ("Nigeria", 0.97))["iso"] == "NG"
+    assert (
+        geocode_places([("Buk", "place")], [], gazetteer, ("Nigeria", 0.9))["iso"] == "PL"
+    )  # below PRIOR_NAMED
+
+
+def test_the_models_country_breaks_a_tie_between_the_countries_of_a_records_names(gazetteer):
+    # "Nawa-e Barakzayi" is read as Nawa, Syria (a town) and Helmand is an Afghan province: one vote each
+    places = [("Nawa-e Barakzayi district", "region"), ("Helmand", "region")]
+    assert geocode_places(places, ["Helmand"], gazetteer)["iso"] == "SY"
+    geo = geocode_places(places, ["Helmand"], gazetteer, ("Afghanistan", 0.7))
+    assert (geo["iso"], geo["admin1"]) == ("AF", "Helmand")
 
 
 def test_with_no_place_and_no_country_in_the_text_the_models_country_is_said_to_be_inferred(gazetteer):
     geo = geocode_places([("Xqzzyqx", "place")], [], gazetteer, ("Somalia", 0.95))
     assert (geo["geo_status"], geo["iso"], geo["latitude"], geo["geo_mention"]) == (
         "inferred_country", "SO", None, None)  # fmt: skip
-    assert geocode_places([], [], gazetteer, ("Somalia", 0.6))["geo_status"] == "not_found"
+    assert geocode_places([], [], gazetteer, ("Somalia", 0.6))["geo_status"] == "inferred_country"
+    assert geocode_places([], [], gazetteer, ("Somalia", 0.4))["geo_status"] == "not_found"  # below PRIOR_MIN
     # the text's own country comes first, and an unknown model label is ignored
     geo = geocode_places([("Xqzzyqx", "place")], ["Yemen"], gazetteer, ("Somalia", 0.95))
     assert (geo["geo_status"], geo["iso"]) == ("country_only", "YE")
