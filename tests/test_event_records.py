@@ -187,6 +187,42 @@ def test_two_incidents_in_one_article_give_two_records_in_text_order():
     ]
 
 
+def test_a_record_whose_sentences_name_no_place_takes_the_places_of_the_record_before_it():
+    parts = [
+        (
+            "On Friday, motorcycle taxi drivers clashed with matatu operators in Kondele.",
+            ("Riots", 0.9),
+            ("Mob violence", 0.8),
+        ),
+        ("The man was not seen again.", ("none", 0.9), ("none", 0.9)),
+        ("The man was not seen again either.", ("none", 0.9), ("none", 0.9)),
+        (
+            "Police later fired tear gas at the crowd, killing a woman.",
+            ("Violence against civilians", 0.85),
+            ("Attack", 0.8),
+        ),
+        (
+            "On Sunday, gunmen abducted two aid workers in Kismayo.",
+            ("Violence against civilians", 0.85),
+            ("Abduction/forced disappearance", 0.8),
+        ),
+    ]
+    text = " ".join(p for p, _, _ in parts)
+    mentions = [at(text, "Kondele", "Location"), at(text, "Kismayo", "Location")]
+    records = build_events(text, sentence_views(text, parts), mentions, "2021-06-12", max_gap=0)
+    assert [(r.sub_event_type, [p["text"] for p in r.location]) for r in records] == [
+        ("Mob violence", ["Kondele"]),
+        ("Attack", ["Kondele"]),  # no place in its sentence: the earlier record's, at its offsets
+        ("Abduction/forced disappearance", ["Kismayo"]),
+    ]
+    assert records[1].location[0]["start"] == text.index("Kondele")
+    # the first record without a place takes the nearest later one's; an article without places gives none
+    records = build_events(text, sentence_views(text, parts), mentions[1:], "2021-06-12", max_gap=0)
+    assert [[p["text"] for p in r.location] for r in records] == [["Kismayo"]] * 3
+    records = build_events(text, sentence_views(text, parts), [], "2021-06-12", max_gap=0)
+    assert [r.location for r in records] == [[], [], []]
+
+
 ARTICLE = {
     "event_type": ("Battles", 0.97),
     "sub_event_type": ("Government regains territory", 0.71),

@@ -176,6 +176,13 @@ def test_generic_nouns_are_never_looked_up_as_places(gazetteer):
     assert (geo["iso"], geo["admin1"]) == ("SY", "Hama"), geo
 
 
+def test_a_name_in_lower_case_is_not_looked_up_in_an_article_that_capitalises_its_names(gazetteer):
+    # GeoNames has a Japanese town "Mine" and an Italian "Tires": a tagger's "mine" in "a gold mine in Inata" is
+    # neither; a lower-cased dump has no capitals to read, so there every name is looked up
+    assert geocode_places([("mine", "place")], ["mine", "Inata"], gazetteer)["geo_status"] == "not_found"
+    assert geocode_places([("mine", "place")], ["mine", "inata"], gazetteer)["geo_status"] == "found"
+
+
 def test_no_place_gives_not_found_and_an_unknown_place_in_a_named_country_country_only(gazetteer):
     assert _geo(gazetteer, [])["geo_status"] == "not_found"
     assert _geo(gazetteer, [("Xqzzyqx", "place")])["geo_status"] == "not_found"

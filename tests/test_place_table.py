@@ -22,7 +22,7 @@ HEADER = "event_id_cnty,location,admin2,admin1,country,latitude,longitude,geo_pr
 # Villages GeoNames' package extracts lack (ACLED dev notes no GeoNames lookup found), and Silly, Burkina Faso,
 # whose name GeoNames also gives a Belgian town.
 ROWS = (
-    "SOM1,Buur Dhuxunle,Qansax Dheere,Bay,Somalia,2.9000,43.0000,1\n"
+    "SOM1,Buur Dhuxunle,Qansax Dheere,Bay,Somalia,2.9100,43.0100,1\n"
     "SOM2,Buur Dhuxunle,Qansax Dheere,Bay,Somalia,2.9200,43.0200,2\n"
     "SOM3,Buur Dhuxunle,Qansax Dheere,Bay,Somalia,2.9100,43.0100,2\n"
     "BFO1,Silly,Sissili,Centre-Ouest,Burkina Faso,11.6333,-2.3833,1\n"
@@ -54,10 +54,11 @@ def no_default_places(monkeypatch):
     gazetteer_module._default[:] = saved
 
 
-def test_a_place_is_kept_once_at_its_rows_mean_with_the_most_common_precision(gazetteer):
+def test_a_place_is_kept_once_at_its_rows_most_common_point_with_the_most_common_precision(gazetteer):
     [place] = gazetteer.places.lookup_key("buurdhuxunle")
     assert (place.country_code, place.admin1, place.admin2, place.rows, place.precision) == ("SO", "Bay",
             "Qansax Dheere", 3, 2)  # fmt: skip
+    # two rows give (2.91, 43.01), one (2.92, 43.02): the point, not their mean (2.9133)
     assert place.latitude == pytest.approx(2.91) and place.longitude == pytest.approx(43.01)
     # 4 locations, then the provinces and districts of the rows (Bay, Qansax Dheere, Centre-Ouest, Sissili, ...)
     assert len(gazetteer.places) == 4 + 4 + 4 and gazetteer.places.countries == {"SO", "BF", "KE", "CF"}
@@ -143,6 +144,46 @@ def test_of_two_towns_the_one_in_a_province_the_record_names_is_taken(tmp_path):
     for order in (["Al Hudaydah", "Hays"], ["Hays", "Al Hudaydah"]):
         geo = geocode_places([(p, None) for p in order], order, gazetteer)
         assert (geo["geo_name"], geo["admin1"], geo["iso"]) == ("Hays", "Al Hudaydah", "YE"), (order, geo)
+
+
+def test_a_town_named_like_the_area_another_of_the_records_places_lies_in_ranks_as_that_area(tmp_path):
+    # ACLED's "Sorori (Ansongo, Gao)": Ansongo is a town and the cercle Sorori lies in; "Hayran district
+    # (Hajjah)": Hajjah is a city and the governorate Hayran lies in. The note is about Sorori, Hayran.
+    (tmp_path / "p.csv").write_text(
+        HEADER + "MLI1,Sorori,Ansongo,Gao,Mali,15.1,0.9,1\n"
+        "MLI2,Ansongo,Ansongo,Gao,Mali,15.6597,0.5022,1\n"
+        "MLI3,Tessit,Tessit,Gao,Mali,15.2,0.6,1\n"
+        "YEM1,Hajjah,Hajjah City,Hajjah,Yemen,15.6943,43.6058,1\n"
+        "YEM2,Hayran,Hayran,Hajjah,Yemen,16.13,42.90,2\n",
+        encoding="utf-8",
+    )
+    gazetteer = Gazetteer.open(places=tmp_path / "p.csv")
+
+    def geo(places):
+        return geocode_places(places, [p for p, _ in places], gazetteer)
+
+    assert geo([("Ansongo", "place"), ("Gao", "place"), ("Sorori", "place")])["geo_name"] == "Sorori"
+    found = geo([("Hajjah", "place"), ("Hayran district", "region")])
+    assert (found["geo_name"], found["geo_precision"]) == ("Hayran", 2)
+    # two towns, neither in the other's area: the earlier one
+    assert geo([("Ansongo", "place"), ("Tessit", "place")])["geo_name"] == "Ansongo"
+
+
+def test_the_list_is_also_searched_by_another_transliteration_of_a_name(tmp_path):
+    (tmp_path / "p.csv").write_text(
+        HEADER + "SYR1,Ein Issa,Tell Abiad,Ar-Raqqa,Syria,36.3856,38.8614,1\n"
+        "YEM1,Ash Shihr,Ash Shihr,Hadramawt,Yemen,14.7602,49.6052,1\n"
+        "MLI1,Niafunke,Niafunke,Tombouctou,Mali,15.9322,-3.9906,1\n"
+        "MLI2,Bara,Ansongo,Gao,Mali,15.8171,0.325,1\n",
+        encoding="utf-8",
+    )
+    gazetteer = Gazetteer.open(places=tmp_path / "p.csv")
+    for spelling, listed in (("Ein Isa", "Ein Issa"), ("As Shihr", "Ash Shihr"), ("Niafounke", "Niafunke")):
+        assert {c.name for c in gazetteer.lookup(spelling) if c.source == TABLE} == {listed}, spelling
+    # a name of under 5 letters is matched exactly only ("Barra" is not "Bara")
+    assert not [c for c in gazetteer.lookup("Barra") if c.source == TABLE]
+    geo = geocode_places([("Ein Isa", "place"), ("Ar-Raqqa", "place")], ["Ein Isa", "Ar-Raqqa"], gazetteer)
+    assert (geo["geo_name"], geo["geo_mention"], geo["iso"]) == ("Ein Issa", "Ein Isa", "SY")
 
 
 def test_a_name_with_a_site_word_is_also_looked_up_whole(gazetteer):

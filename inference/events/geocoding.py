@@ -79,9 +79,13 @@ class _Name:
     candidates: tuple[Candidate, ...]  # towns, districts, provinces
 
 
-def _read(text: str, level: str | None, gazetteer: Gazetteer, own: bool = False) -> _Name:
+def _read(
+    text: str, level: str | None, gazetteer: Gazetteer, own: bool = False, cased: bool = False
+) -> _Name:
     bare, hint = split_place(text)
-    if is_generic_place(text):  # "the capital", "countryside": GeoNames has towns of those names abroad
+    # "the capital", "countryside", and in an article that capitalises its names any name in lower case ("gas
+    # station", "mine", "tires"): GeoNames has towns of those names abroad
+    if is_generic_place(text) or (cased and text.islower()):
         return _Name(text, bare, hint, None, ())
     if hint is None and level in _REGION_LEVELS:
         hint = REGION
@@ -216,6 +220,24 @@ def _best(name: _Name, near, share, provinces, named: set[str] | frozenset[str])
     return max(pool, key=lambda c: (_score(c, name, near, share, provinces), c.population))
 
 
+def _area_level(c: Candidate, bests: Sequence[Candidate]) -> int:
+    """The level ``c`` ranks at among the record's places ``bests``: a town named like the district or province
+    another of them lies in ranks as that area ("Sorori, Ansongo": Sorori, a village of Ansongo cercle, not the
+    town of Ansongo; "Hayran district (Hajjah)": the district, not the city of Hajjah): notes name the area
+    around the place, rarely a second town."""
+    if c.level != CITY:
+        return c.level
+    key = name_key(c.name)
+    for o in bests:
+        if o.country_code != c.country_code or name_key(o.name) == key:
+            continue
+        if o.level < ADMIN2 and name_key(o.admin2 or "") == key:
+            return ADMIN2
+        if o.level < ADMIN1 and name_key(o.admin1 or "") == key:
+            return ADMIN1
+    return c.level
+
+
 def _record_country(bests: Sequence[Candidate], own: Sequence[_Name], prior: str | None = None) -> str | None:
     """The country most of the record's resolved names (and the countries it names, and the model's country
     ``prior`` when the text names none) lie in, when one has more than any other: "Guama neighborhood, Belem,
@@ -269,6 +291,7 @@ class ArticlePlaces:
         self, context: Sequence[str], gazetteer: Gazetteer, country: tuple[str, float] | None = None
     ):
         self.context = list(dict.fromkeys(context))
+        self.cased = any(not t.islower() for t in self.context)  # a lower-cased dump has no capitals to read
         self.gazetteer = gazetteer
         # the model's country (``country`` head: ACLED's name, score) as a gazetteer country, if it names one
         found = gazetteer.country(country[0]) if country is not None and country[1] >= PRIOR_MIN else None
@@ -280,7 +303,7 @@ class ArticlePlaces:
         key = (text, level, own)
         name = self._names.get(key)
         if name is None:
-            name = self._names[key] = _read(text, level, self.gazetteer, own=own)
+            name = self._names[key] = _read(text, level, self.gazetteer, own=own, cased=self.cased)
         return name
 
     def geocode(self, places: Sequence[tuple[str, str | None]], sentences: Sequence[str] = ()) -> dict:
@@ -359,7 +382,9 @@ class ArticlePlaces:
                 outside = name_key(best.admin1 or "") not in named_keys - {name_key(best.name)}
                 ranked.append((best.level, outside, best.source != TABLE, k, best, name.text))
         if ranked:
-            country = _record_country([r[4] for r in ranked], own, prior[0].country_code if prior else None)
+            bests = [r[4] for r in ranked]
+            ranked = [(_area_level(r[4], bests), *r[1:]) for r in ranked]
+            country = _record_country(bests, own, prior[0].country_code if prior else None)
             *_, best, mention = min(r for r in ranked if country is None or r[4].country_code == country)
             return _fields(best, mention)
         country = next((n for n in own if n.country is not None), None)

@@ -17,7 +17,8 @@ span mentions (entities and roles) and returns one :class:`EventRecord` per inci
 - actor1 / actor2: the best-ranked actor of each side, one each (``actors``, ``actor_rank``); ``actors``: every
   actor of the incident, actor1's side first, best first, each with its ``side`` ("actor1" / "actor2"), as
   ACLED's assoc_actor columns would hold the others. location (``locations``, ``place_spans``), fatalities
-  (``fatalities``), evidence: the sentences.
+  (``fatalities``), evidence: the sentences. A record whose sentences name no place takes the places of the
+  article's nearest earlier record that names one (else the nearest later one; ``_share_places``).
 - geo fields (``GEO_FIELDS``): the place resolved to a GeoNames place by ``geocoding`` when ``build_events`` is
   given a gazetteer (the article's other place names as context, and its ``country`` label where the model has
   that head); without one, ``geo_status`` is
@@ -205,6 +206,19 @@ def _record(
     )
 
 
+def _share_places(records: Sequence[EventRecord]) -> None:
+    """A record whose sentences name no place takes the places of the article's nearest earlier record that
+    names one (else the nearest later one): a follow-up incident ("Police fired tear gas to disperse them")
+    happens where the article's other incidents do. Its ``location`` offsets then lie outside its evidence."""
+    named = [k for k, rec in enumerate(records) if rec.location]
+    if not named:
+        return
+    for k, rec in enumerate(records):
+        if not rec.location:
+            source = max((j for j in named if j < k), default=min(named))
+            rec.location = [dict(p) for p in records[source].location]
+
+
 def build_events(
     text: str,
     sentences: Sequence[SentenceView],
@@ -237,6 +251,7 @@ def build_events(
         )
         if rec is not None:
             records.append(rec)
+    _share_places(records)
     if gazetteer is not None and records:
         from inference.events.geocoding import ArticlePlaces
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from inference.geo.index_build import ensure_index
-from inference.geo.names import name_key
+from inference.geo.names import loose_key, name_key
 from inference.geo.place_table import PlaceTable, PlaceTableError
 from inference.geo.sources import ADMIN1, ADMIN2, CITY, COUNTRY, SourceError
 
@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 LEVEL_NAMES = {CITY: "city", ADMIN2: "admin2", ADMIN1: "admin1", COUNTRY: "country"}
 MAX_CANDIDATES = 200  # per name; "San Jose" has fewer
+LOOSE_MIN = 5  # letters of a loose key (names.loose_key) from which the place list is searched by it
 PLACES_ENV = "CONFLICT_EVENTS_PLACES"
 GEONAMES, TABLE = "geonames", "table"
 
@@ -83,10 +84,16 @@ class Gazetteer:
 
     def _lookup(self, name: str) -> tuple[Candidate, ...]:
         """Every place whose name or alternate name has ``name``'s key: the place list's first (most often
-        named first), then GeoNames' (most populous first)."""
+        named first; where none has the key, those of another transliteration, ``loose_key``, of 5+ letters),
+        then GeoNames' (most populous first)."""
         key = name_key(name)
         if not key:
             return ()
+        table = ()
+        if self.places is not None:
+            table = self.places.lookup_key(key)
+            if not table and len(loose_key(key)) >= LOOSE_MIN:
+                table = self.places.lookup_loose_key(key)
         listed = tuple(
             Candidate(
                 p.level,
@@ -104,7 +111,7 @@ class Gazetteer:
                 p.precision,
                 p.rows,
             )  # fmt: skip
-            for p in (self.places.lookup_key(key) if self.places is not None else ())
+            for p in table
         )
         with self._lock:
             rows = self._db.execute(

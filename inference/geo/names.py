@@ -66,6 +66,15 @@ def name_key(text: str) -> str:
     return "".join(kept)
 
 
+_REPEATS = re.compile(r"(..?)\1+")
+
+
+def loose_key(key: str) -> str:
+    """A coarser ``name_key`` that one place's transliterations share ("Ein Isa" = "Ein Issa", "As Shihr" =
+    "Ash Shihr", "Niafounke" = "Niafunke"): "ou" as "u", a doubled letter or letter pair as one."""
+    return _REPEATS.sub(r"\1", key.replace("ou", "u"))
+
+
 def is_latin(text: str) -> bool:
     """Is the folded name written in ASCII letters (the names English news uses)?"""
     return text.isascii()

@@ -4,7 +4,8 @@ ACLED codes its events to a fixed list of locations, many of them villages under
 package extracts lack (most of Somalia's, CAR's, Mali's). A user who has ACLED exports for a region has that list:
 ``PlaceTable.from_csv(path, country_codes)`` reads the columns ``location, country, latitude, longitude`` (and
 ``admin1, admin2, geo_precision`` where present) of every row, and keeps one place per (country, admin1, name)
-at the mean of its rows' coordinates, with how many rows name it. Its provinces (admin1) and districts (admin2)
+at the point most of its rows give (of two villages "Nzako" of two districts, the more often named one, not a point
+between them), with how many rows name it. Its provinces (admin1) and districts (admin2)
 are places too, at the mean of the rows ACLED coded at that level (``geo_precision`` 3, resp. 2 or 3), else of all
 their rows: a note that names only its district ("Mutimbuzi") or province ("Bujumbura Rural", "Maguindanao")
 still lands in the right country and near the right point, where GeoNames' extracts lack those names. Rows that
@@ -21,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from inference.geo.names import MAX_NAME_CHARS, name_key
+from inference.geo.names import MAX_NAME_CHARS, loose_key, name_key
 from inference.geo.sources import ADMIN1, ADMIN2, CITY
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class PlaceTableError(ValueError):
 
 @dataclass
 class TablePlace:
-    """One place of the table: a location name in one country and province, at its rows' mean coordinates."""
+    """One place of the table: a location name in one country and province, at its rows' most common point."""
 
     name: str
     country_code: str
@@ -53,9 +54,8 @@ class TablePlace:
 class _Acc:
     name: str
     admin2: Counter = field(default_factory=Counter)
+    points: Counter = field(default_factory=Counter)
     precision: Counter = field(default_factory=Counter)
-    lat: float = 0.0
-    lon: float = 0.0
     rows: int = 0
 
 
@@ -90,8 +90,11 @@ class PlaceTable:
     def __init__(self, places: list[TablePlace], *, source: str = "", sha256: str = ""):
         self.source, self.sha256 = source, sha256
         self._by_key: dict[str, list[TablePlace]] = {}
+        self._by_loose_key: dict[str, list[TablePlace]] = {}
         for p in sorted(places, key=lambda p: -p.rows):
-            self._by_key.setdefault(name_key(p.name), []).append(p)
+            key = name_key(p.name)
+            self._by_key.setdefault(key, []).append(p)
+            self._by_loose_key.setdefault(loose_key(key), []).append(p)
         self.countries: frozenset[str] = frozenset(p.country_code for p in places)
 
     def __len__(self) -> int:
@@ -100,6 +103,10 @@ class PlaceTable:
     def lookup_key(self, key: str) -> list[TablePlace]:
         """The places whose name has this key."""
         return self._by_key.get(key, [])
+
+    def lookup_loose_key(self, key: str) -> list[TablePlace]:
+        """The places whose name has this key's ``names.loose_key``: another transliteration of the name."""
+        return self._by_loose_key.get(loose_key(key), [])
 
     @classmethod
     def from_csv(cls, path: str | Path, country_codes: dict[str, str]) -> PlaceTable:
@@ -140,10 +147,9 @@ class PlaceTable:
             admin2 = " ".join((row.get("admin2") or "").split())
             precision = _precision(row.get("geo_precision"))
             a = acc.setdefault((cc, admin1, name_key(name)), _Acc(name))
-            a.lat += lat
-            a.lon += lon
-            a.rows += 1
             a.admin2[admin2] += 1
+            a.points[lat, lon] += 1
+            a.rows += 1
             a.precision[precision] += 1
             key1, key2 = name_key(admin1), name_key(admin2)
             if key1:
@@ -158,8 +164,7 @@ class PlaceTable:
                 cc,
                 admin1 or None,
                 a.admin2.most_common(1)[0][0] or None,
-                a.lat / a.rows,
-                a.lon / a.rows,
+                *a.points.most_common(1)[0][0],
                 a.precision.most_common(1)[0][0],
                 a.rows,
             )  # fmt: skip
