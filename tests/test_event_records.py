@@ -223,6 +223,26 @@ def test_a_record_whose_sentences_name_no_place_takes_the_places_of_the_record_b
     assert [r.location for r in records] == [[], [], []]
 
 
+def test_a_record_with_only_nouns_for_places_takes_the_named_places_before_its_own():
+    parts = [
+        ("Students clashed with police in Koudougou on Friday.", ("Riots", 0.9), ("Mob violence", 0.8)),
+        ("The man was not seen again.", ("none", 0.9), ("none", 0.9)),
+        ("The man was not seen again either.", ("none", 0.9), ("none", 0.9)),
+        (
+            "Demonstrating students also torched government buildings.",
+            ("Riots", 0.85),
+            ("Violent demonstration", 0.8),
+        ),
+    ]
+    text = " ".join(p for p, _, _ in parts)
+    mentions = [at(text, "Koudougou", "Location"), at(text, "government buildings", "Location")]
+    records = build_events(text, sentence_views(text, parts), mentions, "2021-06-12", max_gap=0)
+    assert [[p["text"] for p in r.location] for r in records] == [
+        ["Koudougou"],
+        ["Koudougou", "government buildings"],
+    ]
+
+
 ARTICLE = {
     "event_type": ("Battles", 0.97),
     "sub_event_type": ("Government regains territory", 0.71),

@@ -137,6 +137,9 @@ def test_place_parts_cuts_a_run_together_mention_into_its_names():
     assert place_parts("Burco hospital") == ["Burco"]
     assert place_parts("Fransabank building in Beirut")[-1] == "Beirut"
     assert place_parts("Hama") == [] and place_parts("") == []
+    # a possessive joins a place and a site of it
+    assert place_parts("Bangui's 2nd arrondissement")[0] == "Bangui"
+    assert place_parts("Sulaimaniyah\u2019s Azadi Park")[:2] == ["Sulaimaniyah", "Azadi Park"]
 
 
 def test_a_run_together_mention_resolves_by_the_names_in_it(gazetteer):

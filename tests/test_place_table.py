@@ -210,6 +210,20 @@ def test_a_listed_place_the_tagger_missed_is_found_in_the_records_sentences_in_i
     assert geo(("Somalia", 0.95), [""])["geo_status"] == "inferred_country"
 
 
+def test_the_sentence_scan_takes_a_listed_town_of_three_letters(tmp_path):
+    from inference.events.geocoding import ArticlePlaces
+
+    (tmp_path / "p.csv").write_text(HEADER + "MLI1,Gao,Gao,Gao,Mali,16.2717,-0.0447,1\n", encoding="utf-8")
+    listed = Gazetteer.open(places=tmp_path / "p.csv")
+    sentence = "On July 13, unknown gunmen opened fire against the vehicle of the deputy prefect of Gao."
+    geo = ArticlePlaces([], listed, ("Mali", 0.85)).geocode([], [sentence])
+    assert (geo["geo_status"], geo["geo_mention"], geo["iso"]) == ("found", "Gao", "ML")
+    # two letters are too few to read as a name ("On" is no place even where a list holds one)
+    (tmp_path / "q.csv").write_text(HEADER + "MLI1,On,Ansongo,Menaka,Mali,16.0,-0.1,1\n", encoding="utf-8")
+    geo = ArticlePlaces([], Gazetteer.open(places=tmp_path / "q.csv"), ("Mali", 0.85)).geocode([], [sentence])
+    assert geo["geo_status"] == "inferred_country"
+
+
 def test_without_a_list_an_unknown_village_takes_the_country_its_neighbours_lie_in():
     geo = geocode_places([("Xqzzyqx", "place")], ["Mogadishu", "Kismayo"], Gazetteer.open())
     assert (geo["geo_status"], geo["iso"], geo["latitude"], geo["geo_mention"]) == (

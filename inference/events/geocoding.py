@@ -326,7 +326,7 @@ class ArticlePlaces:
             return None
         hits = []
         for k, run in enumerate(r for text in sentences for r in capitalised_runs(text)):
-            if run.casefold() in MONTH_NAMES or len(name_key(run)) < 4 or is_generic_place(run):
+            if run.casefold() in MONTH_NAMES or len(name_key(run)) < 3 or is_generic_place(run):
                 continue
             listed = [
                 c for c in self.gazetteer.lookup(run) if c.source == TABLE and c.country_code == country

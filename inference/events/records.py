@@ -17,8 +17,9 @@ span mentions (entities and roles) and returns one :class:`EventRecord` per inci
 - actor1 / actor2: the best-ranked actor of each side, one each (``actors``, ``actor_rank``); ``actors``: every
   actor of the incident, actor1's side first, best first, each with its ``side`` ("actor1" / "actor2"), as
   ACLED's assoc_actor columns would hold the others. location (``locations``, ``place_spans``), fatalities
-  (``fatalities``), evidence: the sentences. A record whose sentences name no place takes the places of the
-  article's nearest earlier record that names one (else the nearest later one; ``_share_places``).
+  (``fatalities``), evidence: the sentences. A record whose sentences name no place (nouns only, "government
+  buildings") takes the places of the article's nearest earlier record that names one (else the nearest later
+  one; ``_share_places``).
 - geo fields (``GEO_FIELDS``): the place resolved to a GeoNames place by ``geocoding`` when ``build_events`` is
   given a gazetteer (the article's other place names as context, and its ``country`` label where the model has
   that head); without one, ``geo_status`` is
@@ -46,7 +47,7 @@ from inference.events.incidents import (
 )
 from inference.events.inputs import NONE_LABEL, Mention, SentenceView
 from inference.events.locations import rank_places
-from inference.events.place_spans import clean_places
+from inference.events.place_spans import clean_places, is_generic_place
 
 
 @dataclass
@@ -206,17 +207,24 @@ def _record(
     )
 
 
+def _names_a_place(record: EventRecord) -> bool:
+    """Whether one of the record's places is a name, not only nouns ("government buildings", "the area")."""
+    return any(not is_generic_place(p["text"]) and not p["text"].islower() for p in record.location)
+
+
 def _share_places(records: Sequence[EventRecord]) -> None:
     """A record whose sentences name no place takes the places of the article's nearest earlier record that
-    names one (else the nearest later one): a follow-up incident ("Police fired tear gas to disperse them")
-    happens where the article's other incidents do. Its ``location`` offsets then lie outside its evidence."""
-    named = [k for k, rec in enumerate(records) if rec.location]
+    names one (else the nearest later one), before its own nouns ("government buildings"): a follow-up incident
+    ("Police fired tear gas to disperse them") happens where the article's other incidents do. The places taken
+    keep their offsets, outside the record's evidence."""
+    named = [k for k, rec in enumerate(records) if _names_a_place(rec)]
     if not named:
         return
     for k, rec in enumerate(records):
-        if not rec.location:
+        if k not in named:
             source = max((j for j in named if j < k), default=min(named))
-            rec.location = [dict(p) for p in records[source].location]
+            taken = [dict(p) for p in records[source].location]
+            rec.location = taken + [p for p in rec.location if p["text"] not in {t["text"] for t in taken}]
 
 
 def build_events(

@@ -39,8 +39,8 @@ _SITE_HINT = re.compile(rf"(?:^(?:the\s+)?(?:{SITE_WORDS})\s+of\b)|(?:\s(?:{SITE
 
 REGION, SITE = "region", "site"
 
-# A mention that joins places or a site and its place: "X in Y", "X of the Y region", "8 km west of X".
-_JOINERS = re.compile(r"\s*(?:,|;|\(|\)|\b(?:in|of|near|outside|at|and|between)\b)\s*", re.I)
+# A mention that joins places or a site and its place: "X in Y", "X of the Y region", "8 km west of X", "X's Y".
+_JOINERS = re.compile(r"\s*(?:,|;|\(|\)|['\u2019]s\b|\b(?:in|of|near|outside|at|and|between)\b)\s*", re.I)
 # Sites named after their place: "Burco hospital", "Diyarbakir city center", "Rafi LGA", "Khutsong Extension 3".
 _FACILITY_TAIL = re.compile(
     r"(?:\s+(?:hospital|building|buildings|headquarters|office|offices|school|university|mosque|church|prison|"
