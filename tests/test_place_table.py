@@ -169,6 +169,28 @@ def test_a_town_named_like_the_area_another_of_the_records_places_lies_in_ranks_
     assert geo([("Ansongo", "place"), ("Tessit", "place")])["geo_name"] == "Ansongo"
 
 
+def test_a_neighbourhood_far_from_the_town_the_record_names_is_a_namesake_not_its_quarter(tmp_path):
+    # the list's Berdaale is a village 150 km from Baidoa; Towfiiq a quarter 1.5 km from it
+    (tmp_path / "p.csv").write_text(
+        HEADER + "SOM1,Berdaale,Burhakaba,Bay,Somalia,2.41,44.40,1\n"
+        "SOM2,Baidoa,Baydhaba,Bay,Somalia,3.1138,43.6498,1\n"
+        "SOM3,Towfiiq,Baydhaba,Bay,Somalia,3.1250,43.6600,1\n",
+        encoding="utf-8",
+    )
+    gazetteer = Gazetteer.open(places=tmp_path / "p.csv")
+
+    def geo(places):
+        return geocode_places(places, [p for p, _ in places], gazetteer)["geo_name"]
+
+    assert geo([("Berdaale neighborhood", "site"), ("Baidoa town", "site")]) == "Baidoa"
+    assert geo([("Berdaale neighborhood of Baidoa town", "site")]) == "Baidoa"
+    assert geo([("Towfiiq neighborhood", "site"), ("Baidoa town", "site")]) == "Towfiiq"
+    assert (
+        geo([("Berdaale village", "site"), ("Baidoa town", "site")]) == "Berdaale"
+    )  # a village is no quarter
+    assert geo([("Berdaale neighborhood", "site")]) == "Berdaale"  # no town to be a quarter of
+
+
 def test_the_list_is_also_searched_by_another_transliteration_of_a_name(tmp_path):
     (tmp_path / "p.csv").write_text(
         HEADER + "SYR1,Ein Issa,Tell Abiad,Ar-Raqqa,Syria,36.3856,38.8614,1\n"

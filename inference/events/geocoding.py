@@ -26,7 +26,10 @@ the geo fields of the record (``geo_fields.GEO_FIELDS``):
   a GeoNames one of the same level, a town in a province the record names before that province's namesake
   city ("Hays, Al Hudaydah"), then earlier names first, among the names in the country most of the
   record's names lie in ("Guama neighborhood, Belem, Para": Belem, Brazil, not Guama, Venezuela); a name that
-  resolves to nothing is skipped and never costs the others.
+  resolves to nothing is skipped and never costs the others. A town named like the district or province another
+  of the record's places lies in ranks as that area ("Sorori, Ansongo": Sorori). A neighbourhood more than
+  QUARTER_KM from every town the record names is a namesake elsewhere and is dropped ("Berdaale neighborhood of
+  Baidoa town": Baidoa).
 - The model's country (a ``country`` head, learnt from ACLED notes, which rarely name their country but whose
   actors and places point to one) counts only where the article names no country: a vote like a named country's
   (from score 0.5), the one country a small place must lie in (from 0.95), and the record's country when
@@ -42,6 +45,7 @@ the geo fields of the record (``geo_fields.GEO_FIELDS``):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -66,6 +70,8 @@ LISTED = (
 # (README "Places on the map"), the record's country taken from 0.95: country accuracy 0.915; from 0.8: 0.934;
 # from 0.5: 0.957.
 PRIOR_MIN, PRIOR_NAMED, PRIOR_WEIGHT = 0.5, 0.95, 2.0
+QUARTER_KM = 25.0  # a neighbourhood lies this close to the town the record names it in
+_QUARTER = re.compile(r"\b(?:neighbou?rhoods?|quarters?|suburbs?|arrondissement|district of)\b", re.I)
 _REGION_LEVELS = {"region"}  # locations.LEVEL_NAMES of a region word around the mention
 _SITE_LEVELS = {"site"}
 
@@ -95,7 +101,10 @@ def _read(
     if not found and bare != text:  # "Dadaab Refugee Camp", "Kakuma Camp": a place list may name the whole
         found = gazetteer.lookup(text)
     if not found:
-        for part in place_parts(text):
+        parts = place_parts(text)
+        if any(not _QUARTER.search(p) for p in parts):  # "Berdaale neighborhood of Baidoa town": the town
+            parts = [p for p in parts if not _QUARTER.search(p)]
+        for part in parts:
             if is_generic_place(part):  # "University" of "University of Bangui"
                 continue
             part_bare, part_hint = split_place(part)
@@ -236,6 +245,25 @@ def _area_level(c: Candidate, bests: Sequence[Candidate]) -> int:
         if o.level < ADMIN1 and name_key(o.admin1 or "") == key:
             return ADMIN1
     return c.level
+
+
+def _quarters_in_their_towns(ranked: list[tuple]) -> list[tuple]:
+    """``ranked`` without the neighbourhoods ("Berdaale neighborhood of Baidoa town") whose place lies more than
+    QUARTER_KM from every town the record also names: a namesake village elsewhere, not a quarter of that town.
+    Entries are ``_geocode``'s (..., candidate, mention)."""
+    towns = [r[-2] for r in ranked if r[-2].level == CITY and not _QUARTER.search(r[-1])]
+    if not towns:
+        return ranked
+    return [
+        r
+        for r in ranked
+        if not _QUARTER.search(r[-1])
+        or any(
+            r[-2].latitude is not None
+            and haversine_km(r[-2].latitude, r[-2].longitude, t.latitude, t.longitude) <= QUARTER_KM
+            for t in towns
+        )
+    ]
 
 
 def _record_country(bests: Sequence[Candidate], own: Sequence[_Name], prior: str | None = None) -> str | None:
@@ -381,6 +409,7 @@ class ArticlePlaces:
                 # Hudaydah": Hays, a town of Al Hudaydah governorate, whose capital is the city of that name)
                 outside = name_key(best.admin1 or "") not in named_keys - {name_key(best.name)}
                 ranked.append((best.level, outside, best.source != TABLE, k, best, name.text))
+        ranked = _quarters_in_their_towns(ranked)
         if ranked:
             bests = [r[4] for r in ranked]
             ranked = [(_area_level(r[4], bests), *r[1:]) for r in ranked]
