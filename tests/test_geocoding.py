@@ -186,6 +186,15 @@ def test_a_name_in_lower_case_is_not_looked_up_in_an_article_that_capitalises_it
     assert geocode_places([("mine", "place")], ["mine", "inata"], gazetteer)["geo_status"] == "found"
 
 
+def test_a_short_name_in_capitals_is_a_towns_own_name_or_an_acronym_never_an_alternate_name(gazetteer):
+    # GeoNames gives "MOC" to Montes Claros and "CDP" to Kadapa: here they name groups
+    for acronym in ("MOC", "CDP"):
+        assert gazetteer.lookup(acronym), acronym  # the alternate names are there
+        assert _geo(gazetteer, [(acronym, "place")])["geo_status"] == "not_found", acronym
+    assert _geo(gazetteer, [("HAMA", "place")])["geo_name"] == "Hama"  # a dateline's town
+    assert _geo(gazetteer, [("DRC", "place")])["iso"] == "CD"
+
+
 def test_no_place_gives_not_found_and_an_unknown_place_in_a_named_country_country_only(gazetteer):
     assert _geo(gazetteer, [])["geo_status"] == "not_found"
     assert _geo(gazetteer, [("Xqzzyqx", "place")])["geo_status"] == "not_found"

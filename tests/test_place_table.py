@@ -191,6 +191,30 @@ def test_a_neighbourhood_far_from_the_town_the_record_names_is_a_namesake_not_it
     assert geo([("Berdaale neighborhood", "site")]) == "Berdaale"  # no town to be a quarter of
 
 
+def test_a_name_no_place_has_takes_the_listed_place_one_letter_away_in_the_records_country(tmp_path):
+    (tmp_path / "p.csv").write_text(
+        HEADER + "MLI1,Deguembere,Bandiagara,Mopti,Mali,14.35,-3.61,1\n"
+        "GHA1,Tamale,Tamale,Northern,Ghana,9.40,-0.84,1\n"
+        "GHA2,Yamale,Yendi,Northern,Ghana,9.44,-0.01,1\n",
+        encoding="utf-8",
+    )
+    listed = Gazetteer.open(places=tmp_path / "p.csv")
+
+    def geo(name, country):
+        return geocode_places([(name, "place")], [name], listed, country)
+
+    found = geo("Deguimbere", ("Mali", 0.9))  # one letter changed
+    assert (found["geo_status"], found["geo_name"], found["geo_mention"], found["iso"]) == (
+        "found", "Deguembere", "Deguimbere", "ML")  # fmt: skip
+    assert geo("Deguemmbere", ("Mali", 0.9))["geo_name"] == "Deguembere"  # one letter added
+    assert (
+        geo("Deguimbere", ("Niger", 0.9))["geo_status"] == "inferred_country"
+    )  # not in the record's country
+    assert geo("Deguimbere", None)["geo_status"] == "not_found"  # no country known: not guessed
+    assert geo("Degimbare", ("Mali", 0.9))["geo_status"] == "inferred_country"  # two letters away
+    assert geo("Famale", ("Ghana", 0.9))["geo_status"] == "inferred_country"  # Tamale or Yamale: neither
+
+
 def test_the_list_is_also_searched_by_another_transliteration_of_a_name(tmp_path):
     (tmp_path / "p.csv").write_text(
         HEADER + "SYR1,Ein Issa,Tell Abiad,Ar-Raqqa,Syria,36.3856,38.8614,1\n"

@@ -132,7 +132,10 @@ def _read(
                 bare = run
                 break
     country = next((c for c in found if c.level == COUNTRY), None)
-    places = tuple(c for c in found if c.level != COUNTRY)
+    # a name in capitals of up to 5 letters is a town's own name ("GAZA" of a dateline) or an acronym: of a
+    # country ("DRC") or a group ("MOC", "CDP"), not of the town that has it as an alternate name (Montes Claros)
+    acronym = bare.isupper() and len(bare) <= 5
+    places = tuple(c for c in found if c.level != COUNTRY and not (acronym and not c.is_main_name))
     if country is not None:
         regions = tuple(c for c in places if c.level in (ADMIN1, ADMIN2))
         if hint == REGION and regions:
@@ -342,8 +345,22 @@ class ArticlePlaces:
         article = own + [self.read(t, None) for t in self.context if t not in seen]
         geo = self._geocode(own, article)
         if geo["geo_status"] != FOUND and self.gazetteer.places is not None:
-            return self._scan(sentences, geo.get("iso")) or geo
+            return self._near_spelling(own, geo.get("iso")) or self._scan(sentences, geo.get("iso")) or geo
         return geo
+
+    def _near_spelling(self, own: Sequence[_Name], country: str | None) -> dict | None:
+        """Geo fields of the first of the record's names (most specific first) that no place has but one place of
+        the user's list in ``country`` (the record's country so far) has one letter away ("Deguimbere" for
+        Deguembere, "Timbutku"); None without a country or such a name."""
+        if country is None:
+            return None
+        for n in own:
+            if n.candidates or n.country is not None or is_generic_place(n.text):
+                continue
+            listed = [c for c in self.gazetteer.near_spelling(n.bare) if c.country_code == country]
+            if listed:
+                return _fields(max(listed, key=lambda c: (c.level == CITY, c.rows)), n.text)
+        return None
 
     def _scan(self, sentences: Sequence[str], country: str | None) -> dict | None:
         """Geo fields of the first place of the user's place list named in ``sentences`` (runs of capitalised

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from inference.geo.index_build import ensure_index
 from inference.geo.names import loose_key, name_key
-from inference.geo.place_table import PlaceTable, PlaceTableError
+from inference.geo.place_table import PlaceTable, PlaceTableError, TablePlace
 from inference.geo.sources import ADMIN1, ADMIN2, CITY, COUNTRY, SourceError
 
 logger = logging.getLogger(__name__)
@@ -94,25 +94,7 @@ class Gazetteer:
             table = self.places.lookup_key(key)
             if not table and len(loose_key(key)) >= LOOSE_MIN:
                 table = self.places.lookup_loose_key(key)
-        listed = tuple(
-            Candidate(
-                p.level,
-                p.name,
-                p.country_code,
-                self.countries.get(p.country_code, p.country_code),
-                p.latitude,
-                p.longitude,
-                0,
-                p.admin1,
-                p.admin2,
-                None,
-                True,
-                TABLE,
-                p.precision,
-                p.rows,
-            )  # fmt: skip
-            for p in table
-        )
+        listed = tuple(map(self._listed, table))
         with self._lock:
             rows = self._db.execute(
                 "SELECT p.level, p.name, p.country_code, p.latitude, p.longitude, p.population, p.admin1, "
@@ -124,6 +106,31 @@ class Gazetteer:
             Candidate(lvl, nm, cc, self.countries.get(cc, cc), lat, lon, pop, a1, a2, gid, bool(main))
             for lvl, nm, cc, lat, lon, pop, a1, a2, gid, main in rows
         )
+
+    def near_spelling(self, name: str) -> tuple[Candidate, ...]:
+        """The place list's places of the one name one letter away from ``name`` (``PlaceTable.lookup_near_key``):
+        a misspelt village ("Deguimbere"); () without a list."""
+        if self.places is None:
+            return ()
+        return tuple(map(self._listed, self.places.lookup_near_key(name_key(name))))
+
+    def _listed(self, p: TablePlace) -> Candidate:
+        return Candidate(
+            p.level,
+            p.name,
+            p.country_code,
+            self.countries.get(p.country_code, p.country_code),
+            p.latitude,
+            p.longitude,
+            0,
+            p.admin1,
+            p.admin2,
+            None,
+            True,
+            TABLE,
+            p.precision,
+            p.rows,
+        )  # fmt: skip
 
     def country(self, name: str) -> Candidate | None:
         """The country ``name`` names ("Syria", "DRC"), or None."""

@@ -31,6 +31,13 @@ REQUIRED = ("location", "country", "latitude", "longitude")
 MAX_WARNINGS = 20  # skipped rows named one by one; the rest are counted
 
 
+NEAR_MIN = 6  # letters of a name key from which a name one letter away is the same place (lookup_near_key)
+
+
+def _deletions(key: str) -> set[str]:
+    return {key[:i] + key[i + 1 :] for i in range(len(key))}
+
+
 class PlaceTableError(ValueError):
     """A place file that cannot be used at all (missing, unreadable, without the required columns)."""
 
@@ -95,6 +102,7 @@ class PlaceTable:
             key = name_key(p.name)
             self._by_key.setdefault(key, []).append(p)
             self._by_loose_key.setdefault(loose_key(key), []).append(p)
+        self._by_deletion: dict[str, set[str]] | None = None  # lookup_near_key's index, built on first use
         self.countries: frozenset[str] = frozenset(p.country_code for p in places)
 
     def __len__(self) -> int:
@@ -103,6 +111,21 @@ class PlaceTable:
     def lookup_key(self, key: str) -> list[TablePlace]:
         """The places whose name has this key."""
         return self._by_key.get(key, [])
+
+    def lookup_near_key(self, key: str) -> list[TablePlace]:
+        """The places of the one other name key of NEAR_MIN+ letters one letter away from ``key`` (a letter left
+        out, added, changed or two swapped: "Timbutku" = "Timbuktu", "Deguimbere" = "Deguembere"); none when no
+        such key or several ("Famale": Tamale and Yamale)."""
+        if len(key) < NEAR_MIN:
+            return []
+        if self._by_deletion is None:
+            self._by_deletion = {}
+            for k in self._by_key:
+                if len(k) >= NEAR_MIN:
+                    for d in {k, *_deletions(k)}:
+                        self._by_deletion.setdefault(d, set()).add(k)
+        near = set().union(*(self._by_deletion.get(d, ()) for d in {key, *_deletions(key)})) - {key}
+        return list(self._by_key[near.pop()]) if len(near) == 1 else []
 
     def lookup_loose_key(self, key: str) -> list[TablePlace]:
         """The places whose name has this key's ``names.loose_key``: another transliteration of the name."""
