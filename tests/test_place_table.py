@@ -215,6 +215,27 @@ def test_a_name_no_place_has_takes_the_listed_place_one_letter_away_in_the_recor
     assert geo("Famale", ("Ghana", 0.9))["geo_status"] == "inferred_country"  # Tamale or Yamale: neither
 
 
+def test_a_road_named_after_towns_ranks_after_the_records_towns_and_before_its_provinces(tmp_path):
+    (tmp_path / "p.csv").write_text(
+        HEADER + "KEN1,Mombasa,Mvita,Mombasa,Kenya,-4.0547,39.6636,1\n"
+        "KEN2,Maralal,Samburu West,Samburu,Kenya,1.0968,36.6980,1\n"
+        "KEN3,Dadaab,Dadaab,Garissa,Kenya,0.0531,40.3086,1\n"
+        "KEN4,Garissa,Garissa,Garissa,Kenya,-0.4532,39.6461,3\n",
+        encoding="utf-8",
+    )
+    listed = Gazetteer.open(places=tmp_path / "p.csv")
+
+    def geo(places):
+        return geocode_places(places, [p for p, _ in places], listed)
+
+    # "Mombasa-Nairobi road ... Maralal": the event is in Maralal, not in Mombasa, 600 km away
+    assert geo([("Mombasa-Nairobi road", "place"), ("Maralal", "place")])["geo_mention"] == "Maralal"
+    # with only a province beside it, the road's town is the nearer guess than the province's middle
+    found = geo([("Dadaab-Kulan road", "place"), ("Garissa County", "region")])
+    assert (found["geo_mention"], found["geo_name"]) == ("Dadaab-Kulan road", "Dadaab")
+    assert geo([("Mombasa-Nairobi road", "place")])["geo_name"] == "Mombasa"  # alone: taken
+
+
 def test_the_list_is_also_searched_by_another_transliteration_of_a_name(tmp_path):
     (tmp_path / "p.csv").write_text(
         HEADER + "SYR1,Ein Issa,Tell Abiad,Ar-Raqqa,Syria,36.3856,38.8614,1\n"

@@ -29,7 +29,8 @@ the geo fields of the record (``geo_fields.GEO_FIELDS``):
   resolves to nothing is skipped and never costs the others. A town named like the district or province another
   of the record's places lies in ranks as that area ("Sorori, Ansongo": Sorori). A neighbourhood more than
   QUARTER_KM from every town the record names is a namesake elsewhere and is dropped ("Berdaale neighborhood of
-  Baidoa town": Baidoa).
+  Baidoa town": Baidoa). A road named after towns ranks after the record's towns and districts and before its
+  provinces ("Dhaka - Barisal highway, Barisal": Barisal).
 - The model's country (a ``country`` head, learnt from ACLED notes, which rarely name their country but whose
   actors and places point to one) counts only where the article names no country: a vote like a named country's
   (from score 0.5), the one country a small place must lie in (from 0.95), and the record's country when
@@ -70,6 +71,7 @@ LISTED = (
 # (README "Places on the map"), the record's country taken from 0.95: country accuracy 0.915; from 0.8: 0.934;
 # from 0.5: 0.957.
 PRIOR_MIN, PRIOR_NAMED, PRIOR_WEIGHT = 0.5, 0.95, 2.0
+_ROUTE = re.compile(r"\b(?:roads?|highways?|streets?|axis|route|motorway|expressway)\b", re.I)
 QUARTER_KM = 25.0  # a neighbourhood lies this close to the town the record names it in
 _QUARTER = re.compile(r"\b(?:neighbou?rhoods?|quarters?|suburbs?|arrondissement|district of)\b", re.I)
 _REGION_LEVELS = {"region"}  # locations.LEVEL_NAMES of a region word around the mention
@@ -425,11 +427,14 @@ class ArticlePlaces:
                 # of two towns, the one in a province the record also names is the more specific ("Hays", "Al
                 # Hudaydah": Hays, a town of Al Hudaydah governorate, whose capital is the city of that name)
                 outside = name_key(best.admin1 or "") not in named_keys - {name_key(best.name)}
-                ranked.append((best.level, outside, best.source != TABLE, k, best, name.text))
+                # a road named after towns ("Dhaka - Barisal highway") runs between them: after the record's
+                # towns and districts, before its provinces ("Dadaab-Kulan road, Garissa County")
+                level = ADMIN1 - 0.5 if _ROUTE.search(name.text) else best.level
+                ranked.append((level, outside, best.source != TABLE, k, best, name.text))
         ranked = _quarters_in_their_towns(ranked)
         if ranked:
             bests = [r[4] for r in ranked]
-            ranked = [(_area_level(r[4], bests), *r[1:]) for r in ranked]
+            ranked = [(max(r[0], _area_level(r[4], bests)), *r[1:]) for r in ranked]
             country = _record_country(bests, own, prior[0].country_code if prior else None)
             *_, best, mention = min(r for r in ranked if country is None or r[4].country_code == country)
             return _fields(best, mention)
