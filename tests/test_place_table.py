@@ -241,11 +241,18 @@ def test_the_list_is_also_searched_by_another_transliteration_of_a_name(tmp_path
         HEADER + "SYR1,Ein Issa,Tell Abiad,Ar-Raqqa,Syria,36.3856,38.8614,1\n"
         "YEM1,Ash Shihr,Ash Shihr,Hadramawt,Yemen,14.7602,49.6052,1\n"
         "MLI1,Niafunke,Niafunke,Tombouctou,Mali,15.9322,-3.9906,1\n"
-        "MLI2,Bara,Ansongo,Gao,Mali,15.8171,0.325,1\n",
+        "MLI2,Bara,Ansongo,Gao,Mali,15.8171,0.325,1\n"
+        "YEM2,Ad Durayhimi,Ad Durayhimi,Al Hudaydah,Yemen,14.6,43.0,1\n",
         encoding="utf-8",
     )
     gazetteer = Gazetteer.open(places=tmp_path / "p.csv")
-    for spelling, listed in (("Ein Isa", "Ein Issa"), ("As Shihr", "Ash Shihr"), ("Niafounke", "Niafunke")):
+    for spelling, listed in (
+        ("Ein Isa", "Ein Issa"),
+        ("As Shihr", "Ash Shihr"),
+        ("Niafounke", "Niafunke"),
+        ("Durayhimi", "Ad Durayhimi"),  # the article before a sun letter
+        ("ad-Durayhimi", "Ad Durayhimi"),
+    ):
         assert {c.name for c in gazetteer.lookup(spelling) if c.source == TABLE} == {listed}, spelling
     # a name of under 5 letters is matched exactly only ("Barra" is not "Bara")
     assert not [c for c in gazetteer.lookup("Barra") if c.source == TABLE]

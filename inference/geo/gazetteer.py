@@ -92,8 +92,8 @@ class Gazetteer:
         table = ()
         if self.places is not None:
             table = self.places.lookup_key(key)
-            if not table and len(loose_key(key)) >= LOOSE_MIN:
-                table = self.places.lookup_loose_key(key)
+            if not table and len(loose_key(name)) >= LOOSE_MIN:
+                table = self.places.lookup_loose(name)
         listed = tuple(map(self._listed, table))
         with self._lock:
             rows = self._db.execute(

@@ -18,6 +18,9 @@ MAX_NAME_CHARS = 200  # longer "names" are sentences a tagger ran together: neve
 _APOSTROPHES = str.maketrans("", "", "'`\u2018\u2019\u02bb\u02bc\u02be\u02bf\u00b4")
 _NON_WORD = re.compile(r"[\W_]+")
 _ARTICLES = frozenset({"al", "el"})
+# the article before a "sun letter" ("ad-Durayhimi", "ash-Shihr", "at-Tuhayta"), dropped by loose_key only: as a
+# word of its own "as", "an", "at" are English
+_SUN_ARTICLES = frozenset("ad adh an ar as ash at ath az ed en er es esh et ez".split())
 
 # Type words: a region ("Borno State", "the province of Hama") or a site ("the town of Konduga").
 REGION_WORDS = (
@@ -69,9 +72,12 @@ def name_key(text: str) -> str:
 _REPEATS = re.compile(r"(..?)\1+")
 
 
-def loose_key(key: str) -> str:
+def loose_key(name: str) -> str:
     """A coarser ``name_key`` that one place's transliterations share ("Ein Isa" = "Ein Issa", "As Shihr" =
-    "Ash Shihr", "Niafounke" = "Niafunke"): "ou" as "u", a doubled letter or letter pair as one."""
+    "Ash Shihr", "Niafounke" = "Niafunke", "Durayhimi" = "Ad Durayhimi"): the Arabic article in any of its forms
+    dropped as a word, "ou" as "u", a doubled letter or letter pair as one."""
+    words = fold(name).split()
+    key = "".join([w for w in words if w not in _ARTICLES and w not in _SUN_ARTICLES] or words)
     return _REPEATS.sub(r"\1", key.replace("ou", "u"))
 
 

@@ -101,7 +101,7 @@ class PlaceTable:
         for p in sorted(places, key=lambda p: -p.rows):
             key = name_key(p.name)
             self._by_key.setdefault(key, []).append(p)
-            self._by_loose_key.setdefault(loose_key(key), []).append(p)
+            self._by_loose_key.setdefault(loose_key(p.name), []).append(p)
         self._by_deletion: dict[str, set[str]] | None = None  # lookup_near_key's index, built on first use
         self.countries: frozenset[str] = frozenset(p.country_code for p in places)
 
@@ -127,9 +127,9 @@ class PlaceTable:
         near = set().union(*(self._by_deletion.get(d, ()) for d in {key, *_deletions(key)})) - {key}
         return list(self._by_key[near.pop()]) if len(near) == 1 else []
 
-    def lookup_loose_key(self, key: str) -> list[TablePlace]:
-        """The places whose name has this key's ``names.loose_key``: another transliteration of the name."""
-        return self._by_loose_key.get(loose_key(key), [])
+    def lookup_loose(self, name: str) -> list[TablePlace]:
+        """The places whose name has ``name``'s ``names.loose_key``: another transliteration of the name."""
+        return self._by_loose_key.get(loose_key(name), [])
 
     @classmethod
     def from_csv(cls, path: str | Path, country_codes: dict[str, str]) -> PlaceTable:
