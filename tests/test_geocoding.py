@@ -195,6 +195,37 @@ def test_a_short_name_in_capitals_is_a_towns_own_name_or_an_acronym_never_an_alt
     assert _geo(gazetteer, [("DRC", "place")])["iso"] == "CD"
 
 
+def test_the_capital_of_the_country_the_record_lies_in_is_where_it_says_in_the_capital(gazetteer):
+    from inference.events.geocoding import ArticlePlaces
+
+    def geo(sentence, context=("Burkina Faso",), country=None):
+        names = [(c, "place") for c in context]
+        return ArticlePlaces(list(context), gazetteer, country).geocode(names, [sentence])
+
+    found = geo("Police staged a demonstration in the capital to demand higher wages.")
+    assert (found["geo_status"], found["geo_name"], found["geo_mention"], found["iso"]) == (
+        "found", "Ouagadougou", "the capital", "BF")  # fmt: skip
+    found = geo(
+        "Gunfire broke out in the capital of the Central African Republic.", ["Central African Republic"]
+    )
+    assert found["geo_name"] == "Bangui"
+    # with no country in the text, the model's country
+    assert (
+        geo("Women marched through the capital.", [], ("Central African Republic", 0.9))["geo_name"]
+        == "Bangui"
+    )
+    for sentence in (
+        "Soldiers mutinied at a base 60 km from the capital.",
+        "Rebels took the provincial capital.",
+        "Protesters gathered in the capital of Xqzzyqx.",
+        "Police staged a demonstration to demand higher wages.",
+    ):
+        assert geo(sentence)["geo_status"] == "country_only", sentence
+    assert (
+        geo("Women marched through the capital.", [])["geo_status"] == "not_found"
+    )  # no country: no capital
+
+
 def test_no_place_gives_not_found_and_an_unknown_place_in_a_named_country_country_only(gazetteer):
     assert _geo(gazetteer, [])["geo_status"] == "not_found"
     assert _geo(gazetteer, [("Xqzzyqx", "place")])["geo_status"] == "not_found"

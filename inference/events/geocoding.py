@@ -6,7 +6,9 @@ the geo fields of the record (``geo_fields.GEO_FIELDS``):
 
 - A name that names a country is that country, never a town or building of that name ("Syria", "Niger"), unless
   a region word says otherwise ("Niger State").
-- A name of generic nouns only ("the capital", "countryside") is never looked up. A name not found that the
+- A name of generic nouns only ("the capital", "countryside") is never looked up, nor, in an article that
+  capitalises its names, one in lower case ("gas station", "mine"); a short name in capitals ("MOC", "CDP") is a
+  country's acronym or a town's own name, never a town's alternate name. A name not found that the
   tagger ran together ("Babruysk of the Mogilev region", "Fransabank building in Beirut", "Burco hospital") is
   looked up by the names in it (``names.place_parts``, generic ones skipped), first found wins; then one that joins
   parts with a hyphen ("Beirut-Ras Beirut") by its parts of 4 or more letters, first found wins; then one of the
@@ -41,6 +43,10 @@ the geo fields of the record (``geo_fields.GEO_FIELDS``):
   index). The country of an unresolved place is the one the record's place names, else the one the article names
   most, else the one the article's other places all lie in (``_home_country``: a village near Mogadishu and
   Kismayo), else the model's.
+- Where no name gives a point but the record's country is known, in this order: a name no place has but one
+  place of the user's list in that country has one letter away ("Deguimbere": Deguembere; ``_near_spelling``), a
+  listed place of that country in the record's sentences that the tagger missed (``_scan``), and the country's
+  capital where the sentences say "in the capital" (``_capital``).
 """
 
 from __future__ import annotations
@@ -72,6 +78,13 @@ LISTED = (
 # from 0.5: 0.957.
 PRIOR_MIN, PRIOR_NAMED, PRIOR_WEIGHT = 0.5, 0.95, 2.0
 _ROUTE = re.compile(r"\b(?:roads?|highways?|streets?|axis|route|motorway|expressway)\b", re.I)
+# "the capital", not "the capital of Bamako" (a name the geocoder reads itself); case matters for the name
+_THE_CAPITAL = re.compile(
+    r"\b(?:[Tt]he|[Ii]ts|(?:[Cc]ountry|[Nn]ation)['\u2019]?s)\s+capital\b(?!\s+(?:city\s+)?of\s+[A-Z])"
+)
+_FROM_THE_CAPITAL = re.compile(
+    r"\b(?:km|kms|kilomet(?:er|re)s?|miles?)\s+(?:\w+\s+){0,2}(?:from|of|outside)\s+\S+\s+capital$", re.I
+)
 QUARTER_KM = 25.0  # a neighbourhood lies this close to the town the record names it in
 _QUARTER = re.compile(r"\b(?:neighbou?rhoods?|quarters?|suburbs?|arrondissement|district of)\b", re.I)
 _REGION_LEVELS = {"region"}  # locations.LEVEL_NAMES of a region word around the mention
@@ -346,9 +359,24 @@ class ArticlePlaces:
         seen = {n.text for n in own}
         article = own + [self.read(t, None) for t in self.context if t not in seen]
         geo = self._geocode(own, article)
-        if geo["geo_status"] != FOUND and self.gazetteer.places is not None:
-            return self._near_spelling(own, geo.get("iso")) or self._scan(sentences, geo.get("iso")) or geo
+        if geo["geo_status"] == FOUND:
+            return geo
+        if self.gazetteer.places is not None:
+            geo = self._near_spelling(own, geo.get("iso")) or self._scan(sentences, geo.get("iso")) or geo
+        if geo["geo_status"] != FOUND and geo.get("iso"):
+            geo = self._capital(sentences, geo["iso"]) or geo
         return geo
+
+    def _capital(self, sentences: Sequence[str], country: str) -> dict | None:
+        """Geo fields of ``country``'s capital where the record's sentences put it "in the capital" and name no
+        place the geocoder found ("demonstrations in the capital", "the capital of the Central African
+        Republic"); not "60 km from the capital", nor "the provincial capital"."""
+        for text in sentences:
+            m = _THE_CAPITAL.search(text)
+            if m is not None and not _FROM_THE_CAPITAL.search(text[: m.end()]):
+                town = self.gazetteer.capital(country)
+                return _fields(town, m.group()) if town is not None else None
+        return None
 
     def _near_spelling(self, own: Sequence[_Name], country: str | None) -> dict | None:
         """Geo fields of the first of the record's names (most specific first) that no place has but one place of

@@ -22,7 +22,7 @@ from pathlib import Path
 from inference.geo.index_build import ensure_index
 from inference.geo.names import loose_key, name_key
 from inference.geo.place_table import PlaceTable, PlaceTableError, TablePlace
-from inference.geo.sources import ADMIN1, ADMIN2, CITY, COUNTRY, SourceError
+from inference.geo.sources import ADMIN1, ADMIN2, CITY, COUNTRY, SourceError, load_countries
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,7 @@ class Gazetteer:
         self.countries: dict[str, str] = dict(rows.fetchall())
         self.lookup = functools.lru_cache(maxsize=4096)(self._lookup)
         self.places: PlaceTable | None = None
+        self._capitals: dict[str, str] | None = None  # ISO code -> capital's name, read on first use
         if places is not None:
             self.places = PlaceTable.from_csv(places, self.country_codes())
 
@@ -106,6 +107,18 @@ class Gazetteer:
             Candidate(lvl, nm, cc, self.countries.get(cc, cc), lat, lon, pop, a1, a2, gid, bool(main))
             for lvl, nm, cc, lat, lon, pop, a1, a2, gid, main in rows
         )
+
+    def capital(self, country_code: str) -> Candidate | None:
+        """The capital city of a country (ISO code), as GeoNames' country table names it; None if unknown."""
+        if self._capitals is None:
+            self._capitals = {code: c.get("capital") or "" for code, c in load_countries().items()}
+        name = self._capitals.get(country_code)
+        towns = (
+            [c for c in self.lookup(name) if c.country_code == country_code and c.level == CITY]
+            if name
+            else []
+        )
+        return max(towns, key=lambda c: (c.source == GEONAMES, c.population), default=None)
 
     def near_spelling(self, name: str) -> tuple[Candidate, ...]:
         """The place list's places of the one name one letter away from ``name`` (``PlaceTable.lookup_near_key``):
