@@ -118,12 +118,13 @@ class PlaceTable:
         such key or several ("Famale": Tamale and Yamale)."""
         if len(key) < NEAR_MIN:
             return []
-        if self._by_deletion is None:
-            self._by_deletion = {}
+        if self._by_deletion is None:  # built whole before it is shared: threads may look up meanwhile
+            by_deletion: dict[str, set[str]] = {}
             for k in self._by_key:
                 if len(k) >= NEAR_MIN:
                     for d in {k, *_deletions(k)}:
-                        self._by_deletion.setdefault(d, set()).add(k)
+                        by_deletion.setdefault(d, set()).add(k)
+            self._by_deletion = by_deletion
         near = set().union(*(self._by_deletion.get(d, ()) for d in {key, *_deletions(key)})) - {key}
         return list(self._by_key[near.pop()]) if len(near) == 1 else []
 
