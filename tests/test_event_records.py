@@ -187,6 +187,20 @@ def test_two_incidents_in_one_article_give_two_records_in_text_order():
     ]
 
 
+# two sentences typed none between two incidents keep them apart (max_gap=0 below): separate records
+NO_EVENT = [
+    ("The man was not seen again.", ("none", 0.9), ("none", 0.9)),
+    ("The man was not seen again either.", ("none", 0.9), ("none", 0.9)),
+]
+
+
+def records_naming(parts, places: list[str]) -> tuple[str, list[EventRecord]]:
+    """The text of ``parts`` and its records, each incident apart, with ``places`` tagged as Location."""
+    text = " ".join(p for p, _, _ in parts)
+    mentions = [at(text, place, "Location") for place in places]
+    return text, build_events(text, sentence_views(text, parts), mentions, "2021-06-12", max_gap=0)
+
+
 def test_a_record_whose_sentences_name_no_place_takes_the_places_of_the_record_before_it():
     parts = [
         (
@@ -194,8 +208,7 @@ def test_a_record_whose_sentences_name_no_place_takes_the_places_of_the_record_b
             ("Riots", 0.9),
             ("Mob violence", 0.8),
         ),
-        ("The man was not seen again.", ("none", 0.9), ("none", 0.9)),
-        ("The man was not seen again either.", ("none", 0.9), ("none", 0.9)),
+        *NO_EVENT,
         (
             "Police later fired tear gas at the crowd, killing a woman.",
             ("Violence against civilians", 0.85),
@@ -207,9 +220,7 @@ def test_a_record_whose_sentences_name_no_place_takes_the_places_of_the_record_b
             ("Abduction/forced disappearance", 0.8),
         ),
     ]
-    text = " ".join(p for p, _, _ in parts)
-    mentions = [at(text, "Kondele", "Location"), at(text, "Kismayo", "Location")]
-    records = build_events(text, sentence_views(text, parts), mentions, "2021-06-12", max_gap=0)
+    text, records = records_naming(parts, ["Kondele", "Kismayo"])
     assert [(r.sub_event_type, [p["text"] for p in r.location]) for r in records] == [
         ("Mob violence", ["Kondele"]),
         ("Attack", ["Kondele"]),  # no place in its sentence: the earlier record's, at its offsets
@@ -217,26 +228,23 @@ def test_a_record_whose_sentences_name_no_place_takes_the_places_of_the_record_b
     ]
     assert records[1].location[0]["start"] == text.index("Kondele")
     # the first record without a place takes the nearest later one's; an article without places gives none
-    records = build_events(text, sentence_views(text, parts), mentions[1:], "2021-06-12", max_gap=0)
+    _, records = records_naming(parts, ["Kismayo"])
     assert [[p["text"] for p in r.location] for r in records] == [["Kismayo"]] * 3
-    records = build_events(text, sentence_views(text, parts), [], "2021-06-12", max_gap=0)
+    _, records = records_naming(parts, [])
     assert [r.location for r in records] == [[], [], []]
 
 
 def test_a_record_with_only_nouns_for_places_takes_the_named_places_before_its_own():
     parts = [
         ("Students clashed with police in Koudougou on Friday.", ("Riots", 0.9), ("Mob violence", 0.8)),
-        ("The man was not seen again.", ("none", 0.9), ("none", 0.9)),
-        ("The man was not seen again either.", ("none", 0.9), ("none", 0.9)),
+        *NO_EVENT,
         (
             "Demonstrating students also torched government buildings.",
             ("Riots", 0.85),
             ("Violent demonstration", 0.8),
         ),
     ]
-    text = " ".join(p for p, _, _ in parts)
-    mentions = [at(text, "Koudougou", "Location"), at(text, "government buildings", "Location")]
-    records = build_events(text, sentence_views(text, parts), mentions, "2021-06-12", max_gap=0)
+    _, records = records_naming(parts, ["Koudougou", "government buildings"])
     assert [[p["text"] for p in r.location] for r in records] == [
         ["Koudougou"],
         ["Koudougou", "government buildings"],

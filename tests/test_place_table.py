@@ -54,6 +54,17 @@ def no_default_places(monkeypatch):
     gazetteer_module._default[:] = saved
 
 
+def listed_gazetteer(tmp_path, rows: str, name: str = "p.csv") -> Gazetteer:
+    """A gazetteer with a place list of ``rows`` (CSV lines under HEADER) written to ``tmp_path/name``."""
+    (tmp_path / name).write_text(HEADER + rows, encoding="utf-8")
+    return Gazetteer.open(places=tmp_path / name)
+
+
+def record_geo(gazetteer: Gazetteer, places: list[tuple[str, str | None]]) -> dict:
+    """Geo fields of a record whose places ``(text, level)`` are also the article's only place names."""
+    return geocode_places(places, [p for p, _ in places], gazetteer)
+
+
 def test_a_place_is_kept_once_at_its_rows_most_common_point_with_the_most_common_precision(gazetteer):
     [place] = gazetteer.places.lookup_key("buurdhuxunle")
     assert (place.country_code, place.admin1, place.admin2, place.rows, place.precision) == ("SO", "Bay",
@@ -135,32 +146,30 @@ def test_a_listed_place_is_taken_before_a_geonames_town_the_record_also_names(tm
 def test_of_two_towns_the_one_in_a_province_the_record_names_is_taken(tmp_path):
     # ACLED lists Al Hudaydah (the city, also its governorate's name) and Hays, a town of Al Hudaydah: the
     # record "Al Hudaydah, Hays" is about Hays
-    (tmp_path / "p.csv").write_text(
-        HEADER + "YEM1,Al Hudaydah,Al Hawak,Al Hudaydah,Yemen,14.7978,42.9545,1\n"
+    gazetteer = listed_gazetteer(
+        tmp_path,
+        "YEM1,Al Hudaydah,Al Hawak,Al Hudaydah,Yemen,14.7978,42.9545,1\n"
         "YEM2,Hays,Hays,Al Hudaydah,Yemen,13.9333,43.4833,1\n",
-        encoding="utf-8",
     )
-    gazetteer = Gazetteer.open(places=tmp_path / "p.csv")
     for order in (["Al Hudaydah", "Hays"], ["Hays", "Al Hudaydah"]):
-        geo = geocode_places([(p, None) for p in order], order, gazetteer)
+        geo = record_geo(gazetteer, [(p, None) for p in order])
         assert (geo["geo_name"], geo["admin1"], geo["iso"]) == ("Hays", "Al Hudaydah", "YE"), (order, geo)
 
 
 def test_a_town_named_like_the_area_another_of_the_records_places_lies_in_ranks_as_that_area(tmp_path):
     # ACLED's "Sorori (Ansongo, Gao)": Ansongo is a town and the cercle Sorori lies in; "Hayran district
     # (Hajjah)": Hajjah is a city and the governorate Hayran lies in. The note is about Sorori, Hayran.
-    (tmp_path / "p.csv").write_text(
-        HEADER + "MLI1,Sorori,Ansongo,Gao,Mali,15.1,0.9,1\n"
+    gazetteer = listed_gazetteer(
+        tmp_path,
+        "MLI1,Sorori,Ansongo,Gao,Mali,15.1,0.9,1\n"
         "MLI2,Ansongo,Ansongo,Gao,Mali,15.6597,0.5022,1\n"
         "MLI3,Tessit,Tessit,Gao,Mali,15.2,0.6,1\n"
         "YEM1,Hajjah,Hajjah City,Hajjah,Yemen,15.6943,43.6058,1\n"
         "YEM2,Hayran,Hayran,Hajjah,Yemen,16.13,42.90,2\n",
-        encoding="utf-8",
     )
-    gazetteer = Gazetteer.open(places=tmp_path / "p.csv")
 
     def geo(places):
-        return geocode_places(places, [p for p, _ in places], gazetteer)
+        return record_geo(gazetteer, places)
 
     assert geo([("Ansongo", "place"), ("Gao", "place"), ("Sorori", "place")])["geo_name"] == "Sorori"
     found = geo([("Hajjah", "place"), ("Hayran district", "region")])
@@ -171,16 +180,15 @@ def test_a_town_named_like_the_area_another_of_the_records_places_lies_in_ranks_
 
 def test_a_neighbourhood_far_from_the_town_the_record_names_is_a_namesake_not_its_quarter(tmp_path):
     # the list's Berdaale is a village 150 km from Baidoa; Towfiiq a quarter 1.5 km from it
-    (tmp_path / "p.csv").write_text(
-        HEADER + "SOM1,Berdaale,Burhakaba,Bay,Somalia,2.41,44.40,1\n"
+    gazetteer = listed_gazetteer(
+        tmp_path,
+        "SOM1,Berdaale,Burhakaba,Bay,Somalia,2.41,44.40,1\n"
         "SOM2,Baidoa,Baydhaba,Bay,Somalia,3.1138,43.6498,1\n"
         "SOM3,Towfiiq,Baydhaba,Bay,Somalia,3.1250,43.6600,1\n",
-        encoding="utf-8",
     )
-    gazetteer = Gazetteer.open(places=tmp_path / "p.csv")
 
     def geo(places):
-        return geocode_places(places, [p for p, _ in places], gazetteer)["geo_name"]
+        return record_geo(gazetteer, places)["geo_name"]
 
     assert geo([("Berdaale neighborhood", "site"), ("Baidoa town", "site")]) == "Baidoa"
     assert geo([("Berdaale neighborhood of Baidoa town", "site")]) == "Baidoa"
@@ -192,13 +200,12 @@ def test_a_neighbourhood_far_from_the_town_the_record_names_is_a_namesake_not_it
 
 
 def test_a_name_no_place_has_takes_the_listed_place_one_letter_away_in_the_records_country(tmp_path):
-    (tmp_path / "p.csv").write_text(
-        HEADER + "MLI1,Deguembere,Bandiagara,Mopti,Mali,14.35,-3.61,1\n"
+    listed = listed_gazetteer(
+        tmp_path,
+        "MLI1,Deguembere,Bandiagara,Mopti,Mali,14.35,-3.61,1\n"
         "GHA1,Tamale,Tamale,Northern,Ghana,9.40,-0.84,1\n"
         "GHA2,Yamale,Yendi,Northern,Ghana,9.44,-0.01,1\n",
-        encoding="utf-8",
     )
-    listed = Gazetteer.open(places=tmp_path / "p.csv")
 
     def geo(name, country):
         return geocode_places([(name, "place")], [name], listed, country)
@@ -216,17 +223,16 @@ def test_a_name_no_place_has_takes_the_listed_place_one_letter_away_in_the_recor
 
 
 def test_a_road_named_after_towns_ranks_after_the_records_towns_and_before_its_provinces(tmp_path):
-    (tmp_path / "p.csv").write_text(
-        HEADER + "KEN1,Mombasa,Mvita,Mombasa,Kenya,-4.0547,39.6636,1\n"
+    listed = listed_gazetteer(
+        tmp_path,
+        "KEN1,Mombasa,Mvita,Mombasa,Kenya,-4.0547,39.6636,1\n"
         "KEN2,Maralal,Samburu West,Samburu,Kenya,1.0968,36.6980,1\n"
         "KEN3,Dadaab,Dadaab,Garissa,Kenya,0.0531,40.3086,1\n"
         "KEN4,Garissa,Garissa,Garissa,Kenya,-0.4532,39.6461,3\n",
-        encoding="utf-8",
     )
-    listed = Gazetteer.open(places=tmp_path / "p.csv")
 
     def geo(places):
-        return geocode_places(places, [p for p, _ in places], listed)
+        return record_geo(listed, places)
 
     # "Mombasa-Nairobi road ... Maralal": the event is in Maralal, not in Mombasa, 600 km away
     assert geo([("Mombasa-Nairobi road", "place"), ("Maralal", "place")])["geo_mention"] == "Maralal"
@@ -237,15 +243,14 @@ def test_a_road_named_after_towns_ranks_after_the_records_towns_and_before_its_p
 
 
 def test_the_list_is_also_searched_by_another_transliteration_of_a_name(tmp_path):
-    (tmp_path / "p.csv").write_text(
-        HEADER + "SYR1,Ein Issa,Tell Abiad,Ar-Raqqa,Syria,36.3856,38.8614,1\n"
+    gazetteer = listed_gazetteer(
+        tmp_path,
+        "SYR1,Ein Issa,Tell Abiad,Ar-Raqqa,Syria,36.3856,38.8614,1\n"
         "YEM1,Ash Shihr,Ash Shihr,Hadramawt,Yemen,14.7602,49.6052,1\n"
         "MLI1,Niafunke,Niafunke,Tombouctou,Mali,15.9322,-3.9906,1\n"
         "MLI2,Bara,Ansongo,Gao,Mali,15.8171,0.325,1\n"
         "YEM2,Ad Durayhimi,Ad Durayhimi,Al Hudaydah,Yemen,14.6,43.0,1\n",
-        encoding="utf-8",
     )
-    gazetteer = Gazetteer.open(places=tmp_path / "p.csv")
     for spelling, listed in (
         ("Ein Isa", "Ein Issa"),
         ("As Shihr", "Ash Shihr"),
@@ -254,9 +259,9 @@ def test_the_list_is_also_searched_by_another_transliteration_of_a_name(tmp_path
         ("ad-Durayhimi", "Ad Durayhimi"),
     ):
         assert {c.name for c in gazetteer.lookup(spelling) if c.source == TABLE} == {listed}, spelling
-    # a name of under 5 letters is matched exactly only ("Barra" is not "Bara")
+    # a loose key of under 5 letters is not searched ("Barra" is not "Bara")
     assert not [c for c in gazetteer.lookup("Barra") if c.source == TABLE]
-    geo = geocode_places([("Ein Isa", "place"), ("Ar-Raqqa", "place")], ["Ein Isa", "Ar-Raqqa"], gazetteer)
+    geo = record_geo(gazetteer, [("Ein Isa", "place"), ("Ar-Raqqa", "place")])
     assert (geo["geo_name"], geo["geo_mention"], geo["iso"]) == ("Ein Issa", "Ein Isa", "SY")
 
 
@@ -287,14 +292,13 @@ def test_a_listed_place_the_tagger_missed_is_found_in_the_records_sentences_in_i
 def test_the_sentence_scan_takes_a_listed_town_of_three_letters(tmp_path):
     from inference.events.geocoding import ArticlePlaces
 
-    (tmp_path / "p.csv").write_text(HEADER + "MLI1,Gao,Gao,Gao,Mali,16.2717,-0.0447,1\n", encoding="utf-8")
-    listed = Gazetteer.open(places=tmp_path / "p.csv")
+    listed = listed_gazetteer(tmp_path, "MLI1,Gao,Gao,Gao,Mali,16.2717,-0.0447,1\n")
     sentence = "On July 13, unknown gunmen opened fire against the vehicle of the deputy prefect of Gao."
     geo = ArticlePlaces([], listed, ("Mali", 0.85)).geocode([], [sentence])
     assert (geo["geo_status"], geo["geo_mention"], geo["iso"]) == ("found", "Gao", "ML")
     # two letters are too few to read as a name ("On" is no place even where a list holds one)
-    (tmp_path / "q.csv").write_text(HEADER + "MLI1,On,Ansongo,Menaka,Mali,16.0,-0.1,1\n", encoding="utf-8")
-    geo = ArticlePlaces([], Gazetteer.open(places=tmp_path / "q.csv"), ("Mali", 0.85)).geocode([], [sentence])
+    short = listed_gazetteer(tmp_path, "MLI1,On,Ansongo,Menaka,Mali,16.0,-0.1,1\n", "q.csv")
+    geo = ArticlePlaces([], short, ("Mali", 0.85)).geocode([], [sentence])
     assert geo["geo_status"] == "inferred_country"
 
 

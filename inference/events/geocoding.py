@@ -299,6 +299,11 @@ def _record_country(bests: Sequence[Candidate], own: Sequence[_Name], prior: str
     return None
 
 
+def _town_first(listed: Sequence[Candidate]) -> Candidate:
+    """Of the place list's places of one name, the town before its district or province, then the most coded."""
+    return max(listed, key=lambda c: (c.level == CITY, c.rows))
+
+
 def _fields(c: Candidate, mention: str | None) -> dict:
     point = c.level != COUNTRY
     return {
@@ -389,7 +394,7 @@ class ArticlePlaces:
                 continue
             listed = [c for c in self.gazetteer.near_spelling(n.bare) if c.country_code == country]
             if listed:
-                return _fields(max(listed, key=lambda c: (c.level == CITY, c.rows)), n.text)
+                return _fields(_town_first(listed), n.text)
         return None
 
     def _scan(self, sentences: Sequence[str], country: str | None) -> dict | None:
@@ -407,7 +412,7 @@ class ArticlePlaces:
                 c for c in self.gazetteer.lookup(run) if c.source == TABLE and c.country_code == country
             ]
             if listed:
-                best = max(listed, key=lambda c: (c.level == CITY, c.rows))
+                best = _town_first(listed)
                 hits.append((best.level != CITY, k, best, run))
         if not hits:
             return None

@@ -224,7 +224,8 @@ def _share_places(records: Sequence[EventRecord]) -> None:
         if k not in named:
             source = max((j for j in named if j < k), default=min(named))
             taken = [dict(p) for p in records[source].location]
-            rec.location = taken + [p for p in rec.location if p["text"] not in {t["text"] for t in taken}]
+            seen = {p["text"] for p in taken}
+            rec.location = taken + [p for p in rec.location if p["text"] not in seen]
 
 
 def build_events(
