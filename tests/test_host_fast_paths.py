@@ -172,6 +172,34 @@ def test_one_assignment_collation_equals_the_plain_loop(tiny_encoder, case_featu
             assert torch.equal(fast[key], plain[key]), key
 
 
+class _CallOnly:
+    """The tokenizer seen only through its attributes, so tokenize_windows takes the tokenizer's own call."""
+
+    def __init__(self, inner):
+        self._inner = inner
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+    def __call__(self, *args, **kwargs):
+        return self._inner(*args, **kwargs)
+
+
+@pytest.mark.parametrize("case_features", [False, True])
+def test_windows_from_the_rust_tokenizer_equal_the_tokenizers_own_call(tiny_encoder, case_features):
+    tok = AutoTokenizer.from_pretrained(tiny_encoder)
+    for max_length, stride in ((16, 4), (12, 2), (512, 128)):
+        direct = tokenize_windows(
+            tok, TEXTS, max_length=max_length, stride=stride, case_features=case_features
+        )
+        called = tokenize_windows(
+            _CallOnly(tok), TEXTS, max_length=max_length, stride=stride, case_features=case_features
+        )
+        assert direct == called
+        assert max(len(w) for w in direct) <= max_length
+    assert len({w.example for w in tokenize_windows(tok, TEXTS, max_length=16, stride=4)}) == len(TEXTS)
+
+
 def test_real_token_arrays_are_the_windows_real_tokens(tiny_encoder):
     tok = AutoTokenizer.from_pretrained(tiny_encoder)
     for w in tokenize_windows(tok, TEXTS, max_length=16, stride=4):

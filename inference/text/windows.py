@@ -6,12 +6,14 @@ encoder's limit is dropped. Every window keeps its tokens' character offsets int
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
 
 import numpy as np
 import torch
+from transformers import PreTrainedTokenizerFast
 
 from inference.text.letter_case import NO_WORD, token_case_ids
 
@@ -85,6 +87,50 @@ def check_overflow_windows(tokenizer) -> None:
     tokenizer._conflict_events_overflow_ok = True
 
 
+def _window_encodings(tokenizer, texts: list[str], max_length: int, stride: int) -> list[tuple[int, object]]:
+    """``(text index, tokenizers.Encoding)`` of every window, in order: the backend tokenizer called directly
+    where there is one (``_truncating_backend``), else the tokenizer's own call."""
+    backend = _truncating_backend(tokenizer, max_length, stride)
+    if backend is None:
+        enc = tokenizer(
+            texts,
+            max_length=max_length,
+            stride=stride,
+            truncation=True,
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
+            add_special_tokens=True,
+        )
+        return [(int(i), e) for i, e in zip(enc["overflow_to_sample_mapping"], enc.encodings)]
+    return [
+        (i, w)
+        for i, e in enumerate(backend.encode_batch(texts, add_special_tokens=True))
+        for w in (e, *e.overflowing)
+    ]
+
+
+def _truncating_backend(tokenizer, max_length: int, stride: int):
+    """A copy of a fast tokenizer's Rust tokenizer set to cut windows of ``max_length`` overlapping by ``stride``
+    (what the tokenizer's own call sets before each batch), kept on the tokenizer; None for other tokenizers.
+    Calling it directly skips the per-call Python work of ``tokenizer(...)``, a third of tokenising."""
+    if not isinstance(tokenizer, PreTrainedTokenizerFast):
+        return None
+    key = (max_length, stride, tokenizer.truncation_side, bool(tokenizer.split_special_tokens))
+    cached = getattr(tokenizer, "_conflict_events_backend", None)
+    if cached is None or cached[0] != key:
+        from tokenizers import Tokenizer
+
+        backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+        backend.no_padding()
+        backend.enable_truncation(
+            max_length, stride=stride, strategy="longest_first", direction=tokenizer.truncation_side
+        )
+        backend.encode_special_tokens = key[3]
+        cached = (key, backend)
+        tokenizer._conflict_events_backend = cached
+    return cached[1]
+
+
 def tokenize_windows(
     tokenizer, texts: list[str], *, max_length: int, stride: int, case_features: bool = False
 ) -> list[Window]:
@@ -93,33 +139,29 @@ def tokenize_windows(
     if not texts:
         return []
     check_overflow_windows(tokenizer)
-    enc = tokenizer(
-        texts,
-        max_length=max_length,
-        stride=stride,
-        truncation=True,
-        return_overflowing_tokens=True,
-        return_offsets_mapping=True,
-        add_special_tokens=True,
-    )
-    mapping = enc["overflow_to_sample_mapping"]
+    with_tt = "token_type_ids" in tokenizer.model_input_names
     windows: list[Window] = []
     last_end: dict[int, int] = {}
-    for i, ids in enumerate(enc["input_ids"]):
-        example = int(mapping[i])
-        seq_ids = enc.sequence_ids(i)
-        offsets = [(int(a), int(b)) for a, b in enc["offset_mapping"][i]]
-        word_ids = [w if s is not None else None for w, s in zip(enc.word_ids(i), seq_ids)]
-        seen_until = last_end.get(example, -1)
+    encodings = _window_encodings(tokenizer, texts, max_length, stride)
+    per_text = Counter(example for example, _ in encodings)
+    for example, e in encodings:
+        seq_ids = e.sequence_ids
+        offsets = e.offsets
+        word_ids = [w if s is not None else None for w, s in zip(e.word_ids, seq_ids)]
         # Special tokens are pooled too, as sentence-transformers' mean pooling does (descriptions are embedded
         # the same way), so a one-window text pools exactly like a sentence encoder.
-        fresh = [s is None or off[0] >= seen_until for s, off in zip(seq_ids, offsets)]
-        real_ends = [off[1] for s, off in zip(seq_ids, offsets) if s is not None]
-        if real_ends:
-            last_end[example] = max(real_ends)
-        tt = enc["token_type_ids"][i] if "token_type_ids" in enc else None
+        if per_text[example] == 1:  # most texts (sentences): every token is fresh
+            fresh = [True] * len(offsets)
+        else:
+            seen_until = last_end.get(example, -1)
+            fresh = [s is None or off[0] >= seen_until for s, off in zip(seq_ids, offsets)]
+            real_ends = [off[1] for s, off in zip(seq_ids, offsets) if s is not None]
+            if real_ends:
+                last_end[example] = max(real_ends)
         cases = token_case_ids(texts[example], offsets, word_ids) if case_features else None
-        windows.append(Window(example, list(ids), offsets, word_ids, fresh, tt, cases))
+        windows.append(
+            Window(example, e.ids, offsets, word_ids, fresh, e.type_ids if with_tt else None, cases)
+        )
     return windows  # an empty text still yields one window of special tokens only
 
 
