@@ -298,10 +298,14 @@ class Predictor:
                     real = [w.real for w in ws]
                     for i, r in zip(idx, real):
                         in_order[i] = r.in_order
+                    # every window's real-token rows in one gather per head, then cut into windows (slices)
+                    rows = np.repeat(np.arange(len(real)), [len(r.index) for r in real])
+                    cols = np.concatenate([r.index for r in real])
+                    cuts = np.cumsum([0] + [len(r.index) for r in real]).tolist()
                     for head in self.token_heads:
-                        probs = torch.softmax(out.logits[head.name].float(), dim=-1).cpu().numpy()
-                        for row, (i, r) in enumerate(zip(idx, real)):
-                            token_probs[head.name][i] = (probs[row, r.index], r.offsets, r.word_ids)
+                        probs = torch.softmax(out.logits[head.name].float(), dim=-1).cpu().numpy()[rows, cols]
+                        for k, (i, r) in enumerate(zip(idx, real)):
+                            token_probs[head.name][i] = (probs[cuts[k] : cuts[k + 1]], r.offsets, r.word_ids)
         return (
             token_probs,
             in_order,

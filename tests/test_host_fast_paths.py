@@ -11,10 +11,16 @@ import torch
 from transformers import AutoTokenizer
 
 from inference import Tagger
-from inference.decode.labels import SequencePrediction
+from inference.decode.labels import (
+    SequencePrediction,
+    decode_sequence_heads,
+    head_probabilities,
+    parents_first,
+)
 from inference.decode.spans import Span, _bio_grammar, decode_spans, decode_spans_many, merge_window_probs
 from inference.events import build_events
 from inference.events.from_tagging import article_events, has_event_sentence, mentions, sentence_views
+from inference.model.configuration import ConflictEventsConfig
 from inference.tagger import article_result
 from inference.text.letter_case import NO_WORD
 from inference.text.windows import collate_windows, tokenize_windows
@@ -32,6 +38,41 @@ TEXTS = [
 
 
 # ---- the plain paths -----------------------------------------------------------------------------------------
+def plain_decode_sequence_heads(config, logits):
+    """The per-row decoder that ``decode_sequence_heads`` replaced (one mask, argmax and score dict per row)."""
+    probs = head_probabilities(config, logits)
+    out = {}
+    for spec in parents_first([s for s in config.head_specs if s.name in probs]):
+        preds, rows = [], probs[spec.name]
+        none_at = (
+            spec.labels.index("none")
+            if spec.problem_type == "multi_class" and "none" in spec.thresholds
+            else None
+        )
+        for i, row in enumerate(rows):
+            allowed = np.ones(len(spec.labels), dtype=bool)
+            if spec.parent and spec.parent in out:
+                chosen = set(out[spec.parent][i].labels)
+                allowed = np.array([spec.parent_map[c] in chosen for c in spec.labels])
+            scores = dict(zip(spec.labels, row.tolist()))
+            if spec.problem_type == "multi_class":
+                masked = np.where(allowed, row, -1.0)
+                if none_at is not None and allowed[none_at] and (masked > -1.0).sum() > 1:
+                    if row[none_at] >= spec.thresholds["none"]:
+                        masked = np.where(np.arange(len(row)) == none_at, 1.0, -1.0)
+                    else:
+                        masked[none_at] = -1.0
+                labels = [spec.labels[int(masked.argmax())]]
+            else:
+                order = np.argsort(-row, kind="stable")
+                labels = [
+                    spec.labels[j] for j in order if allowed[j] and row[j] >= spec.threshold(spec.labels[j])
+                ]
+            preds.append(SequencePrediction(labels, scores))
+        out[spec.name] = preds
+    return out
+
+
 def plain_merge(windows):
     acc = {}
     for probs, offsets, word_ids in windows:
@@ -263,3 +304,67 @@ def test_viterbi_of_many_sequences_equals_one_at_a_time():
     seqs = [rng.dirichlet(np.full(len(BIO), 0.3), size=n) for n in [1, 7, 3, 40, 2, 1, 19]]
     assert [p.tolist() for p in grammar.viterbi_many(seqs)] == [grammar.viterbi(p).tolist() for p in seqs]
     assert grammar.viterbi_many([]) == []
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sequence_heads_decoded_at_once_equal_the_row_by_row_decoder(seed):
+    rng = np.random.default_rng(seed)
+    parent_labels = ["none", "Battles", "Protests", "Riots"]
+    child_map = {
+        "none": "none",
+        "Armed clash": "Battles",
+        "Attack": "Battles",
+        "Peaceful protest": "Protests",
+    }
+    child_map |= {"Mob violence": "Riots", "Violent demonstration": "Riots"}
+    heads = [
+        {"name": "event_type", "kind": "sequence", "labels": parent_labels, "thresholds": {"none": 0.3}},
+        {
+            "name": "sub_event_type",
+            "kind": "sequence",
+            "labels": list(child_map),
+            "parent": "event_type",
+            "parent_map": child_map,
+            **({"thresholds": {"none": 0.2}} if seed % 2 else {}),
+        },
+        {
+            "name": "topics",
+            "kind": "sequence",
+            "labels": ["a", "b", "c"],
+            "problem_type": "multi_label",
+            "thresholds": {"b": 0.7},
+        },
+        {
+            "name": "tags",
+            "kind": "sequence",
+            "labels": ["x", "y"],
+            "problem_type": "multi_label",
+            "parent": "event_type",
+            "parent_map": {"x": "Battles", "y": "Riots"},
+        },
+    ]
+    config = ConflictEventsConfig(encoder={"model_type": "bert"}, heads=heads)
+    n = int(rng.integers(0, 40))
+    logits = {
+        h["name"]: torch.tensor(rng.normal(0, 2, (n, len(h["labels"]))), dtype=torch.float32) for h in heads
+    }
+    if n:  # ties and certain rows
+        logits["event_type"][0] = 0.0
+        logits["sub_event_type"][-1, 1:3] = 5.0
+    fast, plain = decode_sequence_heads(config, logits), plain_decode_sequence_heads(config, logits)
+    assert fast.keys() == plain.keys()
+    for head in plain:
+        assert [p.labels for p in fast[head]] == [p.labels for p in plain[head]], head
+        assert [dict(p.scores) for p in fast[head]] == [p.scores for p in plain[head]], head
+        assert fast[head] == plain[head]
+    # a head alone (no child to reshape it): none the most probable but under its threshold, and ties
+    alone = ConflictEventsConfig(encoder={"model_type": "bert"}, heads=heads[:1])
+    rows = torch.log(
+        torch.tensor([[0.28, 0.26, 0.24, 0.22], [0.25] * 4, [0.3, 0.7, 0.0, 0.0], [0.1, 0.1, 0.4, 0.4]])
+    )
+    fast, plain = (
+        decode_sequence_heads(alone, {"event_type": rows}),
+        plain_decode_sequence_heads(alone, {"event_type": rows}),
+    )
+    assert [p.labels for p in fast["event_type"]] == [p.labels for p in plain["event_type"]]
+    assert [p.labels[0] for p in fast["event_type"]] == ["Battles", "Battles", "none", "Protests"]

@@ -9,6 +9,7 @@ predictions never contradict the parent map. A multi_class head may carry one th
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,7 @@ class SequencePrediction:
     """One example's labels for one head, best first, with every label's probability."""
 
     labels: list[str]
-    scores: dict[str, float]
+    scores: Mapping[str, float]
 
 
 def head_probabilities(
@@ -74,41 +75,75 @@ def decode_sequence_heads(
     specs = parents_first([s for s in config.head_specs if s.name in probs])
     out: dict[str, list[SequencePrediction]] = {}
     for spec in specs:
-        preds = []
         rows = probs[spec.name]
-        everything = np.ones(len(spec.labels), dtype=bool)
-        none_at = (
-            spec.labels.index(NONE) if spec.problem_type == MULTI_CLASS and NONE in spec.thresholds else None
-        )
-        allowed_by_parent: dict[
-            tuple[str, ...], np.ndarray
-        ] = {}  # the parent's labels -> allowed child labels
-        for i, (row, values) in enumerate(zip(rows, rows.tolist())):
-            allowed = everything
-            if spec.parent and spec.parent in out:
-                key = tuple(out[spec.parent][i].labels)
-                allowed = allowed_by_parent.get(key)
-                if allowed is None:
-                    parent_labels = set(key)
-                    allowed = np.array([spec.parent_map[c] in parent_labels for c in spec.labels])
-                    allowed_by_parent[key] = allowed
-            scores = dict(zip(spec.labels, values))  # Python floats, as float(p) gives
-            if spec.problem_type == MULTI_CLASS:
-                masked = np.where(allowed, row, -1.0)
-                if none_at is not None and allowed[none_at] and (masked > -1.0).sum() > 1:
-                    # abstention: ``none`` exactly when its probability reaches the tuned threshold
-                    if row[none_at] >= spec.thresholds[NONE]:
-                        masked = np.where(np.arange(len(row)) == none_at, 1.0, -1.0)
-                    else:
-                        masked[none_at] = -1.0
-                labels = [spec.labels[int(masked.argmax())]]
-            else:
-                keep = [
-                    j
-                    for j in np.argsort(-row, kind="stable")
-                    if allowed[j] and row[j] >= spec.threshold(spec.labels[j])
-                ]
-                labels = [spec.labels[j] for j in keep]
-            preds.append(SequencePrediction(labels=labels, scores=scores))
+        allowed = _allowed_by_parent(spec, out.get(spec.parent) if spec.parent else None, len(rows))
+        index = {x: j for j, x in enumerate(spec.labels)}
+        scores = [LabelScores(index, values) for values in rows.tolist()]  # Python floats, as float(p) gives
+        if spec.problem_type == MULTI_CLASS:
+            best = _multi_class_best(spec, rows, allowed).tolist()
+            out[spec.name] = [SequencePrediction([spec.labels[b]], sc) for b, sc in zip(best, scores)]
+            continue
+        preds = []
+        for i, row in enumerate(rows):
+            keep = [
+                j
+                for j in np.argsort(-row, kind="stable")
+                if allowed[i, j] and row[j] >= spec.threshold(spec.labels[j])
+            ]
+            preds.append(SequencePrediction([spec.labels[j] for j in keep], scores[i]))
         out[spec.name] = preds
     return out
+
+
+def _allowed_by_parent(spec: HeadSpec, parent: list[SequencePrediction] | None, n: int) -> np.ndarray:
+    """[n, labels] which of the head's labels each example may take: the children of its parent head's labels
+    (every label without a parent head), one mask per distinct set of parent labels."""
+    if parent is None or n == 0:
+        return np.ones((n, len(spec.labels)), dtype=bool)
+    masks: dict[tuple[str, ...], np.ndarray] = {}
+    rows = []
+    for p in parent:
+        key = tuple(p.labels)
+        mask = masks.get(key)
+        if mask is None:
+            chosen = set(key)
+            mask = masks[key] = np.array([spec.parent_map[c] in chosen for c in spec.labels], dtype=bool)
+        rows.append(mask)
+    return np.stack(rows).reshape(n, len(spec.labels))
+
+
+def _multi_class_best(spec: HeadSpec, rows: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Index of each row's label: its most probable allowed label; with a tuned ``none`` threshold, ``none``
+    exactly when its probability reaches it (and another label is allowed), never otherwise."""
+    masked = np.where(allowed, rows, -1.0)
+    if NONE in spec.thresholds:
+        none_at = spec.labels.index(NONE)
+        choice = allowed[:, none_at] & ((masked > -1.0).sum(axis=1) > 1)
+        abstain = choice & (rows[:, none_at] >= spec.thresholds[NONE])
+        masked[choice, none_at] = -1.0
+        masked[abstain] = -1.0
+        masked[abstain, none_at] = 1.0
+    return masked.argmax(axis=1)
+
+
+class LabelScores(Mapping):
+    """Every label's probability for one example: a read-only mapping over one row of probabilities, built
+    without a dict per example (a head of 40 labels over every sentence of a dump)."""
+
+    __slots__ = ("_index", "_values")
+
+    def __init__(self, index: dict[str, int], values: list[float]):
+        self._index = index
+        self._values = values
+
+    def __getitem__(self, label: str) -> float:
+        return self._values[self._index[label]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
