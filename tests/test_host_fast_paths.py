@@ -23,7 +23,7 @@ from inference.events.from_tagging import article_events, has_event_sentence, me
 from inference.model.configuration import ConflictEventsConfig
 from inference.tagger import article_result
 from inference.text.letter_case import NO_WORD
-from inference.text.windows import collate_windows, tokenize_windows
+from inference.text.windows import Window, collate_windows, tokenize_windows
 
 BIO = ["O", "B-Person", "I-Person", "B-Location", "I-Location", "B-Weapon", "I-Weapon"]
 TEXTS = [
@@ -243,7 +243,13 @@ def test_windows_from_the_rust_tokenizer_equal_the_tokenizers_own_call(tiny_enco
 
 def test_real_token_arrays_are_the_windows_real_tokens(tiny_encoder):
     tok = AutoTokenizer.from_pretrained(tiny_encoder)
-    for w in tokenize_windows(tok, TEXTS, max_length=16, stride=4):
+    made = [  # special tokens inside (a text pair), repeated and reordered tokens, no [SEP]
+        Window(0, [1] * 5, [(0, 0), (0, 3), (0, 0), (4, 6), (0, 0)], [None, 0, None, 1, None], [True] * 5),
+        Window(0, [1] * 4, [(0, 0), (5, 7), (0, 3), (0, 0)], [None, 1, 0, None], [True] * 4),
+        Window(0, [1] * 4, [(0, 0), (0, 3), (0, 3), (0, 0)], [None, 0, 0, None], [True] * 4),
+        Window(0, [1] * 3, [(0, 0), (0, 2), (0, 4)], [None, 0, 0], [True] * 3),
+    ]
+    for w in tokenize_windows(tok, TEXTS, max_length=16, stride=4) + made:
         keep = [t for t, wid in enumerate(w.word_ids) if wid is not None]
         offsets = [w.offsets[t] for t in keep]
         assert w.real.index.tolist() == keep

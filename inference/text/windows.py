@@ -34,9 +34,21 @@ class Window:
     @cached_property
     def real(self) -> RealTokens:
         """The window's real tokens (no special tokens) as arrays, computed once however many heads read them."""
-        keep = [t for t, wid in enumerate(self.word_ids) if wid is not None]
+        wids = self.word_ids
+        inner = wids[1:-1]
+        if len(wids) >= 2 and wids[0] is None and wids[-1] is None and None not in inner:
+            # the usual window, [CLS] tokens [SEP]: slices, and the order test in Python (a few dozen tokens)
+            pairs = self.offsets[1:-1]
+            in_order = all(a < b for a, b in zip(pairs, pairs[1:]))
+            return RealTokens(
+                np.arange(1, len(wids) - 1, dtype=np.intp),
+                np.array(pairs, dtype=np.int64).reshape(-1, 2),
+                np.array(inner, dtype=np.int64),
+                in_order,
+            )
+        keep = [t for t, wid in enumerate(wids) if wid is not None]
         offsets = np.array([self.offsets[t] for t in keep], dtype=np.int64).reshape(-1, 2)
-        word_ids = np.array([self.word_ids[t] for t in keep], dtype=np.int64)
+        word_ids = np.array([wids[t] for t in keep], dtype=np.int64)
         starts, ends = offsets[:, 0], offsets[:, 1]
         # strictly increasing (start, end) pairs: text order, no token twice
         in_order = bool(
