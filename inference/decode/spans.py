@@ -74,8 +74,11 @@ def decode_spans_many(
     keep = [k for k, item in enumerate(items) if len(item[1])]
     if not keep:
         return out
-    probs = np.concatenate([np.asarray(items[k][0], dtype=np.float64) for k in keep])
-    offsets = np.concatenate([np.asarray(items[k][1], dtype=np.int64).reshape(-1, 2) for k in keep])
+    probs = np.concatenate([items[k][0] for k in keep]).astype(np.float64, copy=False)
+    offsets = [items[k][1] for k in keep]
+    if not all(isinstance(o, np.ndarray) and o.ndim == 2 for o in offsets):  # lists of pairs
+        offsets = [np.asarray(o, dtype=np.int64).reshape(-1, 2) for o in offsets]
+    offsets = np.concatenate(offsets).astype(np.int64, copy=False)
     lengths = np.array([len(items[k][1]) for k in keep])
     item_start = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     new_word = np.ones(len(offsets), dtype=bool)
@@ -173,7 +176,8 @@ class _BioGrammar:
         n, width, n_tags = len(sequences), max(len(p) for p in sequences), len(self.begin)
         logp = np.zeros((n, width, n_tags))
         for i, p in enumerate(sequences):
-            logp[i, : len(p)] = np.log(np.clip(p, 1e-12, None))
+            logp[i, : len(p)] = p
+        logp = np.log(np.clip(logp, 1e-12, None))  # padding too: steps past a sequence's end never read it
         lengths = np.array([len(p) for p in sequences])
         begin = np.array(self.begin)
         inside = begin >= 0
