@@ -13,6 +13,11 @@ about every other word, so their "O" logit is raised by ``--o-bias`` (default 0.
 per article, about what these entity-dense articles hold); the untrained event_type head still calls nearly
 every sentence an event, the costliest case for the event records. The JSON says how many spans and event
 sentences the model found.
+A second table times what the main process does per article under ``conflict-tag --workers N`` (workers
+prepare and finish; this process unpickles the prepared chunk, collates, copies, runs the model, turns logits into
+probabilities and sequence labels, pickles the chunk for the worker that finishes it, unpickles the records and
+encodes them for the output file): with a GPU that process is the one the device waits on, so ``1000 / main ms``
+bounds the articles/s however many workers there are (the forward pass apart).
 Writes bench/results/pipeline.json; the last line printed is ``host_ms_per_article=X forward_ms_per_article=Y``.
 """
 
@@ -22,10 +27,12 @@ import argparse
 import gc
 import logging
 import os
+import pickle
 import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,12 +42,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+
 import torch  # noqa: E402
 
 from bench.articles import make_articles  # noqa: E402
 from bench.report import cpu_name, write_report  # noqa: E402
 from inference import Tagger  # noqa: E402
 from inference.batch.output_record import output_record  # noqa: E402
+from inference.batch.pipelined import _HOST, _finish  # noqa: E402
 from inference.batch.readers import Fields, discover_inputs, iter_records  # noqa: E402
 from inference.batch.writers import JsonlSink, json_line  # noqa: E402
 from inference.results import Article  # noqa: E402
@@ -79,6 +88,30 @@ DESCRIPTIONS = {
     "serialise": "output_record + JSONL line",
 }
 
+# The --workers main process, in order; MAIN_FORWARD is timed but not host work.
+MAIN_STEPS = (
+    "unpickle_prepared",
+    "collate",
+    "device_copy",
+    "forward",
+    "token_probs",
+    "sequence_labels",
+    "pickle_finish_job",
+    "unpickle_records",
+    "serialise",
+)
+MAIN_DESCRIPTIONS = {
+    "unpickle_prepared": "a worker's prepared chunk (texts, sentences, windows) read back",
+    "collate": "pad windows into passes (collate_windows)",
+    "device_copy": "batch to the model's device",
+    "forward": "model.forward (not host work)",
+    "token_probs": "softmax, per-window rows, pooled sums",
+    "sequence_labels": "sequence heads on pooled vectors, decoded (Predictor._classify)",
+    "pickle_finish_job": "articles, prepared texts and encoded chunk sent to a worker",
+    "unpickle_records": "the worker's output records read back",
+    "serialise": "records encoded for the output file (JSONL)",
+}
+
 
 def write_input(texts: list[str], path: Path) -> Path:
     """The articles as a conflict-tag JSONL input (``id``, ``text``)."""
@@ -102,6 +135,37 @@ def one_round(tagger: Tagger, path: Path, args: argparse.Namespace, sync=None) -
     return times.seconds
 
 
+def main_process_round(
+    tagger: Tagger, texts: list[str], args: argparse.Namespace, sync=None
+) -> dict[str, float]:
+    """Seconds per step of the --workers main process over every chunk of ``texts``: the workers' steps run here
+    too (untimed), with the pickling between processes that ``inference.batch.pipelined`` does."""
+    host, seconds = tagger.predictor.without_model(), {}
+    _HOST.update(predictor=host, model_info=tagger.model_info, heads=tagger.heads)
+    sink = JsonlSink(os.devnull)
+
+    def timed(step: str, fn, *a):
+        t0 = time.perf_counter()
+        out = fn(*a)
+        seconds[step] = seconds.get(step, 0.0) + time.perf_counter() - t0
+        return out
+
+    for i in range(0, len(texts), args.chunk_size):
+        articles = [Article(f"a{i + k}", t) for k, t in enumerate(texts[i : i + args.chunk_size])]
+        shipped = pickle.dumps(host.prepare([a.text for a in articles]), pickle.HIGHEST_PROTOCOL)  # worker
+        prepared = timed("unpickle_prepared", pickle.loads, shipped)
+        times = StageTimes(sync)
+        encoded = tagger.predictor.encode(prepared, args.batch_size, times=times)
+        for stage, sec in times.seconds.items():
+            step = "sequence_labels" if stage == "article_labels" else stage
+            seconds[step] = seconds.get(step, 0.0) + sec
+        job = (articles, replace(prepared, windows=[]), encoded, False, not args.no_events)
+        shipped = timed("pickle_finish_job", pickle.dumps, job, pickle.HIGHEST_PROTOCOL)
+        records = pickle.dumps(_finish(*pickle.loads(shipped)), pickle.HIGHEST_PROTOCOL)  # worker
+        timed("serialise", sink.encode, timed("unpickle_records", pickle.loads, records))
+    return seconds
+
+
 def measure(tagger: Tagger, texts: list[str], args: argparse.Namespace) -> dict:
     """Median ms per article per stage over ``args.rounds`` rounds, host total and one core's ceiling."""
     sync = torch.cuda.synchronize if tagger.device.type == "cuda" else None
@@ -115,10 +179,16 @@ def measure(tagger: Tagger, texts: list[str], args: argparse.Namespace) -> dict:
             rounds.append(one_round(tagger, path, args, sync))
             walls.append(time.perf_counter() - t0)
             logging.info("round %d/%d: %.1f s", r + 1, args.rounds, walls[-1])
+        mains = [main_process_round(tagger, texts, args, sync) for _ in range(args.rounds)]
     n = len(texts)
     ms = {s: 1000.0 * statistics.median(r.get(s, 0.0) for r in rounds) / n for s in STAGES}
     host = sum(v for s, v in ms.items() if s != FORWARD)
+    main_ms = {s: 1000.0 * statistics.median(r.get(s, 0.0) for r in mains) / n for s in MAIN_STEPS}
+    main_host = sum(v for s, v in main_ms.items() if s != FORWARD)
     return {
+        "main_process_ms_per_article": main_ms,
+        "main_process_host_ms_per_article": main_host,
+        "main_process_articles_per_s": 1000.0 / main_host if main_host > 0 else None,
         "ms_per_article": ms,
         "host_ms_per_article": host,
         "forward_ms_per_article": ms[FORWARD],
@@ -162,6 +232,20 @@ def table(report: dict) -> str:
         "",
         f"one host core can feed {report['one_host_core_articles_per_s']:.0f} articles/s; "
         f"end to end here {report['end_to_end_articles_per_s']:.1f} articles/s",
+        "",
+        "main process under --workers (what a GPU waits on; the workers' prepare and finish not counted):",
+        "",
+        f"| {'main step':<17} | {'ms/article':>10} | what",
+        f"|{'-' * 19}|{'-' * 12}|------",
+    ]
+    main_ms = report["main_process_ms_per_article"]
+    for s in MAIN_STEPS:
+        lines.append(f"| {s:<17} | {main_ms[s]:>10.3f} | {MAIN_DESCRIPTIONS[s]}")
+    lines += [
+        f"| {'main total':<17} | {report['main_process_host_ms_per_article']:>10.3f} | every step but forward",
+        "",
+        f"the main process can feed at most {report['main_process_articles_per_s']:.0f} articles/s "
+        "(plus the forward pass), however many workers",
     ]
     return "\n".join(lines)
 

@@ -20,13 +20,16 @@ def test_quick_run_prints_every_stage_and_the_last_line(tiny_model, tmp_path, ca
 
     last = re.fullmatch(r"host_ms_per_article=(\d+\.\d+) forward_ms_per_article=(\d+\.\d+)", lines[-1])
     assert last, lines[-1]
-    rows = {}
-    for line in lines:
+    split = next(k for k, line in enumerate(lines) if line.startswith("main process under --workers"))
+    rows, main_rows = {}, {}
+    for k, line in enumerate(lines):
         m = re.match(r"\| (\w[\w ]*?)\s+\|\s+(\d+\.\d+) \|", line)
         if m:
-            rows[m.group(1)] = float(m.group(2))
+            (rows if k < split else main_rows)[m.group(1)] = float(m.group(2))
     assert list(rows) == [*bench.STAGES, "host total"]
     assert all(v > 0 for v in rows.values()), rows
+    assert list(main_rows) == [*bench.MAIN_STEPS, "main total"]
+    assert all(v > 0 for v in main_rows.values()), main_rows
 
     report = json.loads(out.read_text())
     ms = report["ms_per_article"]
@@ -36,6 +39,9 @@ def test_quick_run_prints_every_stage_and_the_last_line(tiny_model, tmp_path, ca
     assert abs(float(last.group(1)) - report["host_ms_per_article"]) <= 0.0006
     assert abs(float(last.group(2)) - ms["forward"]) <= 0.0006
     assert report["one_host_core_articles_per_s"] == 1000.0 / report["host_ms_per_article"]
+    main = report["main_process_ms_per_article"]
+    assert report["main_process_host_ms_per_article"] == sum(v for k, v in main.items() if k != "forward")
+    assert abs(main_rows["main total"] - report["main_process_host_ms_per_article"]) <= 0.0006
     assert report["articles"] == 6 and report["rounds"] == 2 and not report["no_events"]
     import gc
 
