@@ -72,12 +72,28 @@ class PreparedTexts:
 
 
 @dataclass
-class Encoded:
-    """``Predictor.encode``'s output: per token head, per window ``(probs, offsets, word_ids)`` of its real
-    tokens; per window whether they are in text order and which unit it reads; sequence-head predictions per
-    sentence and per text."""
+class TokenRows:
+    """Every window's real tokens: per token head their tag probabilities, and their character offsets and word
+    ids, stored as one array per forward pass, not per window, so that an encoded chunk pickles in a few large
+    arrays (``conflict-tag --workers`` sends it from the process that runs the model to a worker)."""
 
-    token_probs: dict[str, list]
+    probs: dict[str, list[np.ndarray]]  # token head -> per pass [tokens, tags]
+    offsets: list[np.ndarray]  # per pass [tokens, 2]
+    word_ids: list[np.ndarray]  # per pass [tokens]
+    where: np.ndarray  # per window [pass, first row, end row]
+
+    def window(self, head: str, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Window ``i``'s ``(probs [real tokens, tags], offsets [real tokens, 2], word_ids [real tokens])``."""
+        p, a, b = self.where[i].tolist()
+        return self.probs[head][p][a:b], self.offsets[p][a:b], self.word_ids[p][a:b]
+
+
+@dataclass
+class Encoded:
+    """``Predictor.encode``'s output: the windows' real-token probabilities (``TokenRows``); per window whether
+    they are in text order and which unit it reads; sequence-head predictions per sentence and per text."""
+
+    token_probs: TokenRows
     in_order: list[bool]
     window_units: list[int]
     sentence_preds: dict[str, list[SequencePrediction]]
@@ -191,7 +207,7 @@ class Predictor:
         for head in self.token_heads:
             items = []
             for u in order:
-                parts = [token_probs[head.name][i] for i in by_unit[u]]
+                parts = [token_probs.window(head.name, i) for i in by_unit[u]]
                 # One window in text order is already what merging would return (same rows, same order).
                 items.append(
                     parts[0] if len(parts) == 1 and in_order[by_unit[u][0]] else merge_window_probs(parts)
@@ -260,11 +276,13 @@ class Predictor:
     def _encode(self, windows: list[Window], batch_size: int, times=NO_TIMES):
         """Run every window through ``model.forward`` in passes (``plan_passes``).
 
-        Returns per token head, per window, ``(probs [real tokens, n_tags], offsets, word_ids)``; per window,
-        whether its real tokens' offsets are strictly increasing (text order, no repeats); and per unit the sum
-        and count of its pooled token vectors (``pool_units`` turns them into sentence and text vectors).
+        Returns the windows' real-token probabilities, offsets and word ids (``TokenRows``); per window, whether
+        its real tokens' offsets are strictly increasing (text order, no repeats); and per unit the sum and count
+        of its pooled token vectors (``pool_units`` turns them into sentence and text vectors).
         """
-        token_probs: dict[str, list] = {h.name: [None] * len(windows) for h in self.token_heads}
+        rows_of = TokenRows(
+            {h.name: [] for h in self.token_heads}, [], [], np.zeros((len(windows), 3), np.int64)
+        )
         in_order = [False] * len(windows)
         num_units = 1 + max((w.example for w in windows), default=-1)
         sums: np.ndarray | None = None
@@ -298,16 +316,21 @@ class Predictor:
                     real = [w.real for w in ws]
                     for i, r in zip(idx, real):
                         in_order[i] = r.in_order
-                    # every window's real-token rows in one gather per head, then cut into windows (slices)
-                    rows = np.repeat(np.arange(len(real)), [len(r.index) for r in real])
+                    # every window's real-token rows in one gather per head: one array per pass
+                    sizes = [len(r.index) for r in real]
+                    rows = np.repeat(np.arange(len(real)), sizes)
                     cols = np.concatenate([r.index for r in real])
-                    cuts = np.cumsum([0] + [len(r.index) for r in real]).tolist()
+                    cuts = np.cumsum([0] + sizes)
+                    rows_of.where[idx] = np.stack(
+                        [np.full(len(idx), len(rows_of.offsets)), cuts[:-1], cuts[1:]], 1
+                    )
+                    rows_of.offsets.append(np.concatenate([r.offsets for r in real]).reshape(-1, 2))
+                    rows_of.word_ids.append(np.concatenate([r.word_ids for r in real]))
                     for head in self.token_heads:
-                        probs = torch.softmax(out.logits[head.name].float(), dim=-1).cpu().numpy()[rows, cols]
-                        for k, (i, r) in enumerate(zip(idx, real)):
-                            token_probs[head.name][i] = (probs[cuts[k] : cuts[k + 1]], r.offsets, r.word_ids)
+                        probs = torch.softmax(out.logits[head.name].float(), dim=-1).cpu().numpy()
+                        rows_of.probs[head.name].append(probs[rows, cols])
         return (
-            token_probs,
+            rows_of,
             in_order,
             None if sums is None else torch.from_numpy(sums),
             torch.from_numpy(counts),
