@@ -106,7 +106,7 @@ MAIN_DESCRIPTIONS = {
     "device_copy": "batch to the model's device",
     "forward": "model.forward (not host work)",
     "token_probs": "softmax, per-window rows, pooled sums",
-    "sequence_labels": "sequence heads on pooled vectors, decoded (Predictor._classify)",
+    "sequence_labels": "sequence heads on pooled vectors (Predictor._sequence_logits)",
     "pickle_finish_job": "articles, prepared texts and encoded chunk sent to a worker",
     "unpickle_records": "the worker's output records read back",
     "serialise": "records encoded for the output file (JSONL)",

@@ -91,13 +91,13 @@ class TokenRows:
 @dataclass
 class Encoded:
     """``Predictor.encode``'s output: the windows' real-token probabilities (``TokenRows``); per window whether
-    they are in text order and which unit it reads; sequence-head predictions per sentence and per text."""
+    they are in text order and which unit it reads; the sequence heads' logits per sentence and per text (decoded
+    by ``finish``, so that under ``conflict-tag --workers`` a worker, not the model's process, builds the labels)."""
 
     token_probs: TokenRows
     in_order: list[bool]
     window_units: list[int]
-    sentence_preds: dict[str, list[SequencePrediction]]
-    text_preds: dict[str, list[SequencePrediction]]
+    sequence_logits: dict[str, np.ndarray]  # sequence head -> [sentences + texts, labels]: sentences first
 
 
 class Predictor:
@@ -165,11 +165,11 @@ class Predictor:
         try:
             token_probs, in_order, sums, counts = self._encode(prepared.windows, batch_size, times)
             with times.stage("article_labels"):
-                sentence_preds, text_preds = self._classify(sums, counts, prepared.units, len(prepared.texts))
+                sequence_logits = self._sequence_logits(sums, counts, prepared.units, len(prepared.texts))
         finally:
             self.model.train(was_training)
         window_units = [w.example for w in prepared.windows]
-        return Encoded(token_probs, in_order, window_units, sentence_preds, text_preds)
+        return Encoded(token_probs, in_order, window_units, sequence_logits)
 
     def finish(
         self, prepared: PreparedTexts, encoded: Encoded, *, times: StageTimes | None = None
@@ -183,10 +183,11 @@ class Predictor:
         with times.stage("decode_spans"):
             spans = self._decode_spans(encoded, prepared.units, per_text)
         with times.stage("article_labels"):
+            sentence_preds, text_preds = self._decode_sequence_heads(
+                encoded.sequence_logits, len(prepared.units)
+            )
             return [
-                TextPrediction(
-                    prep, spans[k], *self._text_labels(k, mine, encoded.sentence_preds, encoded.text_preds)
-                )
+                TextPrediction(prep, spans[k], *self._text_labels(k, mine, sentence_preds, text_preds))
                 for k, (prep, mine) in enumerate(zip(prepared.texts, per_text))
             ]
 
@@ -336,19 +337,24 @@ class Predictor:
             torch.from_numpy(counts),
         )
 
-    def _classify(self, sums, counts, units: list[_Unit], num_texts: int):
-        """Sequence-head predictions per sentence and per text (parent-consistent, thresholds applied)."""
+    def _sequence_logits(self, sums, counts, units: list[_Unit], num_texts: int) -> dict[str, np.ndarray]:
+        """Sequence-head logits of every sentence, then of every text, from the pooled token vectors."""
         if sums is None or not self.sequence_heads:
-            return {}, {}
+            return {}
         sentence_vecs, text_vecs = pool_units(sums, counts, torch.tensor([u.text for u in units]), num_texts)
         vectors = torch.cat([sentence_vecs, text_vecs])
         with torch.inference_mode(), self._autocast():
-            logits = {
-                name: torch.cat([v.float().cpu() for v in chunks])
+            return {
+                name: torch.cat([v.float().cpu() for v in chunks]).numpy()
                 for name, chunks in _chunked_logits(self.model, vectors).items()
             }
-        preds = decode_sequence_heads(self.config, logits)
-        n = len(units)
+
+    def _decode_sequence_heads(self, logits: dict[str, np.ndarray], n: int):
+        """Sequence-head predictions per sentence and per text (parent-consistent, thresholds applied) from the
+        logits of ``n`` sentences followed by the texts'."""
+        if not logits:
+            return {}, {}
+        preds = decode_sequence_heads(self.config, {h: torch.from_numpy(v) for h, v in logits.items()})
         return {h: p[:n] for h, p in preds.items()}, {h: p[n:] for h, p in preds.items()}
 
 
