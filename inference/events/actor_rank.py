@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from inference.events.inputs import Mention
 
@@ -85,6 +86,8 @@ def _words(name: str) -> list[str]:
     return [w.casefold().replace("’", "'").removesuffix("'s") for w in _WORDS.findall(name)]
 
 
+# cached (as state_nationality and name_tier): called for every mention of every record, on few distinct names
+@lru_cache(maxsize=4096)
 def is_source_name(name: str, crowd_or_target: bool = False) -> bool:
     """A news agency, monitor or spokesperson by its name; journalists and media too, unless they are a target
     or a crowd (``crowd_or_target``: "gunmen attacked journalists", "journalists protested")."""
@@ -102,6 +105,7 @@ def is_place_like(mention: Mention, places: Sequence[tuple[int, int]]) -> bool:
     return inside * 2 >= len(letters) or _PLACE_START.match(mention.text) is not None
 
 
+@lru_cache(maxsize=4096)
 def state_nationality(name: str) -> str | None:
     """ "" for a state-force name with no nationality, its nationality for one with it ("Syrian army": "syrian",
     "military forces of Artsakh": "artsakh"), None for any other name (a named group, a generic noun)."""
@@ -146,6 +150,7 @@ def is_leader(text: str, mention: Mention) -> bool:
     return _LEADER_BEFORE.search(text[max(0, mention.start - 40) : mention.start]) is not None
 
 
+@lru_cache(maxsize=4096)
 def name_tier(name: str) -> int:
     """0: a proper name or a state force; 1: generic actor nouns ("militants"); 2: neither ("tires", "patrol")."""
     if state_nationality(name) is not None:
