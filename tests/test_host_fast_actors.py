@@ -26,6 +26,21 @@ _TARGET_BEFORE_PLAIN = "|".join(
 _TARGET_BEFORE_RE = re.compile(rf"\b(?:{_TARGET_BEFORE_PLAIN})\s+(?:\S+\s+){{0,2}}$", re.IGNORECASE)
 
 
+_LEADER_BEFORE = re.compile(r"\b(?:led|headed|commanded|spearheaded)\s+by\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def plain_is_leader(text: str, mention: Mention) -> bool:
+    return _LEADER_BEFORE.search(text[max(0, mention.start - 40) : mention.start]) is not None
+
+
+def plain_is_place_like(mention: Mention, places) -> bool:
+    letters = [i for i in range(mention.start, mention.end) if mention.text[i - mention.start].isalpha()]
+    if not letters:
+        return True
+    inside = sum(1 for i in letters if any(s <= i < e for s, e in places))
+    return inside * 2 >= len(letters) or actor_rank._PLACE_START.match(mention.text) is not None
+
+
 def plain_mention_side(text: str, mention: Mention, sentence_start: int, sentence_end: int) -> str:
     before = text[max(sentence_start, mention.start - 120) : mention.start]
     after = text[mention.end : min(sentence_end, mention.end + 120)]
@@ -79,7 +94,7 @@ SPACES = [" ", " ", " ", " ", "  ", "\n", "\t", "\u00a0", " \n"]
 
 
 # the cues' phrases as units, so that a mention often comes right after or before one
-CUE_PHRASES = """according to|citing the|quoted by|told a|claimed by|claimed responsibility|blamed the|accused
+CUE_PHRASES = """according to|citing the|factions led by the|headed  by|Commanded By\n|quoted by|told a|claimed by|claimed responsibility|blamed the|accused
 |suspected|killed by the unknown|led by|backed by|held by|brokered by|between the|and the|were killed|was
 reportedly attacked|has launched|'s air strikes|protested|held a rally|said it attacked|said that they had
 seized|fired on|opened fire on|clashes with|attacks on the""".replace("\n", " ").split("|")
@@ -177,6 +192,8 @@ def test_order_actors_matches_the_plain_rules_on_random_mentions(monkeypatch):
     fast = [order_actors(*c) for c in cases]
     with monkeypatch.context() as m:
         m.setattr(actors, "mention_side", plain_mention_side)
+        m.setattr(actors, "is_place_like", plain_is_place_like)
+        m.setattr(actor_rank, "is_leader", plain_is_leader)
         for name in ("state_nationality", "is_source_name"):
             m.setattr(actors, name, getattr(actor_rank, name).__wrapped__)
         for name in ("state_nationality", "is_source_name", "name_tier"):
@@ -184,3 +201,18 @@ def test_order_actors_matches_the_plain_rules_on_random_mentions(monkeypatch):
         plain = [order_actors(*c) for c in cases]
     assert fast == plain
     assert sum(bool(a1) + bool(a2) for a1, a2 in fast) > 400
+
+
+def test_leader_and_place_checks_match_the_plain_ones_on_random_spans():
+    rng = random.Random(5)
+    leaders = 0
+    for text, m, _, _ in _cases(6000, 9):
+        leader = actor_rank.is_leader(text, m)
+        assert leader == plain_is_leader(text, m), (text, m)
+        leaders += leader
+        places = []
+        for _ in range(rng.randint(0, 4)):
+            a = rng.randint(0, len(text))
+            places.append((a, rng.randint(a, len(text))))
+        assert actor_rank.is_place_like(m, places) == plain_is_place_like(m, places), (text, m, places)
+    assert leaders > 50
