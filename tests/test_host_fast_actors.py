@@ -41,6 +41,18 @@ def plain_is_place_like(mention: Mention, places) -> bool:
     return inside * 2 >= len(letters) or actor_rank._PLACE_START.match(mention.text) is not None
 
 
+def plain_trim_actor(text: str, start: int, end: int):
+    words = list(actor_rank._WORDS.finditer(text, start, end))
+    lo, hi = 0, len(words)
+    while lo < hi and words[lo][0].casefold() in actor_rank._LEADING_DROP:
+        lo += 1
+    while hi > lo and words[hi - 1][0].casefold() in actor_rank._TRAILING_DROP:
+        hi -= 1
+    if lo == hi:
+        return None
+    return (start if lo == 0 else words[lo].start()), (end if hi == len(words) else words[hi - 1].end())
+
+
 def plain_mention_side(text: str, mention: Mention, sentence_start: int, sentence_end: int) -> str:
     before = text[max(sentence_start, mention.start - 120) : mention.start]
     after = text[mention.end : min(sentence_end, mention.end + 120)]
@@ -194,6 +206,7 @@ def test_order_actors_matches_the_plain_rules_on_random_mentions(monkeypatch):
         m.setattr(actors, "mention_side", plain_mention_side)
         m.setattr(actors, "is_place_like", plain_is_place_like)
         m.setattr(actor_rank, "is_leader", plain_is_leader)
+        m.setattr(actors, "trim_actor", plain_trim_actor)
         for name in ("state_nationality", "is_source_name"):
             m.setattr(actors, name, getattr(actor_rank, name).__wrapped__)
         for name in ("state_nationality", "is_source_name", "name_tier"):
@@ -203,7 +216,7 @@ def test_order_actors_matches_the_plain_rules_on_random_mentions(monkeypatch):
     assert sum(bool(a1) + bool(a2) for a1, a2 in fast) > 400
 
 
-def test_leader_and_place_checks_match_the_plain_ones_on_random_spans():
+def test_leader_place_and_trim_match_the_plain_ones_on_random_spans():
     rng = random.Random(5)
     leaders = 0
     for text, m, _, _ in _cases(6000, 9):
@@ -215,4 +228,8 @@ def test_leader_and_place_checks_match_the_plain_ones_on_random_spans():
             a = rng.randint(0, len(text))
             places.append((a, rng.randint(a, len(text))))
         assert actor_rank.is_place_like(m, places) == plain_is_place_like(m, places), (text, m, places)
+        assert actor_rank.trim_actor(text, m.start, m.end) == plain_trim_actor(text, m.start, m.end), (
+            text,
+            m,
+        )
     assert leaders > 50

@@ -137,6 +137,9 @@ def state_nationality(name: str) -> str | None:
 def trim_actor(text: str, start: int, end: int) -> tuple[int, int] | None:
     """``(start, end)`` without leading prepositions or trailing function words ("of forces", "military forces
     of", "Tilan and"); None when nothing is left."""
+    names = _WORDS.findall(text, start, end)
+    if names and names[0].casefold() not in _LEADING_DROP and names[-1].casefold() not in _TRAILING_DROP:
+        return start, end  # fast path: nothing to trim, the common case (no match objects)
     words = list(_WORDS.finditer(text, start, end))
     lo, hi = 0, len(words)
     while lo < hi and words[lo][0].casefold() in _LEADING_DROP:
