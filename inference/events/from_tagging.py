@@ -76,7 +76,7 @@ def clean_mention(text: str, start: int, end: int) -> tuple[int, int] | None:
     while end > start and (text[end - 1].isspace() or text[end - 1] in _EDGE_PUNCT):
         end -= 1
     words = _WORD.findall(text[start:end].casefold())
-    if not words or all(w in FUNCTION_WORDS for w in words):
+    if not words or FUNCTION_WORDS.issuperset(words):
         return None
     return start, end
 

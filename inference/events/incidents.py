@@ -43,7 +43,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from inference.events.actors import ACTOR_LABELS, same_actor
-from inference.events.dates import DateMention, dateline_end, find_date_mentions, resolve_date, time_relation
+from inference.events.dates import (
+    DateMention,
+    QuickPattern,
+    dateline_end,
+    find_date_mentions,
+    lower_ascii,
+    resolve_date,
+    time_relation,
+)
 from inference.events.fatalities import Fatalities, sentence_fatalities
 from inference.events.inputs import NONE_LABEL, Mention, SentenceView
 from inference.events.locations import COUNTRY, PLACE, place_level
@@ -118,6 +126,23 @@ REPORT_DATE_BEFORE = re.compile(
     _I,
 )
 
+# The sentence cues, cheap on ASCII text (``QuickPattern``), each with words one of which every match contains.
+_CUE_WORDS = {
+    "history": ("year", "decade", "month", "since", "long", "largely", "repeatedly", "often"),
+    "description": (),
+    "hypothetical": ("could", "would", "might", "may", "warn", "fear"),
+}
+_QUICK_CUES = [(name, QuickPattern(pattern, _CUE_WORDS[name])) for name, pattern in BACKGROUND_CUES]
+_QUICK_DEFINITE_REF = QuickPattern(DEFINITE_REF)
+_QUICK_NEW_INCIDENT = QuickPattern(NEW_INCIDENT, ("separate", "other", "unrelated", "elsewhere", "meanwhile"))
+_QUICK_ALSO = QuickPattern(ALSO, ("also",))
+_REPORT_WORDS = "said says told announced reported added confirmed stated quoted by until till since"
+_QUICK_REPORT_DATE = QuickPattern(REPORT_DATE_BEFORE, tuple(_REPORT_WORDS.split()))
+_VIOLENCE_WORDS = (
+    "launch attack assault ambush storm raid shell bomb clash fire killed abduct kidnapp seiz overr"
+)
+_QUICK_VIOLENCE = QuickPattern(VIOLENCE_CUE, tuple(_VIOLENCE_WORDS.split()))
+
 
 @dataclass
 class SentenceFeatures:
@@ -183,8 +208,16 @@ class Incident:
         return self.sentence_ids[-1]
 
 
+_LEADING_THE = re.compile(r"^the\s+")
+
+
 def _place_key(text: str) -> str:
-    return re.sub(r"^the\s+", "", " ".join(text.casefold().split()))
+    return _LEADING_THE.sub("", " ".join(text.casefold().split()))
+
+
+def _reports_date(before: str) -> bool:
+    """Does ``before`` (the 40 characters before a date) end with a report verb or a deadline ("said", "by")?"""
+    return _QUICK_REPORT_DATE.found(before, lower_ascii(before))
 
 
 def sentence_dates(
@@ -203,7 +236,7 @@ def sentence_dates(
         if s >= body_start and not any(s < f.end and f.start < e for f in found):
             found.append(DateMention(s, e, d.text))
     return sorted(
-        (d for d in found if not REPORT_DATE_BEFORE.search(text[max(0, d.start - 40) : d.start])),
+        (d for d in found if not _reports_date(text[max(0, d.start - 40) : d.start])),
         key=lambda d: d.start,
     )
 
@@ -212,14 +245,15 @@ def background_reason(
     sentence: str, date_mentions: Sequence[DateMention], article_date: dt.date | None
 ) -> str | None:
     """Why a sentence is background (see the module docstring), or None when it may report the news."""
-    relations = [time_relation(d.text, article_date) for d in date_mentions]
-    relations += [time_relation(d.text, article_date) for d in find_date_mentions(sentence)]
+    mentioned = {d.text for d in date_mentions} | {d.text for d in find_date_mentions(sentence)}  # each once
+    relations = {time_relation(m, article_date) for m in mentioned}
     if "recent" in relations:
         return None
     if "past" in relations:
         return "past time"
-    for name, pattern in BACKGROUND_CUES:
-        if pattern.search(sentence):
+    low = lower_ascii(sentence)
+    for name, cue in _QUICK_CUES:
+        if cue.found(sentence, low):
             return name
     return None
 
@@ -268,6 +302,7 @@ def sentence_features(
                     k = _place_key(m.text)
                     places[k] = max(level, places.get(k, 0))
         numbers = {q.value for q in find_quantities(s.text) if q.value is not None and q.value >= 2}
+        low = lower_ascii(s.text)
         out.append(
             SentenceFeatures(
                 index=i,
@@ -281,10 +316,10 @@ def sentence_features(
                 places=places,
                 numbers=numbers,
                 fatalities=sentence_fatalities(s.text),
-                back_ref=bool(DEFINITE_REF.search(s.text) or LEADING_PRONOUN.match(s.text)),
-                new_marker=bool(NEW_INCIDENT.search(s.text)),
-                also=bool(ALSO.search(s.text)),
-                violence=bool(VIOLENCE_CUE.search(s.text)),
+                back_ref=_QUICK_DEFINITE_REF.found(s.text, low) or bool(LEADING_PRONOUN.match(s.text)),
+                new_marker=_QUICK_NEW_INCIDENT.found(s.text, low),
+                also=_QUICK_ALSO.found(s.text, low),
+                violence=_QUICK_VIOLENCE.found(s.text, low),
             )
         )
     return out
@@ -317,7 +352,8 @@ def _link(f: SentenceFeatures, inc: Incident) -> str | None:
     if _conflicts(f, inc):
         return None
     # sets: the same pairs as the lists, each tried once
-    shared_actor = any(same_actor(a, b) for a in set(f.actors) for b in set(inc.actors))
+    theirs = set(inc.actors)
+    shared_actor = any(same_actor(a, b) for a in set(f.actors) for b in theirs)
     shared_place = bool(set(f.places) & set(inc.places))
     if shared_actor or shared_place or f.back_ref:
         return "strong"

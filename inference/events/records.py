@@ -109,7 +109,10 @@ def vote(labels: Sequence[tuple[str, float, int]]) -> tuple[str, float] | None:
         t[2] = min(t[2], pos)
     if not totals:
         return None
-    label = max(totals, key=lambda k: (round(totals[k][0], 9), totals[k][1], -totals[k][2]))
+    if len(totals) == 1:  # the common case: one label, nothing to compare
+        label = next(iter(totals))
+    else:
+        label = max(totals, key=lambda k: (round(totals[k][0], 9), totals[k][1], -totals[k][2]))
     return label, totals[label][1]
 
 
