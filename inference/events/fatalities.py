@@ -468,6 +468,11 @@ def _sum(quantities: list[Quantity], additional: bool = False) -> Fatalities:
     return Fatalities(value, low, high, tuple(quantities), additional)
 
 
+def _one(t: Token) -> Quantity:
+    """One person named by a determiner or pronoun ("the driver", "him"); built only for such tokens."""
+    return Quantity(1, 1, 1, "exact", t.text, t.start, t.end, article=True)
+
+
 class _Sentence:
     """Tokens of one sentence with the quantities indexed by their first and last token."""
 
@@ -483,8 +488,6 @@ class _Sentence:
                 self.quantities[by_start[q.start]] = (q, by_end[q.end] + 1)
         # "the driver", "his brother": one person when the noun after the determiner is singular
         for i, w in enumerate(self.lower):
-            t = self.tokens[i]
-            one = Quantity(1, 1, 1, "exact", t.text, t.start, t.end, article=True)
             if w in DETERMINERS and i not in self.quantities and i + 1 not in self.quantities:
                 end = self.np_end(i + 1)
                 if (
@@ -492,9 +495,9 @@ class _Sentence:
                     and self._singular(i + 1, end)
                     and not (self.word(end - 1) == "of" and end in self.quantities)
                 ):
-                    self.quantities[i] = (one, i + 1)
+                    self.quantities[i] = (_one(self.tokens[i]), i + 1)
             elif w in PRONOUNS_OF_ONE and i not in self.quantities:
-                self.quantities[i] = (one, i + 1)
+                self.quantities[i] = (_one(self.tokens[i]), i + 1)
 
     def word(self, i: int) -> str:
         return self.lower[i] if 0 <= i < len(self.lower) else ""
