@@ -207,7 +207,9 @@ def tokenize(text: str) -> list[Token]:
 @lru_cache(maxsize=CACHED_SENTENCES)
 def _tokens(text: str) -> tuple[Token, ...]:
     # Cached: the events layer reads each sentence's tokens several times (counts, fatalities).
-    return tuple([_new_token(Token, (g := m.group(), g.lower(), *m.span())) for m in _TOKEN.finditer(text)])
+    return tuple(
+        [_new_token(Token, (g := m.group(), g.lower(), m.start(), m.end())) for m in _TOKEN.finditer(text)]
+    )
 
 
 def _digits_value(tok: str) -> int | Decimal | None:
@@ -320,6 +322,26 @@ def _may_start_count(low: str) -> bool:
     return low[0].isdigit() or low in _STARTERS or _word_parts(low) is not None
 
 
+# Starters that begin a count only with the right word after them (see _next_allows); the others (single-word
+# vague amounts, and "a" / "an" / "another" when articles count) may begin one whatever follows.
+_ALONE = frozenset(p[0] for p in (*VAGUE_AMOUNTS, *VAGUE_MULTIPLIERS) if len(p) == 1)
+_NEEDS_NEXT = frozenset(w for w in _STARTERS if w not in _ALONE and _word_parts(w) is None)
+_NEEDS_NEXT_WITH_ARTICLES = _NEEDS_NEXT - {p[0] for p in ARTICLES if len(p) == 1}
+# a starter -> the second words of its phrases ("at least", "a few", "half a dozen", "a hundred")
+_PAIRS = [*QUALIFIERS, *VAGUE_AMOUNTS, *VAGUE_MULTIPLIERS, ("half", "a"), ("a", "couple"), ("a", "dozen")]
+_PAIRS += [("a", scale) for scale in SCALES]
+_SECOND_WORDS = {w: frozenset(p[1] for p in _PAIRS if len(p) > 1 and p[0] == w) for w in _NEEDS_NEXT}
+_SINGLE_QUALIFIERS = frozenset(p[0] for p in QUALIFIERS if len(p) == 1)
+
+
+def _next_allows(low: str, nxt: str) -> bool:
+    """Can a count start at a starter of _NEEDS_NEXT followed by the word ``nxt`` ("" at the end)? A second
+    word of one of its phrases, or any count start after a one-word qualifier ("over 20"). Most "in", "a",
+    "as", "at" are followed by neither, which spares trying every rule there.
+    """
+    return nxt in _SECOND_WORDS[low] or (low in _SINGLE_QUALIFIERS and nxt != "" and _may_start_count(nxt))
+
+
 def _is_not_a_count(text: str, tokens: Sequence[Token], i: int, qualified: bool) -> bool:
     """Digits that are a year, a day of a month, a time, an ordinal, an age or a percentage."""
     tok = tokens[i]
@@ -340,7 +362,7 @@ def _core_at(text: str, tokens: Sequence[Token], i: int, qualified: bool, articl
         return None
     low_tok = tokens[i].lower
     # "half a dozen", "two dozen", "a dozen"
-    if tuple(t.lower for t in tokens[i : i + 3]) == ("half", "a", "dozen"):
+    if low_tok == "half" and tuple(t.lower for t in tokens[i : i + 3]) == ("half", "a", "dozen"):
         return 6, 6, 6, APPROX, i + 3, False
     # "several dozen", "a few hundred"
     mult = _match_phrase(tokens, i, VAGUE_MULTIPLIERS)
@@ -356,9 +378,9 @@ def _core_at(text: str, tokens: Sequence[Token], i: int, qualified: bool, articl
             if end >= len(tokens) or tokens[end].lower != "of":
                 return None
         return None, lo, hi, VAGUE, end, False
-    if tuple(t.lower for t in tokens[i : i + 3]) == ("a", "couple", "of"):
+    if low_tok == "a" and tuple(t.lower for t in tokens[i : i + 3]) == ("a", "couple", "of"):
         return 2, 2, 2, APPROX, i + 3, False
-    if tuple(t.lower for t in tokens[i : i + 2]) == ("a", "dozen"):
+    if low_tok == "a" and tuple(t.lower for t in tokens[i : i + 2]) == ("a", "dozen"):
         return 12, 12, 12, APPROX, i + 2, False
     value: int | Decimal | None = None
     nxt = i
@@ -437,10 +459,15 @@ def _quantities(text: str, articles: bool) -> tuple[Quantity, ...]:
     if not articles and _CORE_START.search(text.lower()) is None:
         return ()  # most sentences: no tokens needed
     tokens = _tokens(text)
+    needs_next = _NEEDS_NEXT_WITH_ARTICLES if articles else _NEEDS_NEXT
     found: list[Quantity] = []
-    i = 0
-    while i < len(tokens):
-        hit = _quantity_at(text, tokens, i, articles) if _may_start_count(tokens[i].lower) else None
+    i, n = 0, len(tokens)
+    while i < n:
+        low = tokens[i].lower
+        may_start = _may_start_count(low) and (
+            low not in needs_next or _next_allows(low, tokens[i + 1].lower if i + 1 < n else "")
+        )
+        hit = _quantity_at(text, tokens, i, articles) if may_start else None
         if hit is None:
             i += 1
             continue
