@@ -63,6 +63,10 @@ def test_fast_count_scan_equals_trying_every_rule_at_every_token(articles):
         "some a few",
         "an",
         "a",
+        "an estimated 30 people",
+        "an estimated man",
+        "a total of 5 and a single man",
+        "a dozen a man",
     ]
     for text in texts:
         numbers._quantities.cache_clear()

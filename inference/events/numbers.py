@@ -130,6 +130,7 @@ VAGUE_AMOUNTS = {
 VAGUE_MULTIPLIERS = {("several",): (3, 9), ("a", "few"): (2, 9)}
 UNIT_WORDS = {"dozen": 12, "hundred": 100, "thousand": 1000}
 ARTICLES = {("a", "single"), ("a",), ("an",), ("another",)}
+_ARTICLE_WORDS = frozenset(p[0] for p in ARTICLES)
 # nouns after "a"/"an" that make it part of a larger amount, never a count of one
 NOT_ONE_AFTER_ARTICLE = {
     "dozen",
@@ -337,10 +338,9 @@ def _may_start_count(low: str) -> bool:
 
 
 # Starters that begin a count only with the right word after them (see _next_allows); the others (single-word
-# vague amounts, and "a" / "an" / "another" when articles count) may begin one whatever follows.
+# vague amounts) may begin one whatever follows. ("a" / "an" / "another" as one: see _with_articles.)
 _ALONE = frozenset(p[0] for p in (*VAGUE_AMOUNTS, *VAGUE_MULTIPLIERS) if len(p) == 1)
 _NEEDS_NEXT = frozenset(w for w in _STARTERS if w not in _ALONE and _word_parts(w) is None)
-_NEEDS_NEXT_WITH_ARTICLES = _NEEDS_NEXT - {p[0] for p in ARTICLES if len(p) == 1}
 # a starter -> the second words of its phrases ("at least", "a few", "half a dozen", "a hundred")
 _PAIRS = [*QUALIFIERS, *VAGUE_AMOUNTS, *VAGUE_MULTIPLIERS, ("half", "a"), ("a", "couple"), ("a", "dozen")]
 _PAIRS += [("a", scale) for scale in SCALES]
@@ -418,14 +418,23 @@ def _core_at(text: str, tokens: Sequence[Token], i: int, qualified: bool, articl
             value, nxt = value * 12, nxt + 1
         return value, value, value, None, nxt, False
     if articles:
-        art = _match_phrase(tokens, i, ARTICLES)
-        if (
-            art
-            and art[1] < len(tokens)
-            and tokens[art[1]].lower not in NOT_ONE_AFTER_ARTICLE
-            and tokens[art[1]].lower[0].isalpha()
-        ):
-            return 1, 1, 1, EXACT, art[1], True
+        end = _article_end(tokens, i)
+        if end is not None:
+            return 1, 1, 1, EXACT, end, True
+    return None
+
+
+def _article_end(tokens: Sequence[Token], i: int) -> int | None:
+    """After "a" / "an" / "another" / "a single" at tokens[i] as one: the next token, or None when the word after
+    it is part of a larger amount ("a dozen") or no word."""
+    art = _match_phrase(tokens, i, ARTICLES)
+    if (
+        art
+        and art[1] < len(tokens)
+        and tokens[art[1]].lower not in NOT_ONE_AFTER_ARTICLE
+        and tokens[art[1]].lower[0].isalpha()
+    ):
+        return art[1]
     return None
 
 
@@ -470,24 +479,42 @@ def find_quantities(text: str, articles: bool = False) -> list[Quantity]:
 
 @lru_cache(maxsize=CACHED_SENTENCES)
 def _quantities(text: str, articles: bool) -> tuple[Quantity, ...]:
-    if not articles and _CORE_START.search(text.lower()) is None:
+    if articles:
+        return _with_articles(text)
+    if _CORE_START.search(text.lower()) is None:
         return ()  # most sentences: no tokens needed
     tokens = _tokens(text)
-    needs_next = _NEEDS_NEXT_WITH_ARTICLES if articles else _NEEDS_NEXT
     found: list[Quantity] = []
     i, n = 0, len(tokens)
     while i < n:
         low = tokens[i].lower
         may_start = _may_start_count(low) and (
-            low not in needs_next or _next_allows(low, tokens[i + 1].lower if i + 1 < n else "")
+            low not in _NEEDS_NEXT or _next_allows(low, tokens[i + 1].lower if i + 1 < n else "")
         )
-        hit = _quantity_at(text, tokens, i, articles) if may_start else None
+        hit = _quantity_at(text, tokens, i, False) if may_start else None
         if hit is None:
             i += 1
             continue
         found.append(hit[0])
         i = hit[1]
     return tuple(found)
+
+
+def _with_articles(text: str) -> tuple[Quantity, ...]:
+    """The counts without articles, plus "a" / "an" / "another" as one where no count covers them: what scanning
+    with ``articles=True`` gives (the article rule is tried only where every other rule found nothing, and takes
+    no word a count could start at: "single" at most), without reading the sentence a second time.
+    """
+    counts = _quantities(text, False)
+    tokens = _tokens(text)
+    ones: list[Quantity] = []
+    for i, t in enumerate(tokens):
+        if t.lower in _ARTICLE_WORDS and not any(q.start <= t.start < q.end for q in counts):
+            end = _article_end(tokens, i)
+            if end is not None:
+                stop = tokens[end - 1].end
+                ones.append(Quantity(1, 1, 1, EXACT, text[t.start : stop], t.start, stop, True))
+    return tuple(sorted((*counts, *ones), key=lambda q: q.start)) if ones else counts
 
 
 def parse_quantity(text: str, articles: bool = True) -> Quantity | None:
