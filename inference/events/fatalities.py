@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from inference.events.numbers import Quantity, Token, find_quantities, tokenize
+from inference.events.numbers import Quantity, Token, find_quantities, tokenize, word_alternatives
 
 DEATH_PASSIVE = {
     "killed",
@@ -421,9 +421,7 @@ DEATH_CUES = (
     | {"toll", "fatally", "gunned", "lives", "life", "succumbed"}
 )
 # a cue as a whole word of lower-cased text (also inside a hyphenated word: a superset of the token test)
-_DEATH_CUE = re.compile(
-    r"(?<![^\W\d_])(?:" + "|".join(sorted(DEATH_CUES, key=lambda w: (-len(w), w))) + r")(?![^\W\d_])"
-)
+_DEATH_CUE = re.compile(r"(?<![^\W\d_])(?:" + word_alternatives(DEATH_CUES) + r")(?![^\W\d_])")
 
 # "also" before a death word, not before a verb of saying: "4 militants were also killed", "also 13 died"
 ADDITIONAL = re.compile(
@@ -468,6 +466,11 @@ def _sum(quantities: list[Quantity], additional: bool = False) -> Fatalities:
     return Fatalities(value, low, high, tuple(quantities), additional)
 
 
+def _one(t: Token) -> Quantity:
+    """One person named by a determiner or pronoun ("the driver", "him"); built only for such tokens."""
+    return Quantity(1, 1, 1, "exact", t.text, t.start, t.end, article=True)
+
+
 class _Sentence:
     """Tokens of one sentence with the quantities indexed by their first and last token."""
 
@@ -483,8 +486,6 @@ class _Sentence:
                 self.quantities[by_start[q.start]] = (q, by_end[q.end] + 1)
         # "the driver", "his brother": one person when the noun after the determiner is singular
         for i, w in enumerate(self.lower):
-            t = self.tokens[i]
-            one = Quantity(1, 1, 1, "exact", t.text, t.start, t.end, article=True)
             if w in DETERMINERS and i not in self.quantities and i + 1 not in self.quantities:
                 end = self.np_end(i + 1)
                 if (
@@ -492,9 +493,9 @@ class _Sentence:
                     and self._singular(i + 1, end)
                     and not (self.word(end - 1) == "of" and end in self.quantities)
                 ):
-                    self.quantities[i] = (one, i + 1)
+                    self.quantities[i] = (_one(self.tokens[i]), i + 1)
             elif w in PRONOUNS_OF_ONE and i not in self.quantities:
-                self.quantities[i] = (one, i + 1)
+                self.quantities[i] = (_one(self.tokens[i]), i + 1)
 
     def word(self, i: int) -> str:
         return self.lower[i] if 0 <= i < len(self.lower) else ""
@@ -676,10 +677,21 @@ def mentions_death(text: str) -> bool:
     return _DEATH_CUE.search(text.lower()) is not None
 
 
+def _says_zero(text: str) -> bool:
+    """ "no one was killed", "no casualties" (ZERO). Every ZERO phrase holds "no" or "without", so ASCII text
+    (where IGNORECASE is plain ASCII case) without either skips the search: most sentences.
+    """
+    if text.isascii():
+        low = text.lower()
+        if "no" not in low and "without" not in low:
+            return False
+    return ZERO.search(text) is not None
+
+
 def sentence_fatalities(text: str) -> Fatalities | None:
     """The deaths one sentence reports (summed over its coordinated counts), or None when it reports none."""
     if not mentions_death(text):
-        return Fatalities(0, 0, 0) if ZERO.search(text) else None
+        return Fatalities(0, 0, 0) if _says_zero(text) else None
     s = _Sentence(text)
     counted: list[Quantity] = []
     tolls: list[Quantity] = []
@@ -737,7 +749,7 @@ def sentence_fatalities(text: str) -> Fatalities | None:
         elif predicate is None:
             unread[end] = members
     if not counted and not tolls:
-        return Fatalities(0, 0, 0) if ZERO.search(text) else None
+        return Fatalities(0, 0, 0) if _says_zero(text) else None
     additional = bool(ADDITIONAL.search(text)) or any(
         q.article and q.text.lower() == "another" for q in counted
     )
