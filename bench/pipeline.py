@@ -49,7 +49,7 @@ from bench.articles import make_articles  # noqa: E402
 from bench.report import cpu_name, write_report  # noqa: E402
 from inference import Tagger  # noqa: E402
 from inference.batch.output_record import output_record  # noqa: E402
-from inference.batch.pipelined import _HOST, _finish  # noqa: E402
+from inference.batch.pipelined import _HOST, _finish, _prepare  # noqa: E402
 from inference.batch.readers import Fields, discover_inputs, iter_records  # noqa: E402
 from inference.batch.writers import JsonlSink, json_line  # noqa: E402
 from inference.results import Article  # noqa: E402
@@ -152,7 +152,7 @@ def main_process_round(
 
     for i in range(0, len(texts), args.chunk_size):
         articles = [Article(f"a{i + k}", t) for k, t in enumerate(texts[i : i + args.chunk_size])]
-        shipped = pickle.dumps(host.prepare([a.text for a in articles]), pickle.HIGHEST_PROTOCOL)  # worker
+        shipped = pickle.dumps(_prepare([a.text for a in articles]), pickle.HIGHEST_PROTOCOL)  # worker
         prepared = timed("unpickle_prepared", pickle.loads, shipped)
         times = StageTimes(sync)
         encoded = tagger.predictor.encode(prepared, args.batch_size, times=times)

@@ -75,7 +75,10 @@ def _init_worker(predictor, model_info: dict[str, str], heads) -> None:
 
 
 def _prepare(texts: list[str]):
-    return _HOST["predictor"].prepare(texts)
+    prepared = _HOST["predictor"].prepare(texts)
+    for w in prepared.windows:  # the real-token arrays built here and shipped, not in the model's process
+        w.real  # noqa: B018 - a cached property, computed for its side effect
+    return prepared
 
 
 def _finish(articles: list[Article], prepared, encoded, all_scores: bool, events: bool) -> list[dict]:
