@@ -50,7 +50,7 @@ def test_single_window_fast_path_equals_merging(tagger):
     bio = tagger.config.head("entities").bio_labels
     for i in range(len(windows)):
         assert in_order[i]
-        single = probs["entities"][i]
+        single = probs.window("entities", i)
         merged = merge_window_probs([single])
         assert np.array_equal(single[0], merged[0].astype(np.float32))
         assert np.array_equal(single[1], merged[1]) and np.array_equal(single[2], merged[2])
