@@ -15,8 +15,8 @@ every sentence an event, the costliest case for the event records. The JSON says
 sentences the model found.
 A second table times what the main process does per article under ``conflict-tag --workers N`` (workers
 prepare and finish; this process unpickles the prepared chunk, collates, copies, runs the model, turns logits into
-probabilities and sequence labels, pickles the chunk for the worker that finishes it, unpickles the records and
-encodes them for the output file): with a GPU that process is the one the device waits on, so ``1000 / main ms``
+probabilities and sequence logits, pickles the chunk for the worker that finishes it and unpickles the records the
+worker encoded for the output file): with a GPU that process is the one the device waits on, so ``1000 / main ms``
 bounds the articles/s however many workers there are (the forward pass apart).
 Writes bench/results/pipeline.json; the last line printed is ``host_ms_per_article=X forward_ms_per_article=Y``.
 """
@@ -97,8 +97,7 @@ MAIN_STEPS = (
     "token_probs",
     "sequence_labels",
     "pickle_finish_job",
-    "unpickle_records",
-    "serialise",
+    "unpickle_output",
 )
 MAIN_DESCRIPTIONS = {
     "unpickle_prepared": "a worker's prepared chunk (texts, sentences, windows) read back",
@@ -108,8 +107,7 @@ MAIN_DESCRIPTIONS = {
     "token_probs": "softmax, per-window rows, pooled sums",
     "sequence_labels": "sequence heads on pooled vectors (Predictor._sequence_logits)",
     "pickle_finish_job": "articles, prepared texts and encoded chunk sent to a worker",
-    "unpickle_records": "the worker's output records read back",
-    "serialise": "records encoded for the output file (JSONL)",
+    "unpickle_output": "the worker's records, encoded for the output file (EncodedRecords), read back",
 }
 
 
@@ -141,8 +139,8 @@ def main_process_round(
     """Seconds per step of the --workers main process over every chunk of ``texts``: the workers' steps run here
     too (untimed), with the pickling between processes that ``inference.batch.pipelined`` does."""
     host, seconds = tagger.predictor.without_model(), {}
-    _HOST.update(predictor=host, model_info=tagger.model_info, heads=tagger.heads)
-    sink = JsonlSink(os.devnull)
+    encoders = (JsonlSink(os.devnull).encoder(), None)
+    _HOST.update(predictor=host, model_info=tagger.model_info, heads=tagger.heads, encoders=encoders)
 
     def timed(step: str, fn, *a):
         t0 = time.perf_counter()
@@ -161,8 +159,8 @@ def main_process_round(
             seconds[step] = seconds.get(step, 0.0) + sec
         job = (articles, replace(prepared, windows=[]), encoded, False, not args.no_events)
         shipped = timed("pickle_finish_job", pickle.dumps, job, pickle.HIGHEST_PROTOCOL)
-        records = pickle.dumps(_finish(*pickle.loads(shipped)), pickle.HIGHEST_PROTOCOL)  # worker
-        timed("serialise", sink.encode, timed("unpickle_records", pickle.loads, records))
+        output = pickle.dumps(_finish(*pickle.loads(shipped)), pickle.HIGHEST_PROTOCOL)  # worker
+        timed("unpickle_output", pickle.loads, output)
     return seconds
 
 

@@ -19,10 +19,17 @@ def test_two_workers_write_the_bytes_no_workers_write(tiny_model, tmp_path):
     src = _inputs(tmp_path)  # a bad line, a duplicate id and an empty article among 90
     outs = {}
     for n in (0, 2):  # each worker starts a Python with torch: seconds on a shared machine
-        out = tmp_path / f"w{n}.csv"
-        assert main([*_common(src, tiny_model, "--workers", str(n)), "-o", str(out)]) == 1
-        outs[n] = (out.read_bytes(), out.with_name(out.name + ".errors.jsonl").read_bytes())
+        out, events = tmp_path / f"w{n}.csv", tmp_path / f"events{n}.csv"
+        argv = [*_common(src, tiny_model, "--workers", str(n)), "-o", str(out), "--events-out", str(events)]
+        assert main(argv) == 1
+        outs[n] = (
+            out.read_bytes(),
+            out.with_name(out.name + ".errors.jsonl").read_bytes(),
+            events.read_bytes(),
+        )
+    # with workers the records and event rows come encoded from the workers (EncodedRecords): the same bytes
     assert outs[0] == outs[2] and outs[0][0] and len(outs[0][1].splitlines()) == 3
+    assert len(outs[0][2].splitlines()) > 1  # a header and event rows
 
 
 def test_a_failing_chunk_fails_the_same_articles_with_workers(tiny_model, tmp_path, monkeypatch):

@@ -143,9 +143,10 @@ def _tag_records(job: Job, todo: list[InputRecord]) -> tuple[list[dict], list[tu
     return [output_record(r, job.tagger.heads) for r in results], failed
 
 
-def _tagged_chunks(job: Job, screened: Iterator[tuple]) -> Iterator[tuple]:
+def _tagged_chunks(job: Job, screened: Iterator[tuple], sinks: tuple = (None, None)) -> Iterator[tuple]:
     """``(chunk, reasons, todo), records, failed`` per screened chunk, in order: in this process, or with
-    ``--workers`` N > 0 host work in N worker processes (``inference.batch.pipelined``)."""
+    ``--workers`` N > 0 host work in N worker processes (``inference.batch.pipelined``). ``sinks``: the output's
+    and the events file's; where both encode appended batches, the workers' chunks come as ``EncodedRecords``."""
     workers = job.workers
     if workers == 0:
         for item in screened:
@@ -153,8 +154,12 @@ def _tagged_chunks(job: Job, screened: Iterator[tuple]) -> Iterator[tuple]:
         return
     from inference.batch.pipelined import HostWorkers
 
+    sink, events_sink = sinks
+    encoders = None
+    if isinstance(sink, AppendSink) and (events_sink is None or isinstance(events_sink, AppendSink)):
+        encoders = (sink.encoder(), None if events_sink is None else events_sink.encoder())
     items = ((item, [Article(r.id, r.text, r.date) for r in item[2]]) for item in screened)
-    with HostWorkers(job.tagger, workers) as pool:
+    with HostWorkers(job.tagger, workers, encoders) as pool:
         yield from pool.tag_chunks(
             items,
             lambda item: _tag_records(job, item[2]),
@@ -388,7 +393,7 @@ def _tag_stream(job, records, sink, errors, progress, progress_path, ledger, qui
     )
     try:
         for (chunk, reasons, _todo), records_out, failed in _tagged_chunks(
-            job, _screened(records, args, seen)
+            job, _screened(records, args, seen), (sink, events_sink)
         ):
             failed_ids = {id(rec): reason for rec, reason in failed}
             status = []
@@ -400,7 +405,11 @@ def _tag_stream(job, records, sink, errors, progress, progress_path, ledger, qui
                     status.append(FAILED)
                 else:
                     status.append(TAGGED)
-            sink.append(records_out)
+            encoded = getattr(records_out, "data", None)  # a worker's EncodedRecords, else the records
+            if encoded is not None:
+                sink.append_encoded(encoded)
+            else:
+                sink.append(records_out)
             errors.append(  # in input order
                 [
                     {"location": chunk[k].location, "id": chunk[k].id, "reason": reasons[k]}
@@ -410,11 +419,16 @@ def _tag_stream(job, records, sink, errors, progress, progress_path, ledger, qui
             if ledger is not None:
                 ledger.append([[s, rec.location, rec.id] for s, rec in zip(status, chunk)])
             if events_sink is not None:
-                rows = event_rows(records_out)
-                events_sink.append(rows)
+                if encoded is not None:
+                    events_sink.append_encoded(records_out.events)
+                    n_rows = records_out.event_rows
+                else:
+                    rows = event_rows(records_out)
+                    events_sink.append(rows)
+                    n_rows = len(rows)
                 progress.events_output, progress.events_rows = (
                     events_sink.state(),
-                    progress.events_rows + len(rows),
+                    progress.events_rows + n_rows,
                 )
             progress.consumed += len(chunk)
             progress.tagged += len(records_out)

@@ -2,7 +2,8 @@
 
 Per chunk, a worker prepares the texts (``Predictor.prepare``: normalise, sentences, windows); this process runs
 the model on them (``Predictor.encode``); a worker then decodes and builds the output records
-(``Predictor.finish``, ``results_of``, ``output_record``). Chunks are prepared ahead and finished behind, and come
+(``Predictor.finish``, ``results_of``, ``output_record``) and, for JSONL and CSV output, encodes them and their event
+rows as the output files' sinks would (``EncodedRecords``), so this process only writes bytes. Chunks are prepared ahead and finished behind, and come
 out in input order, so writing, --resume, the errors file and sharding see what the plain loop gives them. A chunk
 whose steps raise what the plain loop catches is tagged again in this process by the plain loop's ``tag_chunk``
 (one by one if it fails again), so failures land where they would without workers.
@@ -25,11 +26,12 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
 
+from inference.batch.event_rows import event_rows
 from inference.batch.output_record import output_record
 from inference.results import Article
 from inference.tagger import Tagger, results_of
@@ -67,10 +69,10 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def _init_worker(predictor, model_info: dict[str, str], heads) -> None:
+def _init_worker(predictor, model_info: dict[str, str], heads, encoders=None) -> None:
     _exit_with_parent()
     torch.set_num_threads(1)
-    _HOST.update(predictor=predictor, model_info=model_info, heads=heads)
+    _HOST.update(predictor=predictor, model_info=model_info, heads=heads, encoders=encoders)
     gc.freeze()  # as conflict-tag's own process does once its model is loaded (job._load_tagger)
 
 
@@ -81,16 +83,44 @@ def _prepare(texts: list[str]):
     return prepared
 
 
-def _finish(articles: list[Article], prepared, encoded, all_scores: bool, events: bool) -> list[dict]:
+@dataclass
+class EncodedRecords:
+    """A chunk's output records as a worker encoded them for the output file (``data``) and its event rows for the
+    events file (``events``, when there is one), so the model's process writes bytes instead of reading records
+    back and encoding them; ``len()`` is the number of records."""
+
+    count: int
+    data: bytes
+    events: bytes | None = None
+    event_rows: int = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+
+def _finish(
+    articles: list[Article], prepared, encoded, all_scores: bool, events: bool
+) -> list[dict] | EncodedRecords:
     predictions = _HOST["predictor"].finish(prepared, encoded)
     results = results_of(articles, predictions, _HOST["model_info"], all_scores=all_scores, events=events)
-    return [output_record(r, _HOST["heads"]) for r in results]
+    records = [output_record(r, _HOST["heads"]) for r in results]
+    sink, events_sink = _HOST.get("encoders") or (None, None)
+    if sink is None:
+        return records
+    out = EncodedRecords(len(records), sink.encode(records))
+    if events_sink is not None:
+        rows = event_rows(records)
+        out.events, out.event_rows = events_sink.encode(rows), len(rows)
+    return out
 
 
 class HostWorkers:
-    """A pool of ``n`` spawned worker processes holding ``tagger``'s host side; a context manager."""
+    """A pool of ``n`` spawned worker processes holding ``tagger``'s host side; a context manager.
 
-    def __init__(self, tagger: Tagger, n: int):
+    ``encoders``: ``(output sink, events sink or None)`` encoders (``AppendSink.encoder()``): the workers then
+    return each chunk's records encoded (``EncodedRecords``) instead of the records."""
+
+    def __init__(self, tagger: Tagger, n: int, encoders: tuple | None = None):
         if n < 1:
             raise ValueError("HostWorkers needs at least one worker")
         self.tagger, self.n = tagger, n
@@ -99,7 +129,7 @@ class HostWorkers:
             n,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(tagger.predictor.without_model(), tagger.model_info, tagger.heads),
+            initargs=(tagger.predictor.without_model(), tagger.model_info, tagger.heads, encoders),
         )
 
     def __enter__(self) -> HostWorkers:

@@ -97,6 +97,18 @@ class AppendSink:
     def append(self, records: list[dict[str, Any]]) -> None:
         self._write(self.encode(records))
 
+    def encoder(self) -> AppendSink:
+        """A copy of this sink that only encodes (no file open): it pickles, so a worker process can encode a
+        batch (``encode``) that this sink then writes as it is (``append_encoded``)."""
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__, _fh=None)
+        return copy
+
+    def append_encoded(self, data: bytes) -> None:
+        """Append a batch that ``encode`` (this sink's or its ``encoder()``'s) has made: ``append`` without
+        encoding here."""
+        self._write(data)
+
     def _write(self, data: bytes) -> None:
         if not data:
             return
