@@ -77,10 +77,7 @@ def _init_worker(predictor, model_info: dict[str, str], heads, encoders=None) ->
 
 
 def _prepare(texts: list[str]):
-    prepared = _HOST["predictor"].prepare(texts)
-    for w in prepared.windows:  # the real-token arrays built here and shipped, not in the model's process
-        w.real  # noqa: B018 - a cached property, computed for its side effect
-    return prepared
+    return _HOST["predictor"].prepare(texts)
 
 
 @dataclass
