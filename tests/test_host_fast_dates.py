@@ -1,8 +1,8 @@
 """The date and incident rules' regex shortcuts give exactly what the plain regexes give.
 
-The shortcuts (``inference.events.dates``): a pattern skipped when a sentence lacks a part every match has (a hint
-regex on any text, words on ASCII text), and an ignore-case pattern run case-sensitive on the lower-cased text
-(``lower_twin``, ``QuickPattern``) when the text is ASCII. Each test compares them with the plain ``search`` /
+The shortcuts (``inference.events.dates``, ``inference.events.quick_patterns``): a pattern skipped when a sentence
+lacks a part every match has (a hint regex on any text, words on ASCII text), and an ignore-case pattern run
+case-sensitive on the lower-cased text (``lower_twin``, ``QuickPattern``) when the text is ASCII. Each test compares them with the plain ``search`` /
 ``finditer`` on written, generated and random text, mixed case and non-ASCII look-alikes included.
 """
 
@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 import inference.events.dates as dates
 import inference.events.incidents as incidents
+import inference.events.quick_patterns as quick_patterns
 from inference.events import Mention, SentenceView, build_events
 
 _spec = importlib.util.spec_from_file_location(
@@ -111,13 +112,13 @@ def _phrase_texts() -> list[str]:
 def _ignorecase_patterns() -> list[re.Pattern]:
     found = [p for p, _, _ in dates.FINDERS]
     found += [cue.pattern for _, cue in incidents._QUICK_CUES]
-    found += [v.pattern for v in vars(incidents).values() if isinstance(v, dates.QuickPattern)]
+    found += [v.pattern for v in vars(incidents).values() if isinstance(v, quick_patterns.QuickPattern)]
     return [p for p in found if p.flags & re.IGNORECASE]
 
 
-def _quick_patterns() -> list[dates.QuickPattern]:
+def _quick_patterns() -> list[quick_patterns.QuickPattern]:
     return [cue for _, cue in incidents._QUICK_CUES] + [
-        v for v in vars(incidents).values() if isinstance(v, dates.QuickPattern)
+        v for v in vars(incidents).values() if isinstance(v, quick_patterns.QuickPattern)
     ]
 
 
@@ -127,7 +128,7 @@ def _spans(matches) -> list[tuple[int, int]]:
 
 def _check_twins(texts: list[str]) -> None:
     for pattern in _ignorecase_patterns():
-        twin = dates.lower_twin(pattern.pattern, pattern.flags)
+        twin = quick_patterns.lower_twin(pattern.pattern, pattern.flags)
         for text in texts:
             if text.isascii():
                 assert _spans(twin.finditer(text.lower())) == _spans(pattern.finditer(text)), (pattern, text)
@@ -137,7 +138,10 @@ def _check_quick(texts: list[str]) -> None:
     for quick in _quick_patterns():
         for text in texts:
             want = quick.pattern.search(text) is not None
-            assert quick.found(text, dates.lower_ascii(text)) == want, (quick.pattern.pattern[:40], text)
+            assert quick.found(text, quick_patterns.lower_ascii(text)) == want, (
+                quick.pattern.pattern[:40],
+                text,
+            )
 
 
 @contextmanager
@@ -147,7 +151,11 @@ def plain_dates(monkeypatch: pytest.MonkeyPatch):
         m.setattr(dates, "FINDERS", tuple((p, None, ()) for p, _, _ in dates.FINDERS))
         m.setattr(dates, "ascii_finditer", lambda pattern, text, low: pattern.finditer(text))
         m.setattr(dates, "_date_mentions", dates._date_mentions.__wrapped__)
-        m.setattr(dates.QuickPattern, "found", lambda self, text, low: self.pattern.search(text) is not None)
+        m.setattr(
+            quick_patterns.QuickPattern,
+            "found",
+            lambda self, text, low: self.pattern.search(text) is not None,
+        )
         dates.resolve_date.cache_clear()
         yield
     dates._date_mentions.cache_clear()
@@ -238,7 +246,10 @@ def test_records_match_the_plain_rules(monkeypatch):
 
 def test_lower_twin_refuses_a_case_sensitive_pattern():
     with pytest.raises(ValueError):
-        dates.lower_twin(r"\bJune\b", re.IGNORECASE)
+        quick_patterns.lower_twin(r"\bJune\b", re.IGNORECASE)
     with pytest.raises(ValueError):
-        dates.lower_twin(r"(?-i:june)", re.IGNORECASE)
-    assert dates.lower_twin(r"\bjune\s\S\d(?P<Day>x)", re.IGNORECASE).flags & re.IGNORECASE == 0
+        quick_patterns.lower_twin(r"(?-i:june)", re.IGNORECASE)
+    # a case-sensitive pattern run on the lower-cased text would match "June"
+    with pytest.raises(ValueError, match="ignore-case"):
+        quick_patterns.lower_twin(r"\bjune\b", 0)
+    assert quick_patterns.lower_twin(r"\bjune\s\S\d(?P<Day>x)", re.IGNORECASE).flags & re.IGNORECASE == 0

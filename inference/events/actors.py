@@ -46,6 +46,7 @@ from inference.events.actor_rank import (
     trim_actor,
 )
 from inference.events.inputs import Mention
+from inference.events.quick_patterns import has_any, lower_twin
 
 ATTACKER, TARGET, SOURCE, PROTESTER, UNKNOWN = "attacker", "target", "source", "protester", "unknown"
 ALLY = "ally"  # "X backed by Y": Y is on X's side
@@ -232,7 +233,7 @@ _ANY_CASE = _Cues(
 )
 # The same patterns without IGNORECASE, for lower-cased ASCII contexts, two to three times faster: their letters
 # are all lower case, so on such text they match where the IGNORECASE ones match the text as written.
-_LOWER_ASCII = _Cues(*(re.compile(p.pattern, p.flags & ~re.IGNORECASE) for p in _ANY_CASE))
+_LOWER_ASCII = _Cues(*(lower_twin(p.pattern, p.flags) for p in _ANY_CASE))
 # words (lower case) that a match of a ``before`` pattern always holds: without one, no need to search
 _SOURCE_BEFORE_WORDS = ("according", "citing", "quoted", "told")
 _BLAME_BEFORE_WORDS = ("blam", "accus", "suspected", "claimed")
@@ -264,12 +265,7 @@ def mention_side(text: str, mention: Mention, sentence_start: int, sentence_end:
 def _may_hold(context: str, words: tuple[str, ...], cues: _Cues) -> bool:
     """Fast path: a lower-cased ASCII context without any of ``words`` cannot match a pattern that always holds
     one; any other context may."""
-    if cues is not _LOWER_ASCII:
-        return True
-    for w in words:
-        if w in context:
-            return True
-    return False
+    return cues is not _LOWER_ASCII or has_any(context, words)
 
 
 def _context_side(before: str, after: str, name: str, cues: _Cues) -> str:

@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from inference.events.numbers import Quantity, Token, find_quantities, tokenize, word_alternatives
+from inference.events.quick_patterns import QuickPattern, lower_ascii
 
 DEATH_PASSIVE = {
     "killed",
@@ -677,15 +678,13 @@ def mentions_death(text: str) -> bool:
     return _DEATH_CUE.search(text.lower()) is not None
 
 
+# Every ZERO phrase holds "no" or "without": ASCII text without either skips the search (most sentences).
+_QUICK_ZERO = QuickPattern(ZERO, ("no", "without"))
+
+
 def _says_zero(text: str) -> bool:
-    """ "no one was killed", "no casualties" (ZERO). Every ZERO phrase holds "no" or "without", so ASCII text
-    (where IGNORECASE is plain ASCII case) without either skips the search: most sentences.
-    """
-    if text.isascii():
-        low = text.lower()
-        if "no" not in low and "without" not in low:
-            return False
-    return ZERO.search(text) is not None
+    """ "no one was killed", "no casualties" (ZERO)."""
+    return _QUICK_ZERO.found(text, lower_ascii(text))
 
 
 def sentence_fatalities(text: str) -> Fatalities | None:

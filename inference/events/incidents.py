@@ -43,20 +43,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from inference.events.actors import ACTOR_LABELS, same_actor
-from inference.events.dates import (
-    DateMention,
-    QuickPattern,
-    dateline_end,
-    find_date_mentions,
-    lower_ascii,
-    resolve_date,
-    time_relation,
-)
+from inference.events.dates import DateMention, dateline_end, find_date_mentions, resolve_date, time_relation
 from inference.events.fatalities import Fatalities, sentence_fatalities
 from inference.events.inputs import NONE_LABEL, Mention, SentenceView
 from inference.events.locations import COUNTRY, PLACE, place_level
 from inference.events.numbers import find_quantities
 from inference.events.place_spans import is_generic_place
+from inference.events.quick_patterns import QuickPattern, lower_ascii
 
 MAX_GAP = 3
 LINK_ACTOR_LABELS = ACTOR_LABELS - {"Nationality"}  # "Syrian" in two sentences links nothing
