@@ -1,12 +1,23 @@
-"""Test helpers for the event rules: an article of labelled sentences, and a mention found by its words."""
+"""Test helpers for the event rules: an article of labelled sentences, a mention found by its words, and the
+benchmark's generated articles cut into sentences."""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import re
+from pathlib import Path
 
 from inference.events.incidents import group_incidents, sentence_features
 from inference.events.inputs import Mention, SentenceView
+
+# the benchmark's fictional article generator (stdlib only), by path: bench/ is not a package
+_spec = importlib.util.spec_from_file_location(
+    "bench_articles", Path(__file__).resolve().parents[1] / "bench" / "articles.py"
+)
+_bench_articles = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_bench_articles)
+make_articles = _bench_articles.make_articles
 
 ARTICLE_DATE = dt.date(2021, 6, 10)  # a Thursday; names and figures in the tests are invented
 
@@ -31,3 +42,9 @@ def incidents(text: str, sentences: list[SentenceView], mentions: list[Mention],
     """The sentence ids of each incident ``group_incidents`` forms."""
     feats = sentence_features(text, sentences, mentions, ARTICLE_DATE)
     return [inc.sentence_ids for inc in group_incidents(feats, **kw)]
+
+
+def bench_sentences(seed: int, n_articles: int = 30) -> list[str]:
+    """The sentences of ``n_articles`` generated ~200-word articles (bench/articles.py), split at . and ;."""
+    texts = make_articles(n_articles, lambda s: len(s.split()), target_tokens=200, seed=seed)
+    return [s for t in texts for s in re.split(r"(?<=[.;])\s+", " ".join(t.split()))]

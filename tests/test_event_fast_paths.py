@@ -6,13 +6,12 @@ every phrase at every token, no pre-check, no cache), and requires identical res
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import re
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
+from event_text import bench_sentences, make_articles
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,14 +22,6 @@ import inference.events.locations as locations
 import inference.events.numbers as numbers
 from inference.events import Mention, SentenceView, build_events
 from inference.events.incidents import mentions_by_sentence
-
-# the benchmark's fictional article generator (stdlib only), by path: bench/ is not a package
-_spec = importlib.util.spec_from_file_location(
-    "bench_articles", Path(__file__).resolve().parents[1] / "bench" / "articles.py"
-)
-_bench_articles = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_bench_articles)
-make_articles = _bench_articles.make_articles
 
 ALWAYS = re.compile("")
 
@@ -100,8 +91,7 @@ def _sentence_outputs(texts: list[str]) -> list:
 
 
 def _bench_sentences(n_articles: int = 30) -> list[str]:
-    texts = make_articles(n_articles, lambda s: len(s.split()), target_tokens=200, seed=3)
-    return [s for t in texts for s in re.split(r"(?<=[.;])\s+", " ".join(t.split()))]
+    return bench_sentences(seed=3, n_articles=n_articles)
 
 
 HANDWRITTEN = [

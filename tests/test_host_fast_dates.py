@@ -8,13 +8,12 @@ case-sensitive on the lower-cased text (``lower_twin``, ``QuickPattern``) when t
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import re
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
+from event_text import bench_sentences, make_articles
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,13 +21,6 @@ import inference.events.dates as dates
 import inference.events.incidents as incidents
 import inference.events.quick_patterns as quick_patterns
 from inference.events import Mention, SentenceView, build_events
-
-_spec = importlib.util.spec_from_file_location(
-    "bench_articles", Path(__file__).resolve().parents[1] / "bench" / "articles.py"
-)
-_bench_articles = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_bench_articles)
-make_articles = _bench_articles.make_articles
 
 # the words the date and incident patterns look for (and their parts), with numbers, dates and punctuation
 VOCAB = """
@@ -59,8 +51,7 @@ def _random_texts(n: int, seed: int) -> list[str]:
 
 
 def _bench_sentences() -> list[str]:
-    texts = make_articles(30, lambda s: len(s.split()), target_tokens=200, seed=7)
-    return [s for t in texts for s in re.split(r"(?<=[.;])\s+", " ".join(t.split()))]
+    return bench_sentences(seed=7)
 
 
 WRITTEN = [
