@@ -33,6 +33,7 @@ from inference.batch.shard_merge import (
 )
 from inference.batch.writers import (
     AppendSink,
+    EncodedRecords,
     JsonlSink,
     ParquetSink,
     Progress,
@@ -405,9 +406,9 @@ def _tag_stream(job, records, sink, errors, progress, progress_path, ledger, qui
                     status.append(FAILED)
                 else:
                     status.append(TAGGED)
-            encoded = getattr(records_out, "data", None)  # a worker's EncodedRecords, else the records
-            if encoded is not None:
-                sink.append_encoded(encoded)
+            encoded = isinstance(records_out, EncodedRecords)  # from a worker (--workers), else the records
+            if encoded:
+                sink.append_encoded(records_out.data)
             else:
                 sink.append(records_out)
             errors.append(  # in input order
@@ -419,7 +420,7 @@ def _tag_stream(job, records, sink, errors, progress, progress_path, ledger, qui
             if ledger is not None:
                 ledger.append([[s, rec.location, rec.id] for s, rec in zip(status, chunk)])
             if events_sink is not None:
-                if encoded is not None:
+                if encoded:
                     events_sink.append_encoded(records_out.events)
                     n_rows = records_out.event_rows
                 else:

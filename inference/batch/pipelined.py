@@ -2,11 +2,12 @@
 
 Per chunk, a worker prepares the texts (``Predictor.prepare``: normalise, sentences, windows); this process runs
 the model on them (``Predictor.encode``); a worker then decodes and builds the output records
-(``Predictor.finish``, ``results_of``, ``output_record``) and, for JSONL and CSV output, encodes them and their event
-rows as the output files' sinks would (``EncodedRecords``), so this process only writes bytes. Chunks are prepared ahead and finished behind, and come
-out in input order, so writing, --resume, the errors file and sharding see what the plain loop gives them. A chunk
-whose steps raise what the plain loop catches is tagged again in this process by the plain loop's ``tag_chunk``
-(one by one if it fails again), so failures land where they would without workers.
+(``Predictor.finish``, ``results_of``, ``output_record``) and, for JSONL and CSV output, encodes them and their
+event rows as the output files' sinks would (``EncodedRecords``), so this process only writes bytes. Chunks are
+prepared ahead and finished behind, and come out in input order, so writing, --resume, the errors file and
+sharding see what the plain loop gives them. A chunk whose steps raise what the plain loop catches is tagged
+again in this process by the plain loop's ``tag_chunk`` (one by one if it fails again), so failures land where
+they would without workers.
 
 Workers are spawned, not forked (a CUDA process must not fork), and get the predictor without its model. A worker
 that dies (killed, out of memory) breaks the pool: this process then tags the chunks still open and the rest of
@@ -26,13 +27,14 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import torch
 
 from inference.batch.event_rows import event_rows
 from inference.batch.output_record import output_record
+from inference.batch.writers import EncodedRecords
 from inference.results import Article
 from inference.tagger import Tagger, results_of
 
@@ -78,21 +80,6 @@ def _init_worker(predictor, model_info: dict[str, str], heads, encoders=None) ->
 
 def _prepare(texts: list[str]):
     return _HOST["predictor"].prepare(texts)
-
-
-@dataclass
-class EncodedRecords:
-    """A chunk's output records as a worker encoded them for the output file (``data``) and its event rows for the
-    events file (``events``, when there is one), so the model's process writes bytes instead of reading records
-    back and encoding them; ``len()`` is the number of records."""
-
-    count: int
-    data: bytes
-    events: bytes | None = None
-    event_rows: int = 0
-
-    def __len__(self) -> int:
-        return self.count
 
 
 def _finish(

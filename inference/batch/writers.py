@@ -64,6 +64,21 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+@dataclass
+class EncodedRecords:
+    """A batch of output records as a worker process encoded them for the output file (``data``) and its event rows for the
+    events file (``events``, when there is one), so the model's process writes bytes instead of reading records
+    back and encoding them; ``len()`` is the number of records."""
+
+    count: int
+    data: bytes
+    events: bytes | None = None
+    event_rows: int = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+
 # ---- sinks -----------------------------------------------------------------------------------------------------
 class AppendSink:
     """A file that grows by whole batches; ``state()`` is its size in bytes after the last append."""
