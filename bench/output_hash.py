@@ -73,9 +73,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--o-bias", type=float, default=0.35, help="as bench/pipeline.py (untrained model only)")
     p.add_argument("--save", type=Path, help="write the JSON lines here")
     args = p.parse_args(argv)
-    import torch
-
-    torch.manual_seed(0)
     with tempfile.TemporaryDirectory(prefix="bench-hash-") as tmp:
         if args.model is None:
             from bench.tagging_speed import build_default_model
